@@ -1,0 +1,85 @@
+/*
+ * syslog_header.h - split a log line into time, host, program, pid, message.
+ *
+ * The format is detected per line, so a file that mixes formats (a rotated
+ * set concatenated, a template changed mid-file) is read as it comes:
+ *
+ *   RFC 3164      Oct 19 16:36:25 host prog[pid]: msg    (also "Oct 9", "Oct 09",
+ *                 .micro fractions, "<fac.pri>" before host, Solaris "[ID n fac.pri]")
+ *   RFC 3339      2026-11-27T03:14:15.123456+09:00 host prog[pid]: msg  (rsyslog, Debian 12)
+ *   short-iso     2026-11-27T03:14:15+0900 host prog[pid]: msg        (journalctl)
+ *   RFC 5424      <22>1 2026-11-27T03:14:15.123+09:00 host app procid msgid sd msg
+ *   Exim mainlog  2018-10-19 16:36:25[.mmm][ +hhmm][ [pid]] msg       (program "exim")
+ *
+ * The parser is written by hand, not with PCRE2: it runs on every line of the
+ * log and is the hot path.
+ *
+ * Time: RFC 3164 has no year and no zone. The year comes from struct
+ * header_clock: --year when given, else inferred from the file's mtime (a
+ * line whose month/day lies after the mtime belongs to the year before), and
+ * it rolls over when the month goes backwards by more than six months
+ * (Dec -> Jan) within a file. Times without a zone are local time (TZ).
+ * `when` is seconds since the epoch (UTC), tz_minutes the offset that was
+ * written or, for local times, the local offset at that moment.
+ */
+#ifndef BS_SYSLOG_HEADER_H
+#define BS_SYSLOG_HEADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "util/slice.h"
+
+enum header_format {
+    HEADER_NONE = 0,
+    HEADER_RFC3164,
+    HEADER_RFC3339,
+    HEADER_SHORT_ISO,
+    HEADER_RFC5424,
+    HEADER_EXIM,
+};
+
+struct log_header {
+    enum header_format format;
+    int64_t when;      /* UTC seconds */
+    int32_t usec;      /* fraction, 0 when absent */
+    int tz_minutes;    /* offset east of UTC */
+    bool tz_known;     /* written in the line (false: local zone assumed) */
+    struct slice host; /* empty for Exim's own log */
+    struct slice program; /* "postfix/smtp", "sendmail", "exim"; RFC 5424 APP-NAME */
+    struct slice pid;
+    struct slice message; /* the rest, after "prog[pid]: " */
+};
+
+/* year inference state for one input file */
+struct header_clock {
+    int year;       /* year of the last RFC 3164 line */
+    int last_month; /* 0..11 of the last RFC 3164 line, -1 before the first */
+    bool forced;    /* --year given: never infer, still roll over Dec -> Jan */
+    time_t mtime;
+};
+
+/* header_clock_init - forced_year 0 means infer from mtime */
+void header_clock_init(struct header_clock *c, time_t mtime, int forced_year);
+
+/* header_parse - fill h from line; false (h->format NONE) if no format matches,
+ * *bad_time set when the shape matched but the date/time was impossible */
+bool header_parse(struct slice line, struct header_clock *c, struct log_header *h, bool *bad_time);
+
+/* header_strip_exim_stamp - remove a leading "YYYY-MM-DD HH:MM:SS[.mmm][ +hhmm][ [pid]] "
+ * from msg (Exim logging through syslog keeps its own stamp in the message), so
+ * the Exim grammar sees the same text as in Exim's main log; false if absent */
+bool header_strip_exim_stamp(struct slice *msg);
+
+/* header_tz_reset - forget the cached UTC offsets of local hours; call after
+ * changing TZ (header_clock_init does it too) */
+void header_tz_reset(void);
+
+/* header_format_name - "rfc3164", "rfc3339", ... */
+const char *header_format_name(enum header_format f);
+
+/* format_iso_time - "2026-11-27T03:14:15+09:00" into buf (at least 32 bytes) */
+void format_iso_time(int64_t when, int tz_minutes, char *buf, size_t size);
+
+#endif
