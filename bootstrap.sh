@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# bootstrap.sh - the two commands of README.md, for a fresh Debian 12 clone.
+#
+#   ./bootstrap.sh example   install what is missing, build, scan the bundled example log
+#   ./bootstrap.sh test      install what is missing, build (plain and ASan+UBSan), run all tests
+#
+# Packages are installed with apt-get only when missing (as root, or through sudo).
+# Builds go to build/ (release) and build-asan/ (sanitizers); both are reused.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(build-essential cmake pkg-config libpcre2-dev libsqlite3-dev libc-ares-dev check
+          zlib1g-dev rbldnsd python3)
+
+need_install() {
+    local missing=()
+    for p in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if [ ${#missing[@]} -eq 0 ]; then
+        return 0
+    fi
+    echo "bootstrap: installing ${missing[*]}" >&2
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    # rbldnsd's package starts a service on install where it can; we only need the binary
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() { # build DIR [cmake args...]
+    local dir=$1
+    shift
+    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+    cmake --build "$dir" -j"$(nproc)" >/dev/null
+}
+
+case "${1:-}" in
+example)
+    need_install
+    build build
+    exec ./build/bouncescope scan --no-dns examples/maillog
+    ;;
+test)
+    need_install
+    build build
+    build build-asan -DBS_SANITIZE=ON
+    echo "== tests (release build) =="
+    (cd build && ctest --output-on-failure -j2)
+    echo "== tests (ASan + UBSan build) =="
+    (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+        ctest --output-on-failure -j2)
+    ;;
+*)
+    echo "usage: $0 example|test" >&2
+    exit 1
+    ;;
+esac

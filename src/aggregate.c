@@ -1,0 +1,479 @@
+/*
+ * aggregate.c - groups, tallies and time buckets (see aggregate.h).
+ *
+ * One hash lookup per event finds its group; distinct counts are sets of
+ * hash(group id, value). Groups, domains and IPs live in hashmaps owned
+ * here; the sorted views are arrays of pointers into them.
+ */
+#include "aggregate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/hashmap.h"
+#include "util/u64set.h"
+#include "util/xalloc.h"
+
+#define BUCKET_WIDTH 3600
+
+struct aggregate {
+    unsigned fields;
+    size_t n_reasons;
+    struct hashmap *groups;  /* key -> struct group */
+    struct group **by_id;    /* id - 1 -> group */
+    size_t n_groups, cap_groups;
+    struct hashmap *domains; /* domain -> struct domain_tally */
+    struct hashmap *ips;     /* ip -> struct ip_summary */
+    struct hashmap *buckets; /* int64 start -> struct time_bucket */
+    struct u64set seen_rcpt, seen_msg, seen_domain, seen_host;
+    struct aggregate_totals totals;
+    struct strbuf key;
+};
+
+static void free_group(void *p)
+{
+    struct group *g = p;
+    free(g->key);
+    free(g->provider);
+    free(g->remote_host);
+    free(g->domain);
+    free(g->template_text);
+    free(g->dsn);
+    free(g->sample_text);
+    free(g->sample_recipient);
+    for (unsigned i = 0; i < g->n_ips; i++)
+        free(g->ips[i].ip);
+    for (unsigned i = 0; i < g->n_sample_domains; i++)
+        free(g->sample_domains[i]);
+    for (unsigned i = 0; i < g->n_sample_recipients; i++)
+        free(g->sample_recipients[i]);
+    free(g);
+}
+
+static void free_domain(void *p)
+{
+    struct domain_tally *d = p;
+    free(d->domain);
+    free(d->provider);
+    free(d);
+}
+
+static void free_ip(void *p)
+{
+    struct ip_summary *s = p;
+    free(s->ip);
+    free(s);
+}
+
+static void free_bucket(void *p)
+{
+    struct time_bucket *b = p;
+    free(b->by_reason);
+    free(b);
+}
+
+struct aggregate *aggregate_new(unsigned group_fields, size_t n_reasons)
+{
+    struct aggregate *a = xcalloc(1, sizeof *a);
+    a->fields = group_fields;
+    a->n_reasons = n_reasons;
+    a->groups = hashmap_new(free_group);
+    a->domains = hashmap_new(free_domain);
+    a->ips = hashmap_new(free_ip);
+    a->buckets = hashmap_new(free_bucket);
+    return a;
+}
+
+void aggregate_free(struct aggregate *a)
+{
+    if (!a)
+        return;
+    hashmap_free(a->groups);
+    hashmap_free(a->domains);
+    hashmap_free(a->ips);
+    hashmap_free(a->buckets);
+    free(a->by_id);
+    u64set_free(&a->seen_rcpt);
+    u64set_free(&a->seen_msg);
+    u64set_free(&a->seen_domain);
+    u64set_free(&a->seen_host);
+    strbuf_free(&a->key);
+    free(a);
+}
+
+int aggregate_parse_group_by(const char *spec, unsigned *fields, struct strbuf *err)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } names[] = {
+        { "provider", GROUP_BY_PROVIDER }, { "host", GROUP_BY_HOST },
+        { "domain", GROUP_BY_DOMAIN },     { "reason", GROUP_BY_REASON },
+        { "fingerprint", GROUP_BY_FINGERPRINT },
+    };
+    *fields = 0;
+    const char *p = spec;
+    while (*p) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        unsigned bit = 0;
+        for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+            if (strlen(names[i].name) == len && !strncmp(names[i].name, p, len))
+                bit = names[i].bit;
+        if (!bit) {
+            strbuf_addf(err, "--group-by: '%.*s' is not one of provider, host, domain, reason, "
+                             "fingerprint", (int)len, p);
+            return -1;
+        }
+        *fields |= bit;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    if (!*fields) {
+        strbuf_addf(err, "--group-by: empty");
+        return -1;
+    }
+    return 0;
+}
+
+static uint64_t pair_hash(uint32_t id, struct slice s)
+{
+    uint64_t h = hash_bytes_ci(s.p, s.n);
+    return h ^ ((uint64_t)id * 0x9E3779B97F4A7C15ULL);
+}
+
+static void add_sample(char **arr, unsigned *n, struct slice s)
+{
+    if (*n >= GROUP_MAX_SAMPLES || !s.n)
+        return;
+    for (unsigned i = 0; i < *n; i++)
+        if (strlen(arr[i]) == s.n && !memcmp(arr[i], s.p, s.n))
+            return;
+    arr[(*n)++] = xmemdup(s.p, s.n);
+}
+
+/* provider_label - provider name, else remote host, else "domain <d>" */
+static struct slice provider_label(const struct event *e, struct strbuf *tmp)
+{
+    if (e->provider.n)
+        return e->provider;
+    if (e->remote_host.n)
+        return e->remote_host;
+    strbuf_reset(tmp);
+    strbuf_adds(tmp, "(no host) ");
+    strbuf_add(tmp, e->domain.p, e->domain.n);
+    return strbuf_slice(tmp);
+}
+
+static void add_key_part(struct strbuf *key, struct slice s)
+{
+    strbuf_add(key, s.p, s.n);
+    strbuf_addc(key, '\x1f');
+}
+
+static void count_time(struct aggregate *a, const struct event *e)
+{
+    int64_t start = e->when - (((e->when % BUCKET_WIDTH) + BUCKET_WIDTH) % BUCKET_WIDTH);
+    void **slot = hashmap_slot(a->buckets, &start, sizeof start);
+    if (!*slot) {
+        struct time_bucket *b = xcalloc(1, sizeof *b);
+        b->start = start;
+        b->by_reason = xcalloc(a->n_reasons + 1, sizeof *b->by_reason);
+        *slot = b;
+    }
+    struct time_bucket *b = *slot;
+    size_t r = e->reason ? (size_t)e->reason->index : a->n_reasons;
+    if (r > a->n_reasons)
+        r = a->n_reasons;
+    b->by_reason[r]++;
+}
+
+static void span(struct aggregate_totals *t, int64_t when, int tz)
+{
+    if (!t->first || when < t->first)
+        t->first = when;
+    if (when > t->last)
+        t->last = when;
+    t->tz_minutes = tz;
+}
+
+static struct domain_tally *domain_of(struct aggregate *a, struct slice domain, struct slice provider)
+{
+    void **slot = hashmap_slot(a->domains, domain.p, domain.n);
+    if (!*slot) {
+        struct domain_tally *d = xcalloc(1, sizeof *d);
+        d->domain = xmemdup(domain.p, domain.n);
+        d->provider = xmemdup(provider.p, provider.n);
+        *slot = d;
+    }
+    struct domain_tally *d = *slot;
+    if (!d->provider[0] && provider.n) {
+        free(d->provider);
+        d->provider = xmemdup(provider.p, provider.n);
+    }
+    return d;
+}
+
+static void count_ip(struct aggregate *a, struct group *g, const struct event *e)
+{
+    struct slice ip = e->implicated_ip;
+    void **slot = hashmap_slot(a->ips, ip.p, ip.n);
+    if (!*slot) {
+        struct ip_summary *s = xcalloc(1, sizeof *s);
+        s->ip = xmemdup(ip.p, ip.n);
+        *slot = s;
+    }
+    struct ip_summary *s = *slot;
+    s->events++;
+    bool have = false;
+    for (unsigned i = 0; i < s->n_groups; i++)
+        have |= s->groups[i] == g->id;
+    if (!have && s->n_groups < GROUP_MAX_SAMPLES)
+        s->groups[s->n_groups++] = g->id;
+    if (e->blocklist) {
+        have = false;
+        for (unsigned i = 0; i < s->n_named; i++)
+            have |= s->named[i] == e->blocklist;
+        if (!have && s->n_named < 8)
+            s->named[s->n_named++] = e->blocklist;
+    }
+    for (unsigned i = 0; i < g->n_ips; i++) {
+        if (strlen(g->ips[i].ip) == ip.n && !memcmp(g->ips[i].ip, ip.p, ip.n)) {
+            g->ips[i].count++;
+            return;
+        }
+    }
+    if (g->n_ips < GROUP_MAX_IPS) {
+        g->ips[g->n_ips].ip = xmemdup(ip.p, ip.n);
+        g->ips[g->n_ips++].count = 1;
+    }
+}
+
+uint32_t aggregate_add(struct aggregate *a, const struct event *e)
+{
+    struct strbuf tmp = STRBUF_INIT;
+    strbuf_reset(&a->key);
+    if (a->fields & GROUP_BY_PROVIDER)
+        add_key_part(&a->key, provider_label(e, &tmp));
+    if (a->fields & GROUP_BY_HOST)
+        add_key_part(&a->key, e->remote_host.n ? e->remote_host : SLICE_LIT("(no host)"));
+    if (a->fields & GROUP_BY_DOMAIN)
+        add_key_part(&a->key, e->domain);
+    if (a->fields & GROUP_BY_REASON)
+        add_key_part(&a->key, slice_cstr(e->reason ? e->reason->name : ""));
+    if (a->fields & GROUP_BY_FINGERPRINT)
+        strbuf_add(&a->key, &e->fingerprint, sizeof e->fingerprint);
+    void **slot = hashmap_slot(a->groups, a->key.s, a->key.len);
+    struct group *g = *slot;
+    if (!g) {
+        g = xcalloc(1, sizeof *g);
+        *slot = g;
+        g->key = xmemdup(a->key.s, a->key.len);
+        struct slice prov = provider_label(e, &tmp);
+        g->provider = xmemdup(prov.p, prov.n);
+        g->remote_host = xmemdup(e->remote_host.p, e->remote_host.n);
+        g->domain = xmemdup(e->domain.p, e->domain.n);
+        g->reason = e->reason;
+        g->blocklist = e->blocklist;
+        g->fingerprint = e->fingerprint;
+        g->template_text = xmemdup(e->template_text.p, e->template_text.n);
+        g->dsn = xmemdup(e->dsn.p, e->dsn.n);
+        g->sample_text = xmemdup(e->text.p, e->text.n);
+        g->sample_recipient = xmemdup(e->recipient.p, e->recipient.n);
+        g->sample_file = e->file;
+        g->sample_line = e->line;
+        g->text_source = e->text_source;
+        g->first = e->when;
+        if (a->n_groups == a->cap_groups) {
+            a->cap_groups = a->cap_groups ? a->cap_groups * 2 : 64;
+            a->by_id = xrealloc(a->by_id, a->cap_groups * sizeof *a->by_id);
+        }
+        a->by_id[a->n_groups++] = g;
+        g->id = (uint32_t)a->n_groups;
+    }
+    strbuf_free(&tmp);
+    /* a group keyed without the blocklist keeps the first one named; a
+     * generic (sysexits-only) sample is replaced by a real reply when one comes */
+    if (!g->blocklist && e->blocklist)
+        g->blocklist = e->blocklist;
+    if (g->text_source == TEXT_GENERIC && e->text_source != TEXT_GENERIC) {
+        free(g->sample_text);
+        g->sample_text = xmemdup(e->text.p, e->text.n);
+        free(g->template_text);
+        g->template_text = xmemdup(e->template_text.p, e->template_text.n);
+        g->text_source = e->text_source;
+        g->sample_file = e->file;
+        g->sample_line = e->line;
+    }
+    if (e->when < g->first)
+        g->first = e->when;
+    if (e->when >= g->last) {
+        g->last = e->when;
+        g->tz_minutes = e->tz_minutes;
+    }
+    g->count[e->status]++;
+    if (u64set_add(&a->seen_rcpt, pair_hash(g->id, e->recipient)))
+        g->recipients++;
+    struct slice msgkey = e->qid.n ? e->qid : e->recipient;
+    if (u64set_add(&a->seen_msg, pair_hash(g->id, msgkey)))
+        g->messages++;
+    if (u64set_add(&a->seen_domain, pair_hash(g->id, e->domain)))
+        g->domains++;
+    if (u64set_add(&a->seen_host, pair_hash(g->id, e->remote_host)))
+        g->hosts++;
+    add_sample(g->sample_domains, &g->n_sample_domains, e->domain);
+    add_sample(g->sample_recipients, &g->n_sample_recipients, e->recipient);
+    if (e->implicated_ip.n)
+        count_ip(a, g, e);
+    struct domain_tally *d = domain_of(a, e->domain, e->provider);
+    d->count[e->status]++;
+    a->totals.count[e->status]++;
+    span(&a->totals, e->when, e->tz_minutes);
+    count_time(a, e);
+    return g->id;
+}
+
+void aggregate_sent(struct aggregate *a, struct slice domain, struct slice provider, int64_t when,
+                    int tz_minutes)
+{
+    struct domain_tally *d = domain_of(a, domain, provider);
+    d->count[DELIVERY_SENT]++;
+    a->totals.count[DELIVERY_SENT]++;
+    span(&a->totals, when, tz_minutes);
+}
+
+void aggregate_delivered_later(struct aggregate *a, uint32_t group_id)
+{
+    struct group *g = aggregate_group(a, group_id);
+    if (g)
+        g->delivered_later++;
+}
+
+void aggregate_add_our_ip(struct aggregate *a, const char *ip)
+{
+    void **slot = hashmap_slot(a->ips, ip, strlen(ip));
+    if (!*slot) {
+        struct ip_summary *s = xcalloc(1, sizeof *s);
+        s->ip = xstrdup(ip);
+        *slot = s;
+    }
+    ((struct ip_summary *)*slot)->ours = true;
+}
+
+struct group *aggregate_group(struct aggregate *a, uint32_t id)
+{
+    if (id == 0 || id > a->n_groups)
+        return NULL;
+    return a->by_id[id - 1];
+}
+
+static uint64_t finals(const struct group *g)
+{
+    return g->count[DELIVERY_BOUNCED] + g->count[DELIVERY_EXPIRED];
+}
+
+/* most important first: final failures, then deferrals, then the key for a stable order */
+static int cmp_group(const void *x, const void *y)
+{
+    const struct group *a = *(struct group *const *)x, *b = *(struct group *const *)y;
+    if (finals(a) != finals(b))
+        return finals(a) > finals(b) ? -1 : 1;
+    if (a->count[DELIVERY_DEFERRED] != b->count[DELIVERY_DEFERRED])
+        return a->count[DELIVERY_DEFERRED] > b->count[DELIVERY_DEFERRED] ? -1 : 1;
+    if (a->recipients != b->recipients)
+        return a->recipients > b->recipients ? -1 : 1;
+    return a->id < b->id ? -1 : 1;
+}
+
+struct group **aggregate_groups(struct aggregate *a, size_t *n)
+{
+    struct group **v = xmalloc((a->n_groups + 1) * sizeof *v);
+    memcpy(v, a->by_id, a->n_groups * sizeof *v);
+    qsort(v, a->n_groups, sizeof *v, cmp_group);
+    *n = a->n_groups;
+    return v;
+}
+
+static uint64_t domain_failures(const struct domain_tally *d)
+{
+    return d->count[DELIVERY_DEFERRED] + d->count[DELIVERY_BOUNCED] + d->count[DELIVERY_EXPIRED];
+}
+
+static int cmp_domain(const void *x, const void *y)
+{
+    const struct domain_tally *a = *(struct domain_tally *const *)x;
+    const struct domain_tally *b = *(struct domain_tally *const *)y;
+    uint64_t fa = a->count[DELIVERY_BOUNCED] + a->count[DELIVERY_EXPIRED];
+    uint64_t fb = b->count[DELIVERY_BOUNCED] + b->count[DELIVERY_EXPIRED];
+    if (fa != fb)
+        return fa > fb ? -1 : 1;
+    if (domain_failures(a) != domain_failures(b))
+        return domain_failures(a) > domain_failures(b) ? -1 : 1;
+    return strcmp(a->domain, b->domain);
+}
+
+struct domain_tally **aggregate_domains(struct aggregate *a, size_t *n)
+{
+    /* only domains with at least one failure: the sent-only ones are the majority */
+    struct domain_tally **v = xmalloc((hashmap_count(a->domains) + 1) * sizeof *v);
+    size_t k = 0;
+    void *val;
+    for (size_t it = 0; hashmap_next(a->domains, &it, NULL, NULL, &val);)
+        if (domain_failures(val))
+            v[k++] = val;
+    qsort(v, k, sizeof *v, cmp_domain);
+    *n = k;
+    return v;
+}
+
+static int cmp_ip(const void *x, const void *y)
+{
+    const struct ip_summary *a = *(struct ip_summary *const *)x;
+    const struct ip_summary *b = *(struct ip_summary *const *)y;
+    if (a->events != b->events)
+        return a->events > b->events ? -1 : 1;
+    return strcmp(a->ip, b->ip);
+}
+
+struct ip_summary **aggregate_ips(struct aggregate *a, size_t *n)
+{
+    struct ip_summary **v = xmalloc((hashmap_count(a->ips) + 1) * sizeof *v);
+    size_t k = 0;
+    void *val;
+    for (size_t it = 0; hashmap_next(a->ips, &it, NULL, NULL, &val);)
+        v[k++] = val;
+    qsort(v, k, sizeof *v, cmp_ip);
+    *n = k;
+    return v;
+}
+
+const struct aggregate_totals *aggregate_totals(const struct aggregate *a)
+{
+    return &a->totals;
+}
+
+static int cmp_bucket(const void *x, const void *y)
+{
+    const struct time_bucket *a = *(struct time_bucket *const *)x;
+    const struct time_bucket *b = *(struct time_bucket *const *)y;
+    return a->start < b->start ? -1 : a->start > b->start;
+}
+
+struct time_bucket **aggregate_buckets(struct aggregate *a, size_t *n, int64_t *width)
+{
+    struct time_bucket **v = xmalloc((hashmap_count(a->buckets) + 1) * sizeof *v);
+    size_t k = 0;
+    void *val;
+    for (size_t it = 0; hashmap_next(a->buckets, &it, NULL, NULL, &val);)
+        v[k++] = val;
+    qsort(v, k, sizeof *v, cmp_bucket);
+    *n = k;
+    *width = BUCKET_WIDTH;
+    return v;
+}
+
+size_t aggregate_n_reasons(const struct aggregate *a)
+{
+    return a->n_reasons;
+}

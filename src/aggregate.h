@@ -1,0 +1,124 @@
+/*
+ * aggregate.h - failures grouped so that one real problem is one line;
+ * totals, per-domain and per-IP tallies, and time buckets for the chart.
+ *
+ * This is the report model: writers only format it. A group is keyed by the
+ * --group-by fields (default provider, reason, fingerprint; "provider" falls
+ * back to the remote host, and to the recipient domain when no host is
+ * known). Distinct recipients, messages and domains per group are counted
+ * exactly with sets of 64-bit hashes, so memory grows with the number of
+ * distinct (group, recipient) pairs - not with the size of the log.
+ *
+ * Group ids start at 1 (0 means none) and stay valid for the run.
+ */
+#ifndef BS_AGGREGATE_H
+#define BS_AGGREGATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "util/strbuf.h"
+
+#define GROUP_MAX_IPS 8
+#define GROUP_MAX_SAMPLES 5
+
+enum group_field {
+    GROUP_BY_PROVIDER = 1,
+    GROUP_BY_HOST = 2,
+    GROUP_BY_DOMAIN = 4,
+    GROUP_BY_REASON = 8,
+    GROUP_BY_FINGERPRINT = 16,
+};
+
+struct ip_tally {
+    char *ip;
+    uint64_t count;
+};
+
+struct group {
+    uint32_t id;
+    char *key;
+    char *provider;    /* provider name, or remote host, or "" */
+    char *remote_host; /* first remote host seen */
+    char *domain;      /* first recipient domain seen */
+    const struct reason *reason;
+    const struct blocklist_ref *blocklist;
+    uint64_t fingerprint;
+    char *template_text;
+    char *dsn;
+    char *sample_text; /* one real text */
+    char *sample_recipient;
+    const char *sample_file;
+    uint64_t sample_line;
+    enum text_source text_source;
+    int64_t first, last;
+    int tz_minutes;
+    uint64_t count[4];  /* by enum delivery_status (SENT unused) */
+    uint64_t recipients, messages, domains, hosts;
+    uint64_t delivered_later; /* recipients delivered after a deferral of this group */
+    struct ip_tally ips[GROUP_MAX_IPS];
+    unsigned n_ips;
+    char *sample_domains[GROUP_MAX_SAMPLES];
+    unsigned n_sample_domains;
+    char *sample_recipients[GROUP_MAX_SAMPLES];
+    unsigned n_sample_recipients;
+    bool is_new; /* not seen in the previous run (history) */
+};
+
+struct domain_tally {
+    char *domain;
+    char *provider;
+    uint64_t count[4]; /* sent, deferred, bounced, expired */
+};
+
+struct ip_summary {
+    char *ip;
+    uint64_t events;
+    uint32_t groups[GROUP_MAX_SAMPLES]; /* ids of the first groups naming it */
+    unsigned n_groups;
+    const struct blocklist_ref *named[8]; /* blocklists the texts named */
+    unsigned n_named;
+    bool ours; /* given by --our-ip */
+};
+
+struct time_bucket {
+    int64_t start;      /* UTC seconds, multiple of the bucket width */
+    uint64_t *by_reason; /* counts per reason index */
+};
+
+struct aggregate_totals {
+    uint64_t count[4];     /* sent, deferred, bounced, expired events */
+    int64_t first, last;   /* time span of failures and deliveries */
+    int tz_minutes;        /* offset of the last line, for display */
+};
+
+struct aggregate;
+
+struct aggregate *aggregate_new(unsigned group_fields, size_t n_reasons);
+void aggregate_free(struct aggregate *a);
+
+/* aggregate_parse_group_by - "provider,reason" -> fields; -1 and err on a bad name */
+int aggregate_parse_group_by(const char *spec, unsigned *fields, struct strbuf *err);
+
+/* aggregate_add - count one failure event; returns its group id */
+uint32_t aggregate_add(struct aggregate *a, const struct event *e);
+/* aggregate_sent - count one successful delivery (for totals and failure rates) */
+void aggregate_sent(struct aggregate *a, struct slice domain, struct slice provider, int64_t when,
+                    int tz_minutes);
+/* aggregate_delivered_later - a recipient deferred in group_id got through */
+void aggregate_delivered_later(struct aggregate *a, uint32_t group_id);
+/* aggregate_add_our_ip - an IP the user named, checked even when no text names it */
+void aggregate_add_our_ip(struct aggregate *a, const char *ip);
+
+/* sorted views, valid until the aggregate changes; the caller frees the arrays */
+struct group **aggregate_groups(struct aggregate *a, size_t *n);
+struct domain_tally **aggregate_domains(struct aggregate *a, size_t *n);
+struct ip_summary **aggregate_ips(struct aggregate *a, size_t *n);
+struct group *aggregate_group(struct aggregate *a, uint32_t id);
+const struct aggregate_totals *aggregate_totals(const struct aggregate *a);
+/* aggregate_buckets - time buckets (hourly), in time order; caller frees the array */
+struct time_bucket **aggregate_buckets(struct aggregate *a, size_t *n, int64_t *width);
+size_t aggregate_n_reasons(const struct aggregate *a);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * cli.h - the command line: one option table drives parsing and --help.
+ *
+ * `bouncescope COMMAND [OPTIONS] [ARGS]`; options may come before or after
+ * arguments, as `--opt value` or `--opt=value`; "--" ends options; "-" is an
+ * argument (stdin). The table in cli.c lists every option once with the
+ * commands it applies to and its help text; README's option section is
+ * generated from the same table (`bouncescope help --markdown`).
+ *
+ * Errors (unknown option, missing value, bad number) are printed with the
+ * usage hint and cli_parse returns EXIT_USAGE; it never exits by itself.
+ */
+#ifndef BS_CLI_H
+#define BS_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* exit statuses, documented in README "Exit status" */
+enum {
+    EXIT_OK = 0,          /* ran; (scan/report) nothing new, or not asked */
+    EXIT_USAGE = 1,       /* bad command line or configuration */
+    EXIT_INPUT = 2,       /* an input could not be read at all (others were) */
+    EXIT_INTERNAL = 3,    /* out of memory, internal error */
+    EXIT_STORE = 4,       /* the store (database) is unusable or locked */
+    EXIT_NEW_PROBLEM = 10 /* with --exit-new: a new failure group appeared */
+};
+
+#define CLI_MAX_MULTI 32
+
+struct options {
+    const char *command;     /* scan, report, partner, check, help, version */
+    const char *format;      /* text (default), csv, json, html */
+    const char *output;      /* NULL: stdout */
+    bool detail;
+    const char *group_by;    /* NULL: provider,reason,fingerprint */
+    const char *domain;
+    const char *sender;
+    const char *status;      /* comma list */
+    const char *since;
+    const char *until;
+    long top;                /* 0: default */
+    int year;                /* 0: infer */
+    const char *db;
+    bool no_db;
+    const char *dns_servers[CLI_MAX_MULTI];
+    size_t n_dns_servers;
+    bool no_dns;
+    long dns_timeout_ms;     /* 0: default */
+    long dns_tries;          /* 0: default */
+    long dns_max_inflight;   /* 0: default */
+    const char *our_ips[CLI_MAX_MULTI];
+    size_t n_our_ips;
+    bool check_domains;
+    const char *patterns[CLI_MAX_MULTI];
+    size_t n_patterns;
+    const char *config;
+    double queue_max_age_days; /* 0: default */
+    long keep_days;          /* 0: default */
+    bool quiet;
+    bool exit_new;
+    bool markdown;           /* help --markdown */
+    char **args;             /* positional arguments after the command */
+    size_t n_args;
+};
+
+/* cli_parse - fill o from argv; returns EXIT_OK or EXIT_USAGE (message printed) */
+int cli_parse(int argc, char **argv, struct options *o);
+/* cli_usage - the help text for one command (NULL: all) */
+void cli_usage(FILE *fp, const char *command);
+/* cli_markdown - the option table as Markdown, for README */
+void cli_markdown(FILE *fp);
+void cli_options_free(struct options *o);
+
+#endif

@@ -1,0 +1,197 @@
+/*
+ * cmd_scan.c - `bouncescope scan [FILE...|-]`: read logs, report failures.
+ *
+ * Builds the pipeline from the options, reads every input in the order
+ * given (an input that cannot be opened is reported and skipped: exit
+ * status 2 at the end), runs the blocklist stage on the implicated IPs, and
+ * hands the result to the writer of --format. With -o the report is written
+ * to a temporary file and renamed, so a reader never sees half a report.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "conf.h"
+#include "dns_stage.h"
+#include "pipeline.h"
+#include "problems.h"
+#include "report.h"
+#include "util/msg.h"
+#include "util/xalloc.h"
+
+static const char *const default_logs[] = { "/var/log/maillog", "/var/log/mail.log" };
+
+/* scan_setup_patterns - --patterns dirs, then /etc/bouncescope/patterns.d, then shipped */
+void scan_setup_patterns(const struct options *o)
+{
+    for (size_t i = 0; i < o->n_patterns; i++)
+        conf_search_add(o->patterns[i]);
+    if (access("/etc/bouncescope/patterns.d", R_OK) == 0)
+        conf_search_add("/etc/bouncescope/patterns.d");
+}
+
+static int parse_statuses(const char *spec, unsigned *bits)
+{
+    *bits = 0;
+    char *copy = xstrdup(spec), *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        enum delivery_status s;
+        if (!delivery_status_parse(t, &s) || s == DELIVERY_SENT) {
+            fprintf(stderr, "bouncescope: --status: '%s' is not one of deferred, bounced, expired\n", t);
+            free(copy);
+            return -1;
+        }
+        *bits |= 1u << s;
+    }
+    free(copy);
+    return 0;
+}
+
+/* scan_config - pipeline settings from the options; EXIT_OK or EXIT_USAGE */
+int scan_config(const struct options *o, struct pipeline_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    struct strbuf err = STRBUF_INIT;
+    if (aggregate_parse_group_by(o->group_by ? o->group_by : "provider,reason,fingerprint",
+                                 &cfg->group_fields, &err) < 0) {
+        fprintf(stderr, "bouncescope: %s\n", err.s);
+        strbuf_free(&err);
+        return EXIT_USAGE;
+    }
+    strbuf_free(&err);
+    cfg->year = o->year;
+    cfg->queue_max_age = (int64_t)((o->queue_max_age_days > 0 ? o->queue_max_age_days : 7) * 86400);
+    cfg->spool_events = o->detail || !strcmp(o->format, "json");
+    cfg->filter.domain = o->domain;
+    cfg->filter.sender = o->sender;
+    if (o->status && parse_statuses(o->status, &cfg->filter.statuses) < 0)
+        return EXIT_USAGE;
+    int64_t now = (int64_t)time(NULL);
+    if (o->since && parse_time_arg(o->since, now, &cfg->filter.since) < 0) {
+        fprintf(stderr, "bouncescope: --since: cannot read '%s' as a time\n", o->since);
+        return EXIT_USAGE;
+    }
+    if (o->until && parse_time_arg(o->until, now, &cfg->filter.until) < 0) {
+        fprintf(stderr, "bouncescope: --until: cannot read '%s' as a time\n", o->until);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+/* report_write - the report in o->format to o->output (atomically) or stdout */
+int report_write(const struct options *o, const struct report *r)
+{
+    FILE *fp = stdout;
+    char *tmp = NULL;
+    if (o->output && strcmp(o->output, "-")) {
+        size_t n = strlen(o->output) + 16;
+        tmp = xmalloc(n);
+        snprintf(tmp, n, "%s.tmp%ld", o->output, (long)getpid());
+        fp = fopen(tmp, "w");
+        if (!fp) {
+            fprintf(stderr, "bouncescope: %s: %s\n", tmp, strerror(errno));
+            free(tmp);
+            return EXIT_INPUT;
+        }
+    }
+    int rc;
+    if (!strcmp(o->format, "csv"))
+        rc = write_csv(fp, r);
+    else if (!strcmp(o->format, "json"))
+        rc = write_json(fp, r);
+    else if (!strcmp(o->format, "html"))
+        rc = write_html(fp, r);
+    else
+        rc = write_text(fp, r);
+    if (fflush(fp) != 0 || ferror(fp))
+        rc = -1;
+    if (tmp) {
+        if (fclose(fp) != 0)
+            rc = -1;
+        if (rc == 0 && rename(tmp, o->output) != 0) {
+            fprintf(stderr, "bouncescope: %s: %s\n", o->output, strerror(errno));
+            rc = -1;
+        }
+        if (rc != 0)
+            unlink(tmp);
+        free(tmp);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "bouncescope: writing the report failed: %s\n", strerror(errno));
+        return EXIT_INTERNAL;
+    }
+    return EXIT_OK;
+}
+
+int cmd_scan(const struct options *o)
+{
+    struct pipeline_config cfg;
+    int rc = scan_config(o, &cfg);
+    if (rc != EXIT_OK)
+        return rc;
+    scan_setup_patterns(o);
+    struct strbuf err = STRBUF_INIT;
+    struct pipeline *p = pipeline_new(&cfg, &err);
+    if (!p) {
+        fprintf(stderr, "bouncescope: %s\n", err.s);
+        strbuf_free(&err);
+        return EXIT_USAGE;
+    }
+    const char *const *inputs = (const char *const *)o->args;
+    size_t n_inputs = o->n_args;
+    const char *fallback[1];
+    if (!n_inputs) {
+        for (size_t i = 0; i < sizeof default_logs / sizeof *default_logs; i++) {
+            if (access(default_logs[i], F_OK) == 0) {
+                fallback[0] = default_logs[i];
+                inputs = fallback;
+                n_inputs = 1;
+                if (!o->quiet)
+                    fprintf(stderr, "bouncescope: reading %s\n", default_logs[i]);
+                break;
+            }
+        }
+        if (!n_inputs) {
+            fprintf(stderr,
+                    "bouncescope: neither /var/log/maillog nor /var/log/mail.log exists.\n"
+                    "  Debian 12 without rsyslog logs mail only to the journal; try:\n"
+                    "  journalctl -u postfix@- -o short-iso | bouncescope scan -\n");
+            pipeline_free(p);
+            strbuf_free(&err);
+            return EXIT_INPUT;
+        }
+    }
+    rc = EXIT_OK;
+    for (size_t i = 0; i < n_inputs; i++) {
+        strbuf_reset(&err);
+        if (pipeline_read(p, inputs[i], &err) < 0) {
+            fprintf(stderr, "bouncescope: %s (skipped)\n", err.s);
+            rc = EXIT_INPUT;
+        }
+    }
+    strbuf_free(&err);
+    pipeline_finish(p);
+
+    struct report r = {
+        .command = "scan",
+        .agg = pipeline_aggregate(p),
+        .stats = pipeline_stats(p),
+        .spool = pipeline_spool(p),
+        .classifier = pipeline_classifier(p),
+        .problems = &problems_global,
+        .top = (size_t)o->top,
+        .detail = o->detail,
+        .generated = (int64_t)time(NULL),
+        .group_by = o->group_by,
+    };
+    for (size_t i = 0; i < o->n_our_ips; i++)
+        aggregate_add_our_ip(r.agg, o->our_ips[i]);
+    struct dns_stage *dns = dns_stage_run(o, r.agg, &r.dns);
+    int wrc = report_write(o, &r);
+    dns_stage_free(dns);
+    pipeline_free(p);
+    return wrc != EXIT_OK ? wrc : rc;
+}

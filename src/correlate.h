@@ -1,0 +1,76 @@
+/*
+ * correlate.h - queue state by (host, queue id): who sent it, how often each
+ * recipient was tried, and what the last deferral said.
+ *
+ * Postfix, Sendmail and Exim log one message over many lines and, for
+ * deferred mail, over hours or days. The correlator remembers per queue id
+ * the sender, size and message-id (from qmgr/from=/<= lines), per recipient
+ * the number of attempts, and for a recipient whose last attempt was a
+ * deferral an owned copy of that deferral's event - so that an expiry can
+ * say why ("expired after 5 days of: blocked by Spamhaus") and a later
+ * success can be counted as "delivered after N deferrals".
+ *
+ * Memory is bounded: an entry is dropped when the MTA says it is gone
+ * (Postfix "removed", Exim "Completed"), when every recipient it announced
+ * has a final status (Sendmail logs no removal), or when it has been idle
+ * longer than max_age seconds of log time (counted, PROBLEM_QUEUE_EVICTED).
+ */
+#ifndef BS_CORRELATE_H
+#define BS_CORRELATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "event.h"
+#include "util/slice.h"
+
+struct correlator;
+struct queue_msg;
+
+struct correlator *correlator_new(int64_t max_age_seconds);
+void correlator_free(struct correlator *c);
+
+/* correlate_msg - the entry for (host, qid), created when create is set (NULL otherwise) */
+struct queue_msg *correlate_msg(struct correlator *c, struct slice host, struct slice qid,
+                                int64_t when, bool create);
+/* correlate_drop - forget an entry (the MTA removed the message) */
+void correlate_drop(struct correlator *c, struct slice host, struct slice qid);
+
+void queue_msg_set_sender(struct queue_msg *m, struct slice sender);
+void queue_msg_set_message_id(struct queue_msg *m, struct slice message_id);
+void queue_msg_set_size(struct queue_msg *m, int64_t size, int nrcpt);
+struct slice queue_msg_sender(const struct queue_msg *m);
+struct slice queue_msg_message_id(const struct queue_msg *m);
+
+/* what correlate_attempt learnt about the recipient's history */
+struct attempt_info {
+    unsigned attempts;        /* deferrals so far including this one (if a deferral) */
+    unsigned prior_deferrals; /* deferrals before this attempt */
+    uint32_t last_group;      /* aggregate group id of the last deferral (0: none) */
+};
+
+/* correlate_attempt - record one attempt for rcpt. For a deferral, e is copied
+ * as the recipient's last deferral together with its group id. A final status
+ * (sent, bounced) ends the recipient; when every announced recipient has
+ * ended the entry is dropped (and m is then dead). */
+void correlate_attempt(struct correlator *c, struct queue_msg *m, struct slice host,
+                       struct slice qid, struct slice rcpt, const struct event *e,
+                       uint32_t group_id, struct attempt_info *info);
+
+/* correlate_peek_deferrals - deferrals recorded so far for rcpt (0 if unknown) */
+unsigned correlate_peek_deferrals(struct queue_msg *m, struct slice rcpt);
+
+/* correlate_expire - the message expired: call fn for each recipient whose last
+ * attempt was a deferral (only rcpt when it is non-empty), with the owned copy
+ * of that deferral (NULL if none is known); the recipients then end */
+typedef void (*expire_fn)(void *ctx, struct slice rcpt, const struct event *last_deferral,
+                          unsigned attempts, uint32_t group_id);
+void correlate_expire(struct correlator *c, struct queue_msg *m, struct slice rcpt,
+                      expire_fn fn, void *ctx);
+
+/* correlate_sweep - drop entries idle since before now - max_age; returns how many */
+uint64_t correlate_sweep(struct correlator *c, int64_t now);
+uint64_t correlate_live(const struct correlator *c);
+uint64_t correlate_evicted(const struct correlator *c);
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * delivery.h - the records the MTA parsers emit, and delivery statuses.
+ *
+ * A parser (parse_postfix.c, parse_sendmail.c, parse_exim.c) turns the message
+ * part of one log line into one struct mta_record. All slices point into
+ * the line buffer (valid for this line only). Sendmail's to= may name a list
+ * of recipients: `recipients` then holds the whole list and
+ * delivery_next_recipient walks it.
+ */
+#ifndef BS_DELIVERY_H
+#define BS_DELIVERY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/slice.h"
+
+enum delivery_status {
+    DELIVERY_SENT,
+    DELIVERY_DEFERRED,
+    DELIVERY_BOUNCED,
+    DELIVERY_EXPIRED,
+};
+
+enum mta_kind {
+    MTA_UNKNOWN,
+    MTA_POSTFIX,
+    MTA_SENDMAIL,
+    MTA_EXIM,
+};
+
+enum record_kind {
+    RECORD_OTHER,     /* not ours: inbound, other daemons, diagnostics */
+    RECORD_DELIVERY,  /* one attempt for one or more recipients */
+    RECORD_MESSAGE,   /* what is known of a queue id: sender, size, message-id, nrcpt */
+    RECORD_EXPIRED,   /* queue lifetime over: recipients (or all pending ones) expire */
+    RECORD_REMOVED,   /* the queue id is gone (Postfix removed, Exim Completed) */
+};
+
+/* where the failure text came from, for "the log lacks the remote reply" */
+enum text_source {
+    TEXT_REMOTE_REPLY, /* the remote server's SMTP reply */
+    TEXT_LOCAL,        /* the MTA's own words (connect to ..., Host not found, ...) */
+    TEXT_GENERIC,      /* only a generic status (Sendmail stat=Service unavailable) */
+};
+
+struct mta_record {
+    enum record_kind kind;
+    enum mta_kind mta;
+    struct slice qid;
+    /* RECORD_DELIVERY */
+    enum delivery_status status;
+    struct slice recipients; /* one address, or a Sendmail list */
+    struct slice orig_recipient;
+    struct slice relay_host; /* "mx1.example.net" (trailing dot removed), or empty */
+    struct slice relay_ip;   /* "198.51.100.25", or empty */
+    struct slice dsn;        /* "5.7.1" as logged, or empty */
+    struct slice text;       /* the reason text (remote reply preferred) */
+    struct slice stage;      /* SMTP stage: "RCPT TO", "DATA", "end of DATA", or empty */
+    enum text_source text_source;
+    bool text_shortened;     /* Sendmail cut the middle ("head...tail") */
+    bool retry_only;         /* Exim "retry time not reached": not an attempt */
+    /* RECORD_MESSAGE */
+    struct slice sender;
+    struct slice message_id;
+    int64_t size;            /* -1 unknown */
+    int nrcpt;               /* -1 unknown */
+    /* RECORD_EXPIRED: recipients empty means every pending recipient of qid */
+};
+
+/* delivery_next_recipient - walk a recipient list: "<a@x>,<b@y>" or "a@x, b@y";
+ * *pos starts at 0; the address is returned without angle brackets */
+bool delivery_next_recipient(struct slice list, size_t *pos, struct slice *addr);
+
+/* delivery_status_name - "sent", "deferred", "bounced", "expired" */
+const char *delivery_status_name(enum delivery_status s);
+/* delivery_status_parse - from a name; false if unknown */
+bool delivery_status_parse(const char *name, enum delivery_status *out);
+
+/* recipient_domain - the part after the last '@' (empty if none) */
+struct slice recipient_domain(struct slice addr);
+
+#endif

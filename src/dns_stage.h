@@ -1,0 +1,23 @@
+/*
+ * dns_stage.h - the blocklist stage of scan/report: the implicated IPs of
+ * an aggregate (and --our-ip) checked against the DNS blocklists, exposed to
+ * the writers as a struct report_dns.
+ *
+ * With --no-dns, or nothing to check, dns->checked is false and dns->note
+ * says why; the writers then say "not checked", never "clean".
+ */
+#ifndef BS_DNS_STAGE_H
+#define BS_DNS_STAGE_H
+
+#include "aggregate.h"
+#include "cli.h"
+#include "report.h"
+
+struct dns_stage;
+
+/* dns_stage_run - look the IPs up (or not) and fill dns; free with dns_stage_free */
+struct dns_stage *dns_stage_run(const struct options *o, struct aggregate *agg,
+                                struct report_dns *dns);
+void dns_stage_free(struct dns_stage *s);
+
+#endif

@@ -1,0 +1,164 @@
+/*
+ * escape.c - escaping for CSV, JSON, HTML and terminal text (see escape.h).
+ */
+#include "escape.h"
+
+#include <stdbool.h>
+
+size_t utf8_valid_len(const unsigned char *p, size_t n)
+{
+    unsigned char c = p[0];
+    if (c < 0x80)
+        return 1;
+    size_t len;
+    unsigned min;
+    unsigned cp;
+    if ((c & 0xE0) == 0xC0) {
+        len = 2, min = 0x80, cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+        len = 3, min = 0x800, cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+        len = 4, min = 0x10000, cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
+static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
+
+void csv_field(struct strbuf *out, struct slice s)
+{
+    bool quote = false;
+    bool formula = s.n && (s.p[0] == '=' || s.p[0] == '+' || s.p[0] == '-' || s.p[0] == '@' ||
+                           s.p[0] == '\t' || s.p[0] == '\r');
+    for (size_t i = 0; i < s.n && !quote; i++)
+        quote = s.p[i] == ',' || s.p[i] == '"' || s.p[i] == '\n' || s.p[i] == '\r';
+    if (formula)
+        quote = true;
+    if (!quote) {
+        strbuf_add(out, s.p, s.n);
+        return;
+    }
+    strbuf_addc(out, '"');
+    if (formula)
+        strbuf_addc(out, '\'');
+    for (size_t i = 0; i < s.n; i++) {
+        if (s.p[i] == '"')
+            strbuf_addc(out, '"');
+        strbuf_addc(out, s.p[i]);
+    }
+    strbuf_addc(out, '"');
+}
+
+void json_string(struct strbuf *out, struct slice s)
+{
+    const unsigned char *p = (const unsigned char *)s.p;
+    strbuf_addc(out, '"');
+    for (size_t i = 0; i < s.n;) {
+        unsigned char c = p[i];
+        if (c >= 0x80) {
+            size_t len = utf8_valid_len(p + i, s.n - i);
+            if (len) {
+                strbuf_add(out, p + i, len);
+                i += len;
+            } else {
+                strbuf_add(out, replacement, 3);
+                i++;
+            }
+            continue;
+        }
+        switch (c) {
+        case '"':
+            strbuf_adds(out, "\\\"");
+            break;
+        case '\\':
+            strbuf_adds(out, "\\\\");
+            break;
+        case '\n':
+            strbuf_adds(out, "\\n");
+            break;
+        case '\t':
+            strbuf_adds(out, "\\t");
+            break;
+        case '\r':
+            strbuf_adds(out, "\\r");
+            break;
+        case '<':
+            strbuf_adds(out, "\\u003c");
+            break;
+        case '>':
+            strbuf_adds(out, "\\u003e");
+            break;
+        case '&':
+            strbuf_adds(out, "\\u0026");
+            break;
+        default:
+            if (c < 0x20 || c == 0x7f)
+                strbuf_addf(out, "\\u%04x", c);
+            else
+                strbuf_addc(out, (char)c);
+        }
+        i++;
+    }
+    strbuf_addc(out, '"');
+}
+
+void html_text(struct strbuf *out, struct slice s)
+{
+    const unsigned char *p = (const unsigned char *)s.p;
+    for (size_t i = 0; i < s.n;) {
+        unsigned char c = p[i];
+        if (c >= 0x80) {
+            size_t len = utf8_valid_len(p + i, s.n - i);
+            if (len) {
+                strbuf_add(out, p + i, len);
+                i += len;
+            } else {
+                strbuf_add(out, replacement, 3);
+                i++;
+            }
+            continue;
+        }
+        switch (c) {
+        case '&':
+            strbuf_adds(out, "&amp;");
+            break;
+        case '<':
+            strbuf_adds(out, "&lt;");
+            break;
+        case '>':
+            strbuf_adds(out, "&gt;");
+            break;
+        case '"':
+            strbuf_adds(out, "&quot;");
+            break;
+        case '\'':
+            strbuf_adds(out, "&#39;");
+            break;
+        default:
+            if (c < 0x20 && c != '\n' && c != '\t')
+                strbuf_addc(out, '?');
+            else
+                strbuf_addc(out, (char)c);
+        }
+        i++;
+    }
+}
+
+void text_safe(struct strbuf *out, struct slice s)
+{
+    for (size_t i = 0; i < s.n; i++) {
+        unsigned char c = (unsigned char)s.p[i];
+        strbuf_addc(out, (c < 0x20 || c == 0x7f) ? '?' : (char)c);
+    }
+}

@@ -1,0 +1,39 @@
+/*
+ * main.c - parse the command line and run one command. Nothing else.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "util/msg.h"
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    int rc = cli_parse(argc, argv, &o);
+    if (rc != EXIT_OK) {
+        cli_options_free(&o);
+        return rc;
+    }
+    msg_quiet = o.quiet;
+    if (!strcmp(o.command, "help")) {
+        if (o.markdown)
+            cli_markdown(stdout);
+        else
+            cli_usage(stdout, o.n_args ? o.args[0] : NULL);
+        rc = EXIT_OK;
+    } else if (!strcmp(o.command, "version")) {
+        printf("bouncescope %s\n", BS_VERSION);
+    } else if (!strcmp(o.command, "scan")) {
+        rc = cmd_scan(&o);
+    } else if (!strcmp(o.command, "report")) {
+        rc = cmd_report(&o);
+    } else if (!strcmp(o.command, "partner")) {
+        rc = cmd_partner(&o);
+    } else if (!strcmp(o.command, "check")) {
+        rc = cmd_check(&o);
+    }
+    cli_options_free(&o);
+    return rc;
+}

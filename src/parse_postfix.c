@@ -1,0 +1,271 @@
+/*
+ * parse_postfix.c - Postfix log lines -> mta_record.
+ *
+ * Knows the delivery agents' status line (smtp, lmtp, local, virtual, pipe,
+ * error, retry, discard: one line per recipient and attempt), qmgr's
+ * "(queue active)", "status=expired" and "removed" lines, cleanup's
+ * message-id and pickup's sender. The grammar is patterns/postfix.conf; this
+ * file only dispatches on the daemon and interprets the groups.
+ *
+ * Not handled here (RECORD_OTHER): smtpd/postscreen (inbound, including
+ * "NOQUEUE: reject"), per-MX "host ... said:" lines without "to=" (they
+ * precede the final status line and are not attempts of their own), bounce
+ * notifications, warnings ("lots of deferred mail" says deferred but is not
+ * a delivery), address-verification probes (status=deliverable).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "grammar.h"
+#include "mta.h"
+#include "util/xalloc.h"
+
+struct postfix_parser {
+    struct grammar *g;
+    struct grammar_rule *delivery, *queue_active, *expired, *removed, *message_id, *pickup;
+    struct grammar_rule *said, *refused, *remote, *relay;
+    /* group numbers, looked up once */
+    int d_qid, d_to, d_orig_to, d_relay, d_dsn, d_status, d_text;
+    int qa_qid, qa_from, qa_size, qa_nrcpt;
+    int ex_qid, ex_from, rm_qid, mi_qid, mi_msgid, pk_qid, pk_from;
+    int sa_host, sa_ip, sa_reply, sa_stage, rf_host, rf_ip, rf_reply, re_host, re_ip, rl_host, rl_ip;
+};
+
+struct postfix_parser *postfix_parser_load(struct strbuf *err)
+{
+    struct grammar *g = grammar_load("postfix.conf", err);
+    if (!g)
+        return NULL;
+    struct postfix_parser *p = xcalloc(1, sizeof *p);
+    p->g = g;
+    if (!(p->delivery = grammar_require(g, "line", "delivery", err)) ||
+        !(p->queue_active = grammar_require(g, "line", "queue-active", err)) ||
+        !(p->expired = grammar_require(g, "line", "expired", err)) ||
+        !(p->removed = grammar_require(g, "line", "removed", err)) ||
+        !(p->message_id = grammar_require(g, "line", "message-id", err)) ||
+        !(p->pickup = grammar_require(g, "line", "pickup", err)) ||
+        !(p->said = grammar_require(g, "text", "said", err)) ||
+        !(p->refused = grammar_require(g, "text", "refused", err)) ||
+        !(p->remote = grammar_require(g, "text", "remote", err)) ||
+        !(p->relay = grammar_require(g, "text", "relay", err))) {
+        postfix_parser_free(p);
+        return NULL;
+    }
+#define GI(rule, name) grammar_group_index(p->rule, name)
+    p->d_qid = GI(delivery, "qid");
+    p->d_to = GI(delivery, "to");
+    p->d_orig_to = GI(delivery, "orig_to");
+    p->d_relay = GI(delivery, "relay");
+    p->d_dsn = GI(delivery, "dsn");
+    p->d_status = GI(delivery, "status");
+    p->d_text = GI(delivery, "text");
+    p->qa_qid = GI(queue_active, "qid");
+    p->qa_from = GI(queue_active, "from");
+    p->qa_size = GI(queue_active, "size");
+    p->qa_nrcpt = GI(queue_active, "nrcpt");
+    p->ex_qid = GI(expired, "qid");
+    p->ex_from = GI(expired, "from");
+    p->rm_qid = GI(removed, "qid");
+    p->mi_qid = GI(message_id, "qid");
+    p->mi_msgid = GI(message_id, "msgid");
+    p->pk_qid = GI(pickup, "qid");
+    p->pk_from = GI(pickup, "from");
+    p->sa_host = GI(said, "host");
+    p->sa_ip = GI(said, "ip");
+    p->sa_reply = GI(said, "reply");
+    p->sa_stage = GI(said, "stage");
+    p->rf_host = GI(refused, "host");
+    p->rf_ip = GI(refused, "ip");
+    p->rf_reply = GI(refused, "reply");
+    p->re_host = GI(remote, "host");
+    p->re_ip = GI(remote, "ip");
+    p->rl_host = GI(relay, "host");
+    p->rl_ip = GI(relay, "ip");
+#undef GI
+    if (p->d_to < 0 || p->d_status < 0 || p->sa_reply < 0) {
+        strbuf_addf(err, "postfix.conf: [line delivery] needs groups to and status, [text said] reply");
+        postfix_parser_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void postfix_parser_free(struct postfix_parser *p)
+{
+    if (!p)
+        return;
+    grammar_free(p->g);
+    free(p);
+}
+
+/* daemon_of - the last '/' component of the tag: "postfix-out/smtp" -> "smtp" */
+static struct slice daemon_of(struct slice program)
+{
+    for (size_t i = program.n; i-- > 0;)
+        if (program.p[i] == '/')
+            return slice_make(program.p + i + 1, program.n - i - 1);
+    return program;
+}
+
+static bool is_delivery_agent(struct slice d)
+{
+    static const char *const agents[] = { "smtp", "lmtp", "local", "virtual", "pipe",
+                                          "error", "retry", "discard" };
+    for (size_t i = 0; i < sizeof agents / sizeof *agents; i++)
+        if (slice_eq_cstr(d, agents[i]))
+            return true;
+    return false;
+}
+
+static int64_t to_int(struct slice s)
+{
+    int64_t v = 0;
+    for (size_t i = 0; i < s.n && s.p[i] >= '0' && s.p[i] <= '9'; i++)
+        v = v * 10 + (s.p[i] - '0');
+    return v;
+}
+
+/* strip_angles - "<a@b>" -> "a@b" */
+static struct slice strip_angles(struct slice s)
+{
+    if (s.n >= 2 && s.p[0] == '<' && s.p[s.n - 1] == '>')
+        return slice_make(s.p + 1, s.n - 2);
+    return s;
+}
+
+/* parse_text - split the (TEXT) of a status line into reply, stage, remote host */
+static void parse_text(struct postfix_parser *p, struct slice text, struct mta_record *rec)
+{
+    /* "delivery temporarily suspended: connect to ...": qmgr/error repeat the
+     * reason that marked the destination dead; the reason is what follows */
+    static const char suspended[] = "delivery temporarily suspended: ";
+    while (slice_starts(text, suspended))
+        text = slice_make(text.p + sizeof suspended - 1, text.n - (sizeof suspended - 1));
+    rec->text = text;
+    rec->text_source = TEXT_LOCAL;
+    if (grammar_match(p->said, text)) {
+        rec->relay_host = rx_group(p->said->rx, text, p->sa_host);
+        rec->relay_ip = rx_group(p->said->rx, text, p->sa_ip);
+        rec->text = rx_group(p->said->rx, text, p->sa_reply);
+        rec->stage = rx_group(p->said->rx, text, p->sa_stage);
+        rec->text_source = TEXT_REMOTE_REPLY;
+        return;
+    }
+    if (grammar_match(p->refused, text)) {
+        rec->relay_host = rx_group(p->refused->rx, text, p->rf_host);
+        rec->relay_ip = rx_group(p->refused->rx, text, p->rf_ip);
+        rec->text = rx_group(p->refused->rx, text, p->rf_reply);
+        rec->stage = SLICE_LIT("greeting");
+        rec->text_source = TEXT_REMOTE_REPLY;
+        return;
+    }
+    if (!rec->relay_host.n && grammar_match(p->remote, text)) {
+        rec->relay_host = rx_group(p->remote->rx, text, p->re_host);
+        rec->relay_ip = rx_group(p->remote->rx, text, p->re_ip);
+    }
+}
+
+/* parse_delivery - a status line; false if it said status= but did not parse */
+static bool parse_delivery(struct postfix_parser *p, struct slice msg, struct mta_record *rec)
+{
+    struct rx *rx = p->delivery->rx;
+    if (!grammar_match(p->delivery, msg))
+        return false;
+    struct slice status = rx_group(rx, msg, p->d_status);
+    if (slice_eq_cstr(status, "sent"))
+        rec->status = DELIVERY_SENT;
+    else if (slice_eq_cstr(status, "deferred") || slice_eq_cstr(status, "SOFTBOUNCE"))
+        rec->status = DELIVERY_DEFERRED;
+    else if (slice_eq_cstr(status, "bounced"))
+        rec->status = DELIVERY_BOUNCED;
+    else
+        return true; /* deliverable/undeliverable probes, unknown words: not mail */
+    rec->kind = RECORD_DELIVERY;
+    rec->qid = rx_group(rx, msg, p->d_qid);
+    rec->recipients = strip_angles(rx_group(rx, msg, p->d_to));
+    rec->orig_recipient = strip_angles(rx_group(rx, msg, p->d_orig_to));
+    rec->dsn = rx_group(rx, msg, p->d_dsn);
+    struct slice relay = rx_group(rx, msg, p->d_relay);
+    struct slice text = rx_group(rx, msg, p->d_text);
+    if (relay.n && !slice_eq_cstr(relay, "none") && grammar_match(p->relay, relay)) {
+        rec->relay_host = rx_group(p->relay->rx, relay, p->rl_host);
+        rec->relay_ip = rx_group(p->relay->rx, relay, p->rl_ip);
+    }
+    if (rec->status != DELIVERY_SENT) {
+        /* parse_text may take the remote host from "host X[ip] said:"; the
+         * relay= field names the same host, so either is right */
+        struct slice host = rec->relay_host, ip = rec->relay_ip;
+        parse_text(p, text, rec);
+        if (!rec->relay_host.n) {
+            rec->relay_host = host;
+            rec->relay_ip = ip;
+        }
+    } else {
+        rec->text = text;
+        rec->text_source = TEXT_REMOTE_REPLY;
+    }
+    return true;
+}
+
+bool postfix_parse(struct postfix_parser *p, struct slice program, struct slice msg,
+                   struct mta_record *rec)
+{
+    struct slice daemon = daemon_of(program);
+    /* RFC 5424 via rsyslog loses the daemon ("postfix"): decide by content */
+    bool any = slice_eq(daemon, program);
+    rec->mta = MTA_POSTFIX;
+    if (any || is_delivery_agent(daemon)) {
+        if (memmem(msg.p, msg.n, "status=", 7) && memmem(msg.p, msg.n, "to=", 3)) {
+            if (!parse_delivery(p, msg, rec))
+                return false;
+            if (rec->kind != RECORD_OTHER || !any)
+                return true;
+        }
+        if (!any)
+            return true;
+    }
+    if (any || slice_eq_cstr(daemon, "qmgr") || slice_eq_cstr(daemon, "oqmgr")) {
+        struct rx *rx;
+        if (grammar_match(p->queue_active, msg)) {
+            rx = p->queue_active->rx;
+            rec->kind = RECORD_MESSAGE;
+            rec->qid = rx_group(rx, msg, p->qa_qid);
+            rec->sender = rx_group(rx, msg, p->qa_from);
+            rec->size = to_int(rx_group(rx, msg, p->qa_size));
+            rec->nrcpt = (int)to_int(rx_group(rx, msg, p->qa_nrcpt));
+            return true;
+        }
+        if (grammar_match(p->removed, msg)) {
+            rec->kind = RECORD_REMOVED;
+            rec->qid = rx_group(p->removed->rx, msg, p->rm_qid);
+            return true;
+        }
+        if (grammar_match(p->expired, msg)) {
+            rx = p->expired->rx;
+            rec->kind = RECORD_EXPIRED;
+            rec->qid = rx_group(rx, msg, p->ex_qid);
+            rec->sender = rx_group(rx, msg, p->ex_from);
+            return true;
+        }
+        if (!any)
+            return true;
+    }
+    if (any || slice_eq_cstr(daemon, "cleanup")) {
+        if (grammar_match(p->message_id, msg)) {
+            rec->kind = RECORD_MESSAGE;
+            rec->qid = rx_group(p->message_id->rx, msg, p->mi_qid);
+            rec->message_id = rx_group(p->message_id->rx, msg, p->mi_msgid);
+            return true;
+        }
+        if (!any)
+            return true;
+    }
+    if (any || slice_eq_cstr(daemon, "pickup")) {
+        if (grammar_match(p->pickup, msg)) {
+            rec->kind = RECORD_MESSAGE;
+            rec->qid = rx_group(p->pickup->rx, msg, p->pk_qid);
+            rec->sender = rx_group(p->pickup->rx, msg, p->pk_from);
+        }
+    }
+    return true;
+}

@@ -1,0 +1,186 @@
+/*
+ * parse_sendmail.c - Sendmail log lines -> mta_record.
+ *
+ * Knows the delivery line (one per recipient list and per MX host tried:
+ * "QID: to=..., delay=..., relay=..., dsn=..., reply=..., stat=..."), the
+ * arrival line ("QID: from=<...>, size=N, ..., nrcpts=N, msgid=<...>") and
+ * queue expiry ("Cannot send message for N days"). Grammar:
+ * patterns/sendmail.conf.
+ *
+ * The reason text: Sendmail 8.16.1 added reply= with the remote server's
+ * reply; stat= holds a sysexits text ("Service unavailable") for failures or
+ * "Deferred: REASON". The remote reply wins whenever it is there; a stat=
+ * that is only a sysexits word is marked TEXT_GENERIC so reports can say the
+ * log lacks the real reply. Both fields may be shortened to head...tail.
+ *
+ * Not handled here (RECORD_OTHER): ruleset=... reject= (inbound), DSN
+ * notification lines other than expiry, STARTTLS, milter, daemon lines.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "grammar.h"
+#include "mta.h"
+#include "util/xalloc.h"
+
+struct sendmail_parser {
+    struct grammar *g;
+    struct grammar_rule *delivery, *from, *expired, *generic;
+    int d_qid, d_to, d_relay, d_ip, d_dsn, d_reply, d_stat, d_mailer;
+    int f_qid, f_from, f_size, f_nrcpt, f_msgid;
+    int e_qid, e_to;
+};
+
+struct sendmail_parser *sendmail_parser_load(struct strbuf *err)
+{
+    struct grammar *g = grammar_load("sendmail.conf", err);
+    if (!g)
+        return NULL;
+    struct sendmail_parser *p = xcalloc(1, sizeof *p);
+    p->g = g;
+    if (!(p->delivery = grammar_require(g, "line", "delivery", err)) ||
+        !(p->from = grammar_require(g, "line", "from", err)) ||
+        !(p->expired = grammar_require(g, "line", "expired", err)) ||
+        !(p->generic = grammar_require(g, "stat", "generic", err))) {
+        sendmail_parser_free(p);
+        return NULL;
+    }
+#define GI(rule, name) grammar_group_index(p->rule, name)
+    p->d_qid = GI(delivery, "qid");
+    p->d_to = GI(delivery, "to");
+    p->d_relay = GI(delivery, "relay");
+    p->d_ip = GI(delivery, "ip");
+    p->d_dsn = GI(delivery, "dsn");
+    p->d_reply = GI(delivery, "reply");
+    p->d_stat = GI(delivery, "stat");
+    p->d_mailer = GI(delivery, "mailer");
+    p->f_qid = GI(from, "qid");
+    p->f_from = GI(from, "from");
+    p->f_size = GI(from, "size");
+    p->f_nrcpt = GI(from, "nrcpt");
+    p->f_msgid = GI(from, "msgid");
+    p->e_qid = GI(expired, "qid");
+    p->e_to = GI(expired, "to");
+#undef GI
+    if (p->d_to < 0 || p->d_stat < 0) {
+        strbuf_addf(err, "sendmail.conf: [line delivery] needs groups to and stat");
+        sendmail_parser_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void sendmail_parser_free(struct sendmail_parser *p)
+{
+    if (!p)
+        return;
+    grammar_free(p->g);
+    free(p);
+}
+
+/* is_shortened - Sendmail's shortenstring(): exactly 100 + "..." + 100 characters */
+static bool is_shortened(struct slice s)
+{
+    return s.n == 203 && memcmp(s.p + 100, "...", 3) == 0;
+}
+
+static bool starts_with_reply_code(struct slice s)
+{
+    return s.n >= 4 && s.p[0] >= '2' && s.p[0] <= '5' && s.p[1] >= '0' && s.p[1] <= '9' &&
+           s.p[2] >= '0' && s.p[2] <= '9' && (s.p[3] == ' ' || s.p[3] == '-');
+}
+
+static int64_t to_int(struct slice s)
+{
+    int64_t v = 0;
+    for (size_t i = 0; i < s.n && s.p[i] >= '0' && s.p[i] <= '9'; i++)
+        v = v * 10 + (s.p[i] - '0');
+    return v;
+}
+
+static struct slice strip_angles(struct slice s)
+{
+    if (s.n >= 2 && s.p[0] == '<' && s.p[s.n - 1] == '>')
+        return slice_make(s.p + 1, s.n - 2);
+    return s;
+}
+
+static bool parse_delivery(struct sendmail_parser *p, struct slice msg, struct mta_record *rec)
+{
+    struct rx *rx = p->delivery->rx;
+    if (!grammar_match(p->delivery, msg))
+        return false;
+    struct slice stat = rx_group(rx, msg, p->d_stat);
+    struct slice dsn = rx_group(rx, msg, p->d_dsn);
+    if (slice_starts(stat, "Sent")) {
+        rec->status = DELIVERY_SENT;
+    } else if (slice_starts(stat, "Deferred")) {
+        rec->status = DELIVERY_DEFERRED;
+    } else if (slice_starts(stat, "queued") || slice_starts(stat, "quarantined")) {
+        return true; /* accepted for later / held: not an attempt */
+    } else {
+        /* a permanent sysexits text, or "Please try again later" (milter tempfail) */
+        rec->status = dsn.n && dsn.p[0] == '4' ? DELIVERY_DEFERRED : DELIVERY_BOUNCED;
+    }
+    struct slice mailer = rx_group(rx, msg, p->d_mailer);
+    /* local/prog deliveries of our own bounce notices are not outbound mail */
+    if (rec->status != DELIVERY_SENT && (slice_eq_cstr(mailer, "local") || slice_eq_cstr(mailer, "prog")))
+        return true;
+    rec->kind = RECORD_DELIVERY;
+    rec->qid = rx_group(rx, msg, p->d_qid);
+    rec->recipients = rx_group(rx, msg, p->d_to);
+    rec->dsn = dsn;
+    struct slice relay = rx_group(rx, msg, p->d_relay);
+    if (relay.n && relay.p[relay.n - 1] == '.')
+        relay.n--; /* MX names end with a dot: "relay=mx1.example.net. [ip]" */
+    if (relay.n && relay.p[0] == '[')
+        relay = SLICE_EMPTY; /* an address literal: the IP is the next field */
+    rec->relay_host = relay;
+    rec->relay_ip = rx_group(rx, msg, p->d_ip);
+    struct slice reply = rx_group(rx, msg, p->d_reply);
+    if (reply.n) {
+        rec->text = reply;
+        rec->text_source = TEXT_REMOTE_REPLY;
+        rec->text_shortened = is_shortened(reply);
+        return true;
+    }
+    rec->text_shortened = is_shortened(stat);
+    struct slice text = stat;
+    if (slice_starts(text, "Deferred: "))
+        text = slice_make(text.p + 10, text.n - 10);
+    rec->text = text;
+    if (rec->status == DELIVERY_SENT)
+        rec->text_source = TEXT_REMOTE_REPLY;
+    else if (grammar_match(p->generic, text))
+        rec->text_source = TEXT_GENERIC;
+    else
+        rec->text_source = starts_with_reply_code(text) ? TEXT_REMOTE_REPLY : TEXT_LOCAL;
+    return true;
+}
+
+bool sendmail_parse(struct sendmail_parser *p, struct slice msg, struct mta_record *rec)
+{
+    rec->mta = MTA_SENDMAIL;
+    if (memmem(msg.p, msg.n, "stat=", 5)) {
+        if (!memmem(msg.p, msg.n, ": to=", 5))
+            return true;
+        return parse_delivery(p, msg, rec);
+    }
+    if (grammar_match(p->from, msg)) {
+        struct rx *rx = p->from->rx;
+        rec->kind = RECORD_MESSAGE;
+        rec->qid = rx_group(rx, msg, p->f_qid);
+        rec->sender = rx_group(rx, msg, p->f_from);
+        rec->size = to_int(rx_group(rx, msg, p->f_size));
+        rec->nrcpt = (int)to_int(rx_group(rx, msg, p->f_nrcpt));
+        rec->message_id = strip_angles(rx_group(rx, msg, p->f_msgid));
+        return true;
+    }
+    if (grammar_match(p->expired, msg)) {
+        rec->kind = RECORD_EXPIRED;
+        rec->qid = rx_group(p->expired->rx, msg, p->e_qid);
+        rec->recipients = rx_group(p->expired->rx, msg, p->e_to);
+        return true;
+    }
+    return true;
+}

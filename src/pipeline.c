@@ -1,0 +1,450 @@
+/*
+ * pipeline.c - the scan loop (see pipeline.h).
+ *
+ * Per line: header (hand-written, every line), program tag dispatch (no
+ * regex for other daemons), the MTA grammar (PCRE2 after a literal check),
+ * and only for failures: classification, fingerprint, provider,
+ * aggregation. Nothing is allocated per line on the common path.
+ */
+#include "pipeline.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "correlate.h"
+#include "fingerprint.h"
+#include "mta.h"
+#include "problems.h"
+#include "providers.h"
+#include "reader.h"
+#include "syslog_header.h"
+#include "util/xalloc.h"
+
+/* sweep the queue state for idle entries this often (lines) */
+#define SWEEP_EVERY 262144
+
+struct pipeline {
+    struct pipeline_config cfg;
+    struct mta_parsers *parsers;
+    struct classifier *classifier;
+    struct fingerprinter *fp;
+    struct providers *providers;
+    struct correlator *correlator;
+    struct aggregate *agg;
+    struct event_spool *spool;
+    struct scan_stats stats;
+    struct strbuf domain, tmpl, lower;
+    const struct reason *expired_reason;
+    /* current line, for the expiry callback */
+    const struct log_header *cur_h;
+    const struct mta_record *cur_rec;
+    const char *cur_file;
+    uint64_t cur_line;
+    struct slice cur_host;
+    int64_t latest;
+};
+
+struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct strbuf *err)
+{
+    struct pipeline *p = xcalloc(1, sizeof *p);
+    p->cfg = *cfg;
+    if (!(p->parsers = mta_parsers_load(err)) || !(p->classifier = classifier_load(err)) ||
+        !(p->fp = fingerprinter_load(err)) || !(p->providers = providers_load(err))) {
+        pipeline_free(p);
+        return NULL;
+    }
+    p->expired_reason = classifier_reason(p->classifier, "expired");
+    p->correlator = correlator_new(cfg->queue_max_age > 0 ? cfg->queue_max_age : 7 * 86400);
+    p->agg = aggregate_new(cfg->group_fields, classifier_reason_count(p->classifier));
+    if (cfg->spool_events)
+        p->spool = event_spool_new();
+    return p;
+}
+
+void pipeline_free(struct pipeline *p)
+{
+    if (!p)
+        return;
+    mta_parsers_free(p->parsers);
+    classifier_free(p->classifier);
+    fingerprinter_free(p->fp);
+    providers_free(p->providers);
+    correlator_free(p->correlator);
+    aggregate_free(p->agg);
+    event_spool_free(p->spool);
+    strbuf_free(&p->domain);
+    strbuf_free(&p->tmpl);
+    strbuf_free(&p->lower);
+    for (size_t i = 0; i < p->stats.n_inputs; i++)
+        free(p->stats.inputs[i].name);
+    free(p->stats.inputs);
+    free(p);
+}
+
+struct aggregate *pipeline_aggregate(struct pipeline *p)
+{
+    return p->agg;
+}
+
+struct event_spool *pipeline_spool(struct pipeline *p)
+{
+    return p->spool;
+}
+
+const struct scan_stats *pipeline_stats(const struct pipeline *p)
+{
+    return &p->stats;
+}
+
+struct classifier *pipeline_classifier(struct pipeline *p)
+{
+    return p->classifier;
+}
+
+/* lower - an ASCII lower-case copy in buf (domains compare case-insensitively) */
+static struct slice lower(struct strbuf *buf, struct slice s)
+{
+    strbuf_reset(buf);
+    strbuf_reserve(buf, s.n);
+    for (size_t i = 0; i < s.n; i++)
+        buf->s[i] = (char)tolower((unsigned char)s.p[i]);
+    buf->len = s.n;
+    buf->s[s.n] = '\0';
+    return strbuf_slice(buf);
+}
+
+static bool domain_matches(const char *want, struct slice domain)
+{
+    size_t n = strlen(want);
+    if (domain.n < n)
+        return false;
+    const char *tail = domain.p + domain.n - n;
+    if (strncasecmp(tail, want, n) != 0)
+        return false;
+    return domain.n == n || tail[-1] == '.';
+}
+
+static bool sender_matches(const char *want, struct slice sender)
+{
+    if (want[0] == '@')
+        return domain_matches(want + 1, recipient_domain(sender));
+    return strlen(want) == sender.n && strncasecmp(want, sender.p, sender.n) == 0;
+}
+
+/* passes - whether an event (or a sent delivery) is inside the filters */
+static bool passes(const struct pipeline_filter *f, enum delivery_status st, struct slice domain,
+                   struct slice sender, int64_t when)
+{
+    if (f->statuses && st != DELIVERY_SENT && !(f->statuses & (1u << st)))
+        return false;
+    if (f->domain && !domain_matches(f->domain, domain))
+        return false;
+    if (f->sender && !sender_matches(f->sender, sender))
+        return false;
+    if (f->since && when < f->since)
+        return false;
+    if (f->until && when >= f->until)
+        return false;
+    return true;
+}
+
+/* record_event - correlate, count and spool one failure event.
+ * A deferral is added to the aggregate first: the copy the correlator keeps
+ * must carry its group id, so a later success can be credited to the group. */
+static void record_event(struct pipeline *p, struct event *e, struct queue_msg *m,
+                         struct slice rcpt)
+{
+    uint32_t group = 0;
+    bool in = passes(&p->cfg.filter, e->status, e->domain, e->sender, e->when);
+    struct attempt_info info = { 0 };
+    if (m) {
+        /* attempts are known before the event is counted: peek by recording */
+        if (e->status == DELIVERY_DEFERRED)
+            e->attempts = correlate_peek_deferrals(m, rcpt) + 1;
+        else
+            e->attempts = correlate_peek_deferrals(m, rcpt);
+    }
+    if (in)
+        group = aggregate_add(p->agg, e);
+    if (m)
+        correlate_attempt(p->correlator, m, p->cur_host, e->qid, rcpt, e, group, &info);
+    if (in && p->spool)
+        event_spool_write(p->spool, e);
+}
+
+/* classify_into - fill the classification fields of e from its text */
+static void classify_into(struct pipeline *p, struct event *e, const struct mta_record *rec)
+{
+    struct classify_input in = {
+        .text = e->text,
+        .dsn = rec->dsn,
+        .stage = rec->stage,
+        .remote_host = e->remote_host,
+        .remote_ip = e->remote_ip,
+        .status = e->status,
+        .text_source = rec->text_source,
+    };
+    struct classification out;
+    classify(p->classifier, &in, &out);
+    e->reason = out.reason;
+    e->blocklist = out.blocklist;
+    e->implicated_ip = out.implicated_ip;
+    /* the classifier's dsn buffer is on our stack: copy it into the line scratch */
+    strbuf_reset(&p->lower);
+    strbuf_adds(&p->lower, out.dsn);
+    e->fingerprint = fingerprint(p->fp, e->text, &p->tmpl);
+    e->template_text = strbuf_slice(&p->tmpl);
+}
+
+static void handle_delivery(struct pipeline *p, const struct log_header *h,
+                            const struct mta_record *rec, struct slice rcpt)
+{
+    struct slice domain = lower(&p->domain, recipient_domain(rcpt));
+    struct queue_msg *m = correlate_msg(p->correlator, p->cur_host, rec->qid, h->when, true);
+    struct slice sender = queue_msg_sender(m);
+    const struct provider *prov = provider_for(p->providers, rec->relay_host, domain);
+    struct slice provider = prov ? slice_cstr(prov->name) : SLICE_EMPTY;
+    if (rec->status == DELIVERY_SENT) {
+        struct attempt_info info = { 0 };
+        if (m)
+            correlate_attempt(p->correlator, m, p->cur_host, rec->qid, rcpt, NULL, 0, &info);
+        if (passes(&p->cfg.filter, DELIVERY_SENT, domain, sender, h->when)) {
+            aggregate_sent(p->agg, domain, provider, h->when, h->tz_minutes);
+            if (info.prior_deferrals && info.last_group)
+                aggregate_delivered_later(p->agg, info.last_group);
+        }
+        return;
+    }
+    struct event e = {
+        .when = h->when,
+        .tz_minutes = h->tz_minutes,
+        .status = rec->status,
+        .qid = rec->qid,
+        .sender = sender,
+        .recipient = rcpt,
+        .domain = domain,
+        .remote_host = rec->relay_host,
+        .remote_ip = rec->relay_ip,
+        .text = rec->text,
+        .stage = rec->stage,
+        .message_id = queue_msg_message_id(m),
+        .provider = provider,
+        .text_source = rec->text_source,
+        .text_shortened = rec->text_shortened,
+        .file = p->cur_file,
+        .line = p->cur_line,
+    };
+    classify_into(p, &e, rec);
+    e.dsn = rec->dsn.n ? rec->dsn : strbuf_slice(&p->lower);
+    record_event(p, &e, m, rcpt);
+}
+
+/* on_expire - correlate_expire callback: one expired event per pending recipient */
+static void on_expire(void *ctx, struct slice rcpt, const struct event *last, unsigned attempts,
+                      uint32_t group_id)
+{
+    struct pipeline *p = ctx;
+    const struct log_header *h = p->cur_h;
+    struct event e;
+    (void)group_id;
+    if (last) {
+        /* an expiry keeps the reason of its last deferral: that is what the admin must fix */
+        e = *last;
+    } else {
+        memset(&e, 0, sizeof e);
+        e.recipient = rcpt;
+        e.domain = lower(&p->domain, recipient_domain(rcpt));
+        e.reason = p->expired_reason;
+        e.qid = p->cur_rec->qid;
+        e.text = p->cur_rec->text.n ? p->cur_rec->text : h->message;
+        e.text_source = TEXT_LOCAL;
+        e.fingerprint = fingerprint(p->fp, e.text, &p->tmpl);
+        e.template_text = strbuf_slice(&p->tmpl);
+        const struct provider *prov = provider_for(p->providers, SLICE_EMPTY, e.domain);
+        e.provider = prov ? slice_cstr(prov->name) : SLICE_EMPTY;
+    }
+    e.status = DELIVERY_EXPIRED;
+    e.when = h->when;
+    e.tz_minutes = h->tz_minutes;
+    e.file = p->cur_file;
+    e.line = p->cur_line;
+    e.attempts = attempts;
+    if (p->cur_rec->sender.n && !e.sender.n)
+        e.sender = p->cur_rec->sender;
+    if (passes(&p->cfg.filter, e.status, e.domain, e.sender, e.when)) {
+        aggregate_add(p->agg, &e);
+        if (p->spool)
+            event_spool_write(p->spool, &e);
+    }
+}
+
+static void handle_record(struct pipeline *p, const struct log_header *h,
+                          const struct mta_record *rec)
+{
+    struct queue_msg *m;
+    switch (rec->kind) {
+    case RECORD_MESSAGE:
+        p->stats.mta_lines++;
+        m = correlate_msg(p->correlator, p->cur_host, rec->qid, h->when, true);
+        if (!m)
+            break;
+        if (rec->sender.n || rec->size >= 0)
+            queue_msg_set_sender(m, rec->sender);
+        if (rec->message_id.n)
+            queue_msg_set_message_id(m, rec->message_id);
+        queue_msg_set_size(m, rec->size, rec->nrcpt);
+        break;
+    case RECORD_REMOVED:
+        p->stats.mta_lines++;
+        correlate_drop(p->correlator, p->cur_host, rec->qid);
+        break;
+    case RECORD_EXPIRED:
+        p->stats.mta_lines++;
+        m = correlate_msg(p->correlator, p->cur_host, rec->qid, h->when, true);
+        if (!m)
+            break;
+        if (rec->recipients.n) {
+            size_t pos = 0;
+            struct slice rcpt;
+            while (delivery_next_recipient(rec->recipients, &pos, &rcpt))
+                correlate_expire(p->correlator, m, rcpt, on_expire, p);
+        } else {
+            correlate_expire(p->correlator, m, SLICE_EMPTY, on_expire, p);
+        }
+        break;
+    case RECORD_DELIVERY: {
+        p->stats.mta_lines++;
+        p->stats.delivery_lines++;
+        size_t pos = 0;
+        struct slice rcpt;
+        while (delivery_next_recipient(rec->recipients, &pos, &rcpt))
+            handle_delivery(p, h, rec, rcpt);
+        break;
+    }
+    case RECORD_OTHER:
+        p->stats.other_lines++;
+        break;
+    }
+}
+
+int pipeline_read(struct pipeline *p, const char *path, struct strbuf *err)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    p->stats.inputs = xrealloc(p->stats.inputs, (p->stats.n_inputs + 1) * sizeof *p->stats.inputs);
+    struct input_stats *in = &p->stats.inputs[p->stats.n_inputs++];
+    memset(in, 0, sizeof *in);
+    struct reader *r = reader_open(path, err);
+    if (!r) {
+        in->name = xstrdup(path);
+        in->failed = true;
+        return -1;
+    }
+    in->name = xstrdup(reader_name(r));
+    in->gzip = reader_is_gzip(r);
+    const char *file = reader_name(r);
+    struct header_clock clock;
+    header_clock_init(&clock, reader_mtime(r), p->cfg.year);
+    struct slice line;
+    struct log_header h;
+    struct mta_record rec;
+    p->cur_file = file;
+    p->cur_h = &h;
+    p->cur_rec = &rec;
+    uint64_t lines = 0;
+    while (reader_next(r, &line)) {
+        lines++;
+        p->cur_line = reader_line(r);
+        if (line.n == 0)
+            continue;
+        bool bad_time = false;
+        if (!header_parse(line, &clock, &h, &bad_time)) {
+            problem_note(bad_time ? PROBLEM_BAD_TIME : PROBLEM_UNKNOWN_HEADER, file, p->cur_line,
+                         line);
+            continue;
+        }
+        p->stats.header_formats[h.format & 7]++;
+        if (!in->first || h.when < in->first)
+            in->first = h.when;
+        if (h.when > in->last)
+            in->last = h.when;
+        p->cur_host = h.host;
+        if (h.when > p->latest)
+            p->latest = h.when;
+        if (!mta_parse(p->parsers, &h, &rec)) {
+            problem_note(PROBLEM_UNPARSED, file, p->cur_line, line);
+            p->stats.other_lines++;
+            continue;
+        }
+        handle_record(p, &h, &rec);
+        if ((lines & (SWEEP_EVERY - 1)) == 0) {
+            uint64_t gone = correlate_sweep(p->correlator, p->latest);
+            for (uint64_t i = 0; i < gone; i++)
+                problem_note(PROBLEM_QUEUE_EVICTED, file, p->cur_line, SLICE_EMPTY);
+        }
+    }
+    in->lines = reader_line(r);
+    in->bytes = reader_offset(r);
+    in->compressed_bytes = reader_compressed_bytes(r);
+    p->stats.lines += in->lines;
+    p->stats.bytes += in->bytes;
+    if (in->first && (!p->stats.first || in->first < p->stats.first))
+        p->stats.first = in->first;
+    if (in->last > p->stats.last)
+        p->stats.last = in->last;
+    reader_close(r);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    p->stats.seconds += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    return 0;
+}
+
+void pipeline_finish(struct pipeline *p)
+{
+    p->stats.queue_live = correlate_live(p->correlator);
+    p->stats.queue_evicted = correlate_evicted(p->correlator);
+    p->stats.tz_minutes = aggregate_totals(p->agg)->tz_minutes;
+}
+
+/* ---- --since / --until ------------------------------------------------ */
+
+int parse_time_arg(const char *s, int64_t now, int64_t *out)
+{
+    char *end;
+    if (!strcmp(s, "today") || !strcmp(s, "yesterday")) {
+        time_t t = (time_t)now;
+        struct tm tm;
+        localtime_r(&t, &tm);
+        tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+        if (!strcmp(s, "yesterday"))
+            tm.tm_mday--;
+        tm.tm_isdst = -1;
+        *out = (int64_t)mktime(&tm);
+        return 0;
+    }
+    long n = strtol(s, &end, 10);
+    if (end != s && n >= 0 && (!strcmp(end, "d") || !strcmp(end, "h") || !strcmp(end, "m"))) {
+        int64_t unit = *end == 'd' ? 86400 : *end == 'h' ? 3600 : 60;
+        *out = now - (int64_t)n * unit;
+        return 0;
+    }
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *rest = strptime(s, "%Y-%m-%d", &tm);
+    if (!rest)
+        return -1;
+    if (*rest == 'T' || *rest == ' ') {
+        const char *r2 = strptime(rest + 1, "%H:%M:%S", &tm);
+        if (!r2)
+            r2 = strptime(rest + 1, "%H:%M", &tm);
+        if (!r2)
+            return -1;
+        rest = r2;
+    }
+    if (*rest)
+        return -1;
+    tm.tm_isdst = -1;
+    *out = (int64_t)mktime(&tm);
+    return 0;
+}

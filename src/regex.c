@@ -1,0 +1,120 @@
+/*
+ * regex.c - compiled PCRE2 patterns with reusable match data (see regex.h).
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "regex.h"
+
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+struct rx {
+    pcre2_code *code;
+    pcre2_match_data *md;
+    char *src;
+    bool jit;
+};
+
+static bool jit_ok = true;
+static pcre2_jit_stack *jit_stack;     /* shared: one thread, one stack */
+static pcre2_match_context *match_ctx; /* carries the stack and limits */
+
+static void setup_context(void)
+{
+    if (match_ctx)
+        return;
+    match_ctx = pcre2_match_context_create(NULL);
+    /* a pathological pattern on a pathological line must not hang a run */
+    pcre2_set_match_limit(match_ctx, 1000000);
+    jit_stack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+    if (jit_stack)
+        pcre2_jit_stack_assign(match_ctx, NULL, jit_stack);
+}
+
+struct rx *rx_compile(const char *pattern, const char *where, struct strbuf *err)
+{
+    int errcode;
+    PCRE2_SIZE erroff;
+    setup_context();
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, 0, &errcode,
+                                     &erroff, NULL);
+    if (!code) {
+        PCRE2_UCHAR buf[256];
+        pcre2_get_error_message(errcode, buf, sizeof buf);
+        strbuf_addf(err, "%s: PCRE2 error at offset %zu: %s", where, (size_t)erroff, (char *)buf);
+        return NULL;
+    }
+    struct rx *r = xcalloc(1, sizeof *r);
+    r->code = code;
+    r->src = xstrdup(pattern);
+    r->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
+    if (!r->jit)
+        jit_ok = false;
+    r->md = pcre2_match_data_create_from_pattern(code, NULL);
+    return r;
+}
+
+void rx_free(struct rx *r)
+{
+    if (!r)
+        return;
+    pcre2_match_data_free(r->md);
+    pcre2_code_free(r->code);
+    free(r->src);
+    free(r);
+}
+
+bool rx_match_at(struct rx *r, struct slice s, size_t start)
+{
+    int rc;
+    if (r->jit)
+        rc = pcre2_jit_match(r->code, (PCRE2_SPTR)s.p, s.n, start, 0, r->md, match_ctx);
+    else
+        rc = pcre2_match(r->code, (PCRE2_SPTR)s.p, s.n, start, 0, r->md, match_ctx);
+    /* errors (match or stack limit) count as no match: the line is then "other" */
+    return rc > 0;
+}
+
+bool rx_match(struct rx *r, struct slice s)
+{
+    return rx_match_at(r, s, 0);
+}
+
+int rx_group_index(const struct rx *r, const char *name)
+{
+    int n = pcre2_substring_number_from_name(r->code, (PCRE2_SPTR)name);
+    return n > 0 ? n : -1;
+}
+
+bool rx_group_set(const struct rx *r, int n)
+{
+    if (n < 0 || (uint32_t)n >= pcre2_get_ovector_count(r->md))
+        return false;
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(r->md);
+    return ov[2 * n] != PCRE2_UNSET;
+}
+
+struct slice rx_group(const struct rx *r, struct slice s, int n)
+{
+    if (!rx_group_set(r, n))
+        return SLICE_EMPTY;
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(r->md);
+    return slice_make(s.p + ov[2 * n], ov[2 * n + 1] - ov[2 * n]);
+}
+
+struct slice rx_named(const struct rx *r, struct slice s, const char *name)
+{
+    return rx_group(r, s, rx_group_index(r, name));
+}
+
+const char *rx_source(const struct rx *r)
+{
+    return r->src;
+}
+
+bool rx_jit_available(void)
+{
+    return jit_ok;
+}

@@ -1,0 +1,79 @@
+/*
+ * report.h - what every writer gets: the aggregate (the report model), the
+ * run's statistics, the event spool, and the blocklist results.
+ *
+ * Writers (write_text.c, write_csv.c, write_json.c, write_html.c) only
+ * format this; none of them computes anything the others would need.
+ * The blocklist part is an interface so that `scan` (live DNS), `report`
+ * (the store's cache) and tests can all provide it.
+ */
+#ifndef BS_REPORT_H
+#define BS_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "aggregate.h"
+#include "classify.h"
+#include "event.h"
+#include "pipeline.h"
+
+/* one blocklist result for one address, as writers show it */
+struct report_listing {
+    const char *list_id;   /* catalogue id */
+    const char *list_label;
+    const char *zone;
+    const char *status;    /* "listed", "not_listed", "unknown" */
+    const char *codes;     /* "127.0.0.2,127.0.0.4" */
+    const char *meaning;   /* "SBL: ...; XBL: ..." */
+    const char *txt;
+    const char *delist_url; /* from the catalogue only, never from log text */
+    const char *advice;
+    const char *detail;     /* reason for unknown, etc. */
+};
+
+struct report_dns {
+    bool checked;           /* false: --no-dns or nothing to check */
+    const char *note;       /* why not checked, or a summary */
+    /* status word for an address ("listed", "not_listed", "unknown", "unchecked") */
+    const char *(*status)(void *ctx, const char *ip);
+    /* the listings of an address; returns their number, *out valid until the next call */
+    size_t (*listings)(void *ctx, const char *ip, const struct report_listing **out);
+    void *ctx;
+};
+
+struct report {
+    const char *command;     /* "scan", "report", "partner" */
+    struct aggregate *agg;
+    const struct scan_stats *stats;
+    struct event_spool *spool; /* NULL unless detail */
+    struct classifier *classifier;
+    struct report_dns dns;
+    const struct problems *problems;
+    size_t top;              /* groups to show; 0: writer default */
+    bool detail;
+    int64_t generated;       /* time of the run */
+    const char *group_by;    /* as given, for the header */
+};
+
+int write_text(FILE *fp, const struct report *r);
+int write_csv(FILE *fp, const struct report *r);
+int write_json(FILE *fp, const struct report *r);
+int write_html(FILE *fp, const struct report *r);
+
+/* report_ip_status - the dns status of ip, "unchecked" when DNS was not run */
+const char *report_ip_status(const struct report *r, const char *ip);
+/* report_ip_lists - "zone=code,code;zone=code" for the listed zones of ip */
+void report_ip_lists(const struct report *r, const char *ip, struct strbuf *out);
+/* report_event_ip_lookup - an ip_status_lookup for event_column_value */
+struct ip_status_lookup report_event_ip_lookup(const struct report *r);
+
+/* fmt_count - 1234567 -> "1,234,567" into buf (at least 32 bytes) */
+const char *fmt_count(uint64_t n, char *buf, size_t size);
+/* fmt_time - ISO 8601 with offset, "" for 0 */
+const char *fmt_time(int64_t when, int tz_minutes, char *buf, size_t size);
+/* fmt_percent - "12.3%" */
+const char *fmt_percent(uint64_t part, uint64_t whole, char *buf, size_t size);
+
+#endif

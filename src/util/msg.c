@@ -1,0 +1,46 @@
+/*
+ * msg.c - diagnostics to stderr (see msg.h).
+ */
+#include "msg.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+bool msg_quiet;
+
+static void vsay(const char *kind, const char *fmt, va_list ap)
+{
+    fputs("bouncescope: ", stderr);
+    if (kind)
+        fputs(kind, stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void msg_info(const char *fmt, ...)
+{
+    va_list ap;
+    if (msg_quiet)
+        return;
+    va_start(ap, fmt);
+    vsay(NULL, fmt, ap);
+    va_end(ap);
+}
+
+void msg_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsay("warning: ", fmt, ap);
+    va_end(ap);
+}
+
+void msg_fatal(int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsay("error: ", fmt, ap);
+    va_end(ap);
+    exit(status);
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# truth.sh - generated logs of all three MTAs and both timestamp styles, checked
+# against the generator's truth file: counts per domain and status, reason,
+# blocklist, implicated IP, one fingerprint per template (tests/tools/truth_compare.py).
+set -euo pipefail
+BIN=${1:?usage: truth.sh BOUNCESCOPE}
+SRC=${BS_SOURCE_DIR:?}
+GEN=${BS_GENERATOR:-$SRC/bench/genmaillog.py}
+LINES=${BS_TRUTH_LINES:-40000}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail=0
+for mta in postfix sendmail exim; do
+    for stamp in rfc3164 rfc3339; do
+        [ "$mta" = exim ] && [ "$stamp" = rfc3339 ] && continue # Exim writes its own stamp
+        log=$work/$mta-$stamp.log
+        python3 "$GEN" --mta "$mta" --stamp "$stamp" --lines "$LINES" --seed 7 --domains 800 \
+            --truth "$work/$mta-$stamp.truth" > "$log"
+        "$BIN" scan --no-dns --year 2018 --format csv --detail "$log" > "$work/$mta-$stamp.csv"
+        echo "== $mta $stamp"
+        if ! python3 "$SRC/tests/tools/truth_compare.py" "$work/$mta-$stamp.truth" \
+            "$work/$mta-$stamp.csv" "$GEN"; then
+            fail=1
+        fi
+    done
+done
+if [ $fail -ne 0 ]; then
+    echo "0 passed, 1 failed"
+    exit 1
+fi
