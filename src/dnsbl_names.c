@@ -28,9 +28,14 @@ static int valid_domain(const char *s, char *out)
     bool all_digits = true;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '.') {
-            if (label == 0)
+        if (c == '.' || c == '-') {
+            /* no empty label, no '-' at either end of a label (RFC 1123 2.1) */
+            bool first = i == 0 || s[i - 1] == '.';
+            bool end = i + 1 == len || s[i + 1] == '.';
+            if (c == '.' ? label == 0 : (first || end))
                 return -1;
+        }
+        if (c == '.') {
             label = 0;
             all_digits = true;
         } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
