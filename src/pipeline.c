@@ -172,6 +172,8 @@ static void record_event(struct pipeline *p, struct event *e, struct queue_msg *
         correlate_attempt(p->correlator, m, p->cur_host, e->qid, rcpt, e, group, &info);
     if (in && p->spool)
         event_spool_write(p->spool, e);
+    if (in && p->cfg.sink.event)
+        p->cfg.sink.event(p->cfg.sink.ctx, e);
 }
 
 /* classify_into - fill the classification fields of e from its text */
@@ -212,6 +214,8 @@ static void handle_delivery(struct pipeline *p, const struct log_header *h,
             correlate_attempt(p->correlator, m, p->cur_host, rec->qid, rcpt, NULL, 0, &info);
         if (passes(&p->cfg.filter, DELIVERY_SENT, domain, sender, h->when)) {
             aggregate_sent(p->agg, domain, provider, h->when, h->tz_minutes);
+            if (p->cfg.sink.sent)
+                p->cfg.sink.sent(p->cfg.sink.ctx, domain, provider, h->when);
             if (info.prior_deferrals && info.last_group)
                 aggregate_delivered_later(p->agg, info.last_group);
         }
@@ -277,6 +281,8 @@ static void on_expire(void *ctx, struct slice rcpt, const struct event *last, un
         aggregate_add(p->agg, &e);
         if (p->spool)
             event_spool_write(p->spool, &e);
+        if (p->cfg.sink.event)
+            p->cfg.sink.event(p->cfg.sink.ctx, &e);
     }
 }
 
@@ -329,19 +335,32 @@ static void handle_record(struct pipeline *p, const struct log_header *h,
     }
 }
 
+struct correlator *pipeline_correlator(struct pipeline *p)
+{
+    return p->correlator;
+}
+
 int pipeline_read(struct pipeline *p, const char *path, struct strbuf *err)
+{
+    return pipeline_read_from(p, path, 0, 0, err);
+}
+
+int pipeline_read_from(struct pipeline *p, const char *path, uint64_t offset, uint64_t start_line,
+                       struct strbuf *err)
 {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     p->stats.inputs = xrealloc(p->stats.inputs, (p->stats.n_inputs + 1) * sizeof *p->stats.inputs);
     struct input_stats *in = &p->stats.inputs[p->stats.n_inputs++];
     memset(in, 0, sizeof *in);
-    struct reader *r = reader_open(path, err);
+    struct reader *r = offset ? reader_open_offset(path, offset, err) : reader_open(path, err);
     if (!r) {
         in->name = xstrdup(path);
         in->failed = true;
         return -1;
     }
+    if (start_line)
+        reader_set_line(r, start_line);
     in->name = xstrdup(reader_name(r));
     in->gzip = reader_is_gzip(r);
     const char *file = reader_name(r);
@@ -379,14 +398,18 @@ int pipeline_read(struct pipeline *p, const char *path, struct strbuf *err)
             continue;
         }
         handle_record(p, &h, &rec);
+        if (p->cfg.sink.checkpoint && lines % PIPELINE_CHECKPOINT_LINES == 0)
+            p->cfg.sink.checkpoint(p->cfg.sink.ctx, file, reader_offset(r), reader_line(r));
         if ((lines & (SWEEP_EVERY - 1)) == 0) {
             uint64_t gone = correlate_sweep(p->correlator, p->latest);
             for (uint64_t i = 0; i < gone; i++)
                 problem_note(PROBLEM_QUEUE_EVICTED, file, p->cur_line, SLICE_EMPTY);
         }
     }
-    in->lines = reader_line(r);
-    in->bytes = reader_offset(r);
+    if (p->cfg.sink.checkpoint)
+        p->cfg.sink.checkpoint(p->cfg.sink.ctx, file, reader_offset(r), reader_line(r));
+    in->lines = reader_line(r) - start_line;
+    in->bytes = reader_offset(r) - offset;
     in->compressed_bytes = reader_compressed_bytes(r);
     p->stats.lines += in->lines;
     p->stats.bytes += in->bytes;

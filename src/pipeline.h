@@ -29,12 +29,26 @@ struct pipeline_filter {
     int64_t since, until; /* 0: open */
 };
 
+/* a consumer of the scan besides the aggregate (the history store): every
+ * call is optional. Events and sent deliveries are the filtered ones;
+ * checkpoint comes every PIPELINE_CHECKPOINT_LINES lines and at the end of
+ * each input with the offset just after the last line read, so a store can
+ * commit its events and that offset in one transaction. */
+#define PIPELINE_CHECKPOINT_LINES 50000
+struct pipeline_sink {
+    void *ctx;
+    void (*event)(void *ctx, const struct event *e);
+    void (*sent)(void *ctx, struct slice domain, struct slice provider, int64_t when);
+    void (*checkpoint)(void *ctx, const char *file, uint64_t offset, uint64_t line);
+};
+
 struct pipeline_config {
     int year;                 /* 0: infer from mtime */
     int64_t queue_max_age;    /* seconds of log time */
     unsigned group_fields;    /* enum group_field bits */
     bool spool_events;        /* keep every event for --detail */
     struct pipeline_filter filter;
+    struct pipeline_sink sink;
 };
 
 struct input_stats {
@@ -66,6 +80,12 @@ void pipeline_free(struct pipeline *p);
 
 /* pipeline_read - read one input ("-" is stdin) to its end */
 int pipeline_read(struct pipeline *p, const char *path, struct strbuf *err);
+/* pipeline_read_from - read path from byte offset (incremental runs); line
+ * numbers continue from start_line (the number of lines before offset) */
+int pipeline_read_from(struct pipeline *p, const char *path, uint64_t offset, uint64_t start_line,
+                       struct strbuf *err);
+/* pipeline_correlator - the queue state, for a store that keeps it between runs */
+struct correlator *pipeline_correlator(struct pipeline *p);
 /* pipeline_finish - end of all input (final counts) */
 void pipeline_finish(struct pipeline *p);
 

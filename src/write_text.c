@@ -186,7 +186,7 @@ static void write_domains(FILE *fp, const struct aggregate *agg_c)
         return;
     }
     fprintf(fp, "Recipient domains with failures (%zu; top %d)\n", n, TEXT_DOMAINS);
-    fprintf(fp, "  %-32s %-18s %8s %8s %8s %8s %7s\n", "domain", "provider", "sent", "deferred",
+    fprintf(fp, "  %-32s %-24s %8s %8s %8s %8s %7s\n", "domain", "provider", "sent", "deferred",
             "bounced", "expired", "failed");
     for (size_t i = 0; i < n && i < TEXT_DOMAINS; i++) {
         char s[32], df[32], b[32], e[32], pc[16];
@@ -195,7 +195,7 @@ static void write_domains(FILE *fp, const struct aggregate *agg_c)
         struct strbuf dom = STRBUF_INIT, prov = STRBUF_INIT;
         text_safe(&dom, slice_cstr(d[i]->domain));
         text_safe(&prov, slice_cstr(d[i]->provider));
-        fprintf(fp, "  %-32.32s %-18.18s %8s %8s %8s %8s %7s\n", strbuf_cstr(&dom),
+        fprintf(fp, "  %-32.32s %-24.24s %8s %8s %8s %8s %7s\n", strbuf_cstr(&dom),
                 strbuf_cstr(&prov), fmt_count(d[i]->count[DELIVERY_SENT], s, sizeof s),
                 fmt_count(d[i]->count[DELIVERY_DEFERRED], df, sizeof df),
                 fmt_count(d[i]->count[DELIVERY_BOUNCED], b, sizeof b),
@@ -212,7 +212,7 @@ static void write_domains(FILE *fp, const struct aggregate *agg_c)
 static void write_read(FILE *fp, const struct report *r)
 {
     const struct scan_stats *st = r->stats;
-    char a[32], b[32], c[32];
+    char a[32], b[32], c[32], d[32];
     if (!st)
         return;
     fprintf(fp, "What was read\n");
@@ -230,7 +230,7 @@ static void write_read(FILE *fp, const struct report *r)
     fprintf(fp, "  %s lines: %s of the MTAs (%s delivery status lines), %s other\n",
             fmt_count(st->lines, a, sizeof a), fmt_count(st->mta_lines, b, sizeof b),
             fmt_count(st->delivery_lines, c, sizeof c),
-            fmt_count(st->other_lines, b, sizeof b));
+            fmt_count(st->other_lines, d, sizeof d));
     if (st->queue_live)
         fprintf(fp, "  %s queue ids still open at the end (messages still in the queue)\n",
                 fmt_count(st->queue_live, a, sizeof a));
