@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "conf.h"
 #include "dnsbl.h"
 #include "util/msg.h"
 #include "util/strbuf.h"
@@ -302,6 +303,9 @@ int cmd_check(const struct options *o)
                         "standard input\n");
         return EXIT_USAGE;
     }
+    /* main.c leaves the search path to the commands: --patterns dirs before the shipped one */
+    for (size_t i = 0; i < o->n_patterns; i++)
+        conf_search_add(o->patterns[i]);
     struct dnsbl_config cfg = {
         .servers = o->dns_servers,
         .n_servers = o->n_dns_servers,
