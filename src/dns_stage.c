@@ -1,29 +1,160 @@
 /*
  * dns_stage.c - implicated IPs -> DNS blocklist results for the writers.
  *
- * (Being wired to the c-ares engine in dnsbl.c; until then every IP is
- * reported as not checked, with the reason.)
+ * Collects the IPs of the aggregate (those rejection texts name, and
+ * --our-ip), runs them through the c-ares engine (dnsbl.c) and answers the
+ * writers' questions through struct report_dns. It decides nothing about
+ * listings itself: status words, codes, meanings and advice come from the
+ * engine and the catalogue. With --no-dns nothing is queried and every IP
+ * is "unchecked" - never "clean".
  */
 #include "dns_stage.h"
 
 #include <stdlib.h>
+#include <string.h>
 
+#include "dnsbl.h"
+#include "util/msg.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 struct dns_stage {
-    int unused;
+    struct dnsbl *d;
+    struct report_listing *listings; /* scratch for the last listings() call */
+    size_t cap;
+    struct strbuf strings;           /* owns the codes/meaning text of that call */
+    char **owned;                    /* pointers into `strings` are unstable: separate copies */
+    size_t n_owned, cap_owned;
+    char note[160];
 };
+
+static const char *keep(struct dns_stage *s, const char *text)
+{
+    if (s->n_owned == s->cap_owned) {
+        s->cap_owned = s->cap_owned ? s->cap_owned * 2 : 16;
+        s->owned = xrealloc(s->owned, s->cap_owned * sizeof *s->owned);
+    }
+    return s->owned[s->n_owned++] = xstrdup(text);
+}
+
+static void drop_kept(struct dns_stage *s)
+{
+    for (size_t i = 0; i < s->n_owned; i++)
+        free(s->owned[i]);
+    s->n_owned = 0;
+}
+
+static const char *stage_status(void *ctx, const char *ip)
+{
+    struct dns_stage *s = ctx;
+    const struct dnsbl_entry *e = dnsbl_get(s->d, ip);
+    return dnsbl_status_word(e ? e->summary : DNSBL_UNCHECKED);
+}
+
+static size_t stage_listings(void *ctx, const char *ip, const struct report_listing **out)
+{
+    struct dns_stage *s = ctx;
+    const struct dnsbl_entry *e = dnsbl_get(s->d, ip);
+    drop_kept(s);
+    *out = NULL;
+    if (!e)
+        return 0;
+    if (s->cap < e->n_results) {
+        s->cap = e->n_results;
+        s->listings = xrealloc(s->listings, s->cap * sizeof *s->listings);
+    }
+    struct strbuf codes = STRBUF_INIT, meaning = STRBUF_INIT;
+    for (size_t i = 0; i < e->n_results; i++) {
+        const struct dnsbl_result *r = &e->results[i];
+        struct report_listing *l = &s->listings[i];
+        strbuf_reset(&codes);
+        strbuf_reset(&meaning);
+        for (size_t k = 0; k < r->n_codes; k++) {
+            strbuf_addf(&codes, "%s%s", k ? "," : "", r->codes[k].addr);
+            strbuf_addf(&meaning, "%s%s%s%s", k ? "; " : "", r->codes[k].tag ? r->codes[k].tag : "",
+                        r->codes[k].tag && r->codes[k].tag[0] ? ": " : "",
+                        r->codes[k].meaning ? r->codes[k].meaning : "");
+        }
+        l->list_id = r->list_id;
+        l->list_label = r->list_label;
+        l->zone = r->zone;
+        l->status = dnsbl_status_word(r->status);
+        l->codes = keep(s, strbuf_cstr(&codes));
+        l->meaning = keep(s, strbuf_cstr(&meaning));
+        l->txt = r->txt;
+        l->delist_url = r->delist_url;
+        l->advice = r->advice;
+        l->detail = r->reason;
+    }
+    strbuf_free(&codes);
+    strbuf_free(&meaning);
+    *out = s->listings;
+    return e->n_results;
+}
 
 struct dns_stage *dns_stage_run(const struct options *o, struct aggregate *agg,
                                 struct report_dns *dns)
 {
-    (void)agg;
-    dns->checked = false;
-    dns->note = o->no_dns ? "not checked (--no-dns)" : "not checked (DNS stage not available)";
-    return xcalloc(1, sizeof(struct dns_stage));
+    struct dns_stage *s = xcalloc(1, sizeof *s);
+    memset(dns, 0, sizeof *dns);
+    dns->ctx = s;
+    dns->status = stage_status;
+    dns->listings = stage_listings;
+    if (o->no_dns) {
+        dns->note = "not checked (--no-dns)";
+        return s;
+    }
+    size_t n;
+    struct ip_summary **ips = aggregate_ips(agg, &n);
+    if (!n) {
+        free(ips);
+        dns->note = "nothing to check";
+        return s;
+    }
+    struct dnsbl_config cfg = {
+        .servers = o->dns_servers,
+        .n_servers = o->n_dns_servers,
+        .timeout_ms = o->dns_timeout_ms,
+        .tries = o->dns_tries,
+        .max_inflight = o->dns_max_inflight,
+    };
+    struct strbuf err = STRBUF_INIT;
+    s->d = dnsbl_new(&cfg, &err);
+    if (!s->d) {
+        snprintf(s->note, sizeof s->note, "not checked (%s)", strbuf_cstr(&err));
+        msg_warn("blocklist checks skipped: %s", strbuf_cstr(&err));
+        dns->note = s->note;
+        strbuf_free(&err);
+        free(ips);
+        return s;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (dnsbl_add(s->d, ips[i]->ip) < 0)
+            msg_warn("implicated IP '%s' is not an address; not checked", ips[i]->ip);
+    free(ips);
+    if (dnsbl_run(s->d, &err) < 0) {
+        snprintf(s->note, sizeof s->note, "not checked (%s)", strbuf_cstr(&err));
+        msg_warn("blocklist checks failed: %s", strbuf_cstr(&err));
+        dns->note = s->note;
+        strbuf_free(&err);
+        return s;
+    }
+    strbuf_free(&err);
+    dns->checked = true;
+    const struct dnsbl_stats *st = dnsbl_stats(s->d);
+    snprintf(s->note, sizeof s->note, "%zu lookups, %zu timeouts", st->lookups, st->timeouts);
+    dns->note = s->note;
+    return s;
 }
 
 void dns_stage_free(struct dns_stage *s)
 {
+    if (!s)
+        return;
+    drop_kept(s);
+    free(s->owned);
+    free(s->listings);
+    strbuf_free(&s->strings);
+    dnsbl_free(s->d);
     free(s);
 }

@@ -1,0 +1,70 @@
+#!/bin/bash
+# scan_dnsbl.sh - `bouncescope scan` with live blocklist checks against a loopback
+# rbldnsd (tests/dnsbl/), the "done when" of the blocklist issue:
+#  - the story's IP 219.94.129.185 is listed on the test ZEN zone, with code
+#    meanings, TXT and advice, in text; the event CSV says listed + the zone codes;
+#  - an error-code zone and a server that never answers give "unknown" with the
+#    reason, never "not listed";
+#  - --no-dns reports "unchecked".
+set -u
+BIN=${1:?usage: scan_dnsbl.sh /path/to/bouncescope}
+: "${BS_SOURCE_DIR:?}"
+. "$BS_SOURCE_DIR/tests/dnsbl/rbldnsd.sh"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/scan_dnsbl.XXXXXX")
+SILENT_PID=
+cleanup() {
+    rbl_stop
+    [ -n "$SILENT_PID" ] && kill "$SILENT_PID" 2>/dev/null && wait "$SILENT_PID" 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+rbl_start || exit 1
+python3 "$BS_SOURCE_DIR/tests/dnsbl/dnsq.py" silent "$TMP/silent.port" &
+SILENT_PID=$!
+for _ in $(seq 50); do [ -s "$TMP/silent.port" ] && break; sleep 0.1; done
+SILENT_PORT=$(cat "$TMP/silent.port")
+
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+expect() { grep -qF -- "$3" "$2" || { fail "$1: want '$3' in:"; sed 's/^/    /' "$2" | head -60; }; }
+reject() { ! grep -qF -- "$3" "$2" || fail "$1: did not want '$3'"; }
+
+LOG=$BS_SOURCE_DIR/examples/maillog
+SCAN=("$BIN" scan --year 2018 --patterns "$BS_SOURCE_DIR/tests/dnsbl/patterns")
+
+"${SCAN[@]}" --dns-server "127.0.0.1:$RBL_PORT" "$LOG" > "$TMP/text" 2> "$TMP/err"
+expect text "$TMP/text" "implicated IP: 219.94.129.185 (3 failures) — blocklist status: listed [zen.test=127.0.0.2,127.0.0.4]"
+expect text "$TMP/text" "SBL: Spamhaus Block List: a known spam source or spam operation"
+expect text "$TMP/text" "TXT: Listed by test SBL"
+expect text "$TMP/text" "advice: On shared hosting, ask your provider to request removal; do not file it yourself"
+expect text "$TMP/text" "unknown    Refusing list (error code 127.255.255.254: Spamhaus refuses queries from public resolvers"
+reject text "$TMP/text" "not_listed  Refusing"
+
+"${SCAN[@]}" --dns-server "127.0.0.1:$RBL_PORT" --format csv --detail "$LOG" > "$TMP/csv"
+python3 - "$TMP/csv" <<'PY' || fail "event csv: implicated_ip_status/lists"
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1], newline="")) if r["implicated_ip"] == "219.94.129.185"]
+assert rows, "no events name 219.94.129.185"
+for r in rows:
+    assert r["implicated_ip_status"] == "listed", r["implicated_ip_status"]
+    assert r["implicated_ip_lists"] == "zen.test=127.0.0.2,127.0.0.4", r["implicated_ip_lists"]
+others = [r for r in csv.DictReader(open(sys.argv[1], newline="")) if not r["implicated_ip"]]
+assert all(r["implicated_ip_status"] == "" for r in others)
+PY
+
+# a server that never answers: unknown (timeout), never clean
+"${SCAN[@]}" --dns-server "127.0.0.1:$SILENT_PORT" --dns-timeout 100 --dns-tries 1 "$LOG" > "$TMP/silent" 2>&1
+expect silent "$TMP/silent" "blocklist status: unknown"
+reject silent "$TMP/silent" "not_listed"
+"${SCAN[@]}" --dns-server "127.0.0.1:$SILENT_PORT" --dns-timeout 100 --dns-tries 1 --format csv --detail "$LOG" > "$TMP/silent.csv" 2>/dev/null
+expect silent-csv "$TMP/silent.csv" ",219.94.129.185,unknown,"
+
+# --no-dns: unchecked
+"${SCAN[@]}" --no-dns --format csv --detail "$LOG" > "$TMP/nodns.csv"
+expect nodns "$TMP/nodns.csv" ",219.94.129.185,unchecked,"
+
+if [ $fails -ne 0 ]; then
+    echo "scan_dnsbl: 0 passed, $fails failed"
+    exit 1
+fi
+echo "scan_dnsbl: 1 passed, 0 failed"
