@@ -157,8 +157,21 @@ void html_text(struct strbuf *out, struct slice s)
 
 void text_safe(struct strbuf *out, struct slice s)
 {
-    for (size_t i = 0; i < s.n; i++) {
-        unsigned char c = (unsigned char)s.p[i];
+    const unsigned char *p = (const unsigned char *)s.p;
+    for (size_t i = 0; i < s.n;) {
+        unsigned char c = p[i];
+        if (c >= 0x80) {
+            size_t len = utf8_valid_len(p + i, s.n - i);
+            if (len) {
+                strbuf_add(out, p + i, len);
+                i += len;
+            } else {
+                strbuf_add(out, replacement, 3);
+                i++;
+            }
+            continue;
+        }
         strbuf_addc(out, (c < 0x20 || c == 0x7f) ? '?' : (char)c);
+        i++;
     }
 }

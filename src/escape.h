@@ -11,7 +11,8 @@
  *   html_text   text or attribute value: & < > " ' escaped; invalid UTF-8
  *               becomes U+FFFD
  *   text_safe   terminal text: control characters (ESC!) shown as '?', so a
- *               log line cannot move the cursor or recolour a terminal
+ *               log line cannot move the cursor or recolour a terminal;
+ *               invalid UTF-8 becomes U+FFFD
  */
 #ifndef BS_ESCAPE_H
 #define BS_ESCAPE_H

@@ -241,7 +241,7 @@ static void write_read(FILE *fp, const struct report *r)
         const struct problem_tally *t = &pr->kinds[k];
         if (!t->count)
             continue;
-        fprintf(fp, "  %s %s: %s\n", problem_is_informational(k) ? "note:" : "could not read:",
+        fprintf(fp, "  %s %s: %s\n", problem_is_informational(k) ? "note:" : "problem:",
                 problem_label(k), fmt_count(t->count, a, sizeof a));
         for (unsigned e = 0; e < t->n_examples; e++) {
             fprintf(fp, "    %s:%" PRIu64 ": ", t->examples[e].file ? t->examples[e].file : "",
