@@ -62,6 +62,9 @@ struct conf;
 /* classifier_load_from - the same from loaded files; takes ownership of both (also on failure) */
 struct classifier *classifier_load_from(struct conf *reasons, struct conf *lists, struct strbuf *err);
 void classifier_free(struct classifier *c);
+/* classifier_cache - on (the default): texts that differ only in IPs,
+ * addresses and ids reuse the first one's reason and blocklist */
+void classifier_cache(struct classifier *c, bool on);
 
 void classify(struct classifier *c, const struct classify_input *in, struct classification *out);
 
