@@ -166,14 +166,16 @@ static void record_event(struct pipeline *p, struct event *e, struct queue_msg *
         else
             e->attempts = correlate_peek_deferrals(m, rcpt);
     }
-    if (in)
+    if (in) {
         group = aggregate_add(p->agg, e);
+        if (p->spool)
+            event_spool_write(p->spool, e);
+        if (p->cfg.sink.event)
+            p->cfg.sink.event(p->cfg.sink.ctx, e);
+    }
+    /* last: a final status may end the message, and e->sender points into it */
     if (m)
         correlate_attempt(p->correlator, m, p->cur_host, e->qid, rcpt, e, group, &info);
-    if (in && p->spool)
-        event_spool_write(p->spool, e);
-    if (in && p->cfg.sink.event)
-        p->cfg.sink.event(p->cfg.sink.ctx, e);
 }
 
 /* classify_into - fill the classification fields of e from its text */
