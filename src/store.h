@@ -1,0 +1,126 @@
+/*
+ * store.h - the history database (SQLite): failure events, sent counts,
+ * per-file read state, runs, first sightings of groups, a DNSBL cache.
+ *
+ * One store is one open database for one command. `scan` opens it for
+ * writing: store_open takes a run lock (a second writer waits
+ * BOUNCESCOPE_LOCK_TIMEOUT seconds, default 30, then gets a clear error),
+ * store_attach makes the store the pipeline's sink, store_read_input decides
+ * per file where to start (new data only; rotation and truncation are
+ * recognised by a fingerprint of the file's first bytes) and commits the
+ * events of each batch together with the file's offset in ONE transaction -
+ * so a run killed at any moment loses nothing and counts nothing twice when
+ * run again. `report` and `partner` open it read-only (store_open_read).
+ *
+ * Every function accepts a NULL store (--no-db, or a filtered scan): it then
+ * does what the run would do without history (store_read_input reads the
+ * whole file).
+ *
+ * Errors: store_open/store_open_read return NULL with a message in err when
+ * the database is locked, corrupt, not a database, or written by a newer
+ * bouncescope; the file is then left exactly as it was. A database error
+ * during a run is kept and returned by the next store_read_input /
+ * store_finish_run (the last committed batch stays valid). Exit status for
+ * all of these: EXIT_STORE.
+ *
+ * Not done here: queue state across runs (needs a correlator export, see
+ * README_store.md), re-checking blocklists (the dnsbl table is a cache the
+ * DNS stage may use through store_dnsbl_get/put).
+ */
+#ifndef BS_STORE_H
+#define BS_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "pipeline.h"
+#include "util/strbuf.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+struct store;
+struct aggregate;
+
+/* store_default_path - --db, else $XDG_STATE_HOME/bouncescope/bouncescope.db, else
+ * ~/.local/state/bouncescope/bouncescope.db; root: /var/lib/bouncescope/bouncescope.db */
+void store_default_path(const struct options *o, struct strbuf *out);
+
+/* store_open - open (create) the database for a writing run. NULL and an empty err
+ * with --no-db; NULL and a message on lock/corruption/version trouble. */
+struct store *store_open(const struct options *o, struct strbuf *err);
+/* store_open_path - the same for an explicit path (tests); lock_seconds < 0: default */
+struct store *store_open_path(const char *path, bool write, int lock_seconds, struct strbuf *err);
+/* store_open_read - open an existing database for report/partner (no run lock) */
+struct store *store_open_read(const struct options *o, struct strbuf *err);
+void store_close(struct store *s);
+
+/* store_attach - make s the sink of cfg. A scan with --domain/--sender/--status/
+ * --since/--until sees only part of the log, so it must not advance the read
+ * state: then the store is not attached, a note goes to err and false is returned
+ * (the caller reads without the store: pass NULL to store_read_input). */
+bool store_attach(struct store *s, struct pipeline_config *cfg, struct strbuf *err);
+
+/* store_read_input - read path from where the last run stopped (or whole: NULL store,
+ * stdin); -1 and err when the input cannot be opened or the database failed */
+int store_read_input(struct store *s, struct pipeline *p, const char *path, struct strbuf *err);
+
+/* store_failed - whether a database error stopped recording (then EXIT_STORE) */
+bool store_failed(const struct store *s);
+
+/* store_finish_run - record the run, mark groups of agg never seen before as new
+ * (g->is_new), prune events older than keep_days (0: 90); returns the number of new
+ * groups, or -1 and err on a database error */
+long store_finish_run(struct store *s, struct aggregate *agg, long keep_days, struct strbuf *err);
+
+/* store_vacuum - VACUUM the database; -1 and err on failure */
+int store_vacuum(struct store *s, struct strbuf *err);
+
+/* ---- reading back (report, partner, tests) ----------------------------- */
+
+struct store_query {
+    int64_t since, until;  /* 0: open */
+    const char *domain;    /* domain or parent domain */
+    const char *recipient; /* exact address */
+    const char *provider;  /* provider name, case-insensitive */
+    const char *sender;    /* address or "@domain" */
+    unsigned statuses;     /* bit per delivery_status; 0: all */
+    bool any_of;           /* domain/recipient/provider: match any one of them (partner) */
+};
+
+/* store_each_event - call fn for every stored event matching q, in the order read.
+ * Reason and blocklist are looked up in c by name (unknown names: the classifier's
+ * last reason, no blocklist). The event and its strings are valid during the call. */
+typedef void (*store_event_fn)(void *ctx, const struct event *e);
+int store_each_event(struct store *s, const struct store_query *q, struct classifier *c,
+                     store_event_fn fn, void *ctx, struct strbuf *err);
+
+/* store_each_sent - the stored successful deliveries matching q (domain, since/until
+ * by hour) as (domain, provider, first, last, count, tz) rows */
+typedef void (*store_sent_fn)(void *ctx, const char *domain, const char *provider, int64_t first,
+                              int64_t last, uint64_t count, int tz_minutes);
+int store_each_sent(struct store *s, const struct store_query *q, store_sent_fn fn, void *ctx,
+                    struct strbuf *err);
+
+/* store_mark_new - set g->is_new for groups first seen in the last finished run */
+void store_mark_new(struct store *s, struct aggregate *agg);
+
+/* store_counts - events by status (sent from the sent table), for tests and summaries */
+int store_counts(struct store *s, uint64_t count[4]);
+
+/* the DNSBL cache: one row per (address, zone), valid for ttl seconds after checked */
+struct store_dnsbl {
+    const char *status, *codes, *txt;
+    int64_t checked, ttl;
+};
+/* store_dnsbl_get - 1 and row (strings valid until the next store call) when a fresh
+ * entry exists at time now, 0 otherwise */
+int store_dnsbl_get(struct store *s, const char *address, const char *zone, int64_t now,
+                    struct store_dnsbl *row);
+int store_dnsbl_put(struct store *s, const char *address, const char *zone,
+                    const struct store_dnsbl *row);
+
+/* store_path - the file's path (for messages) */
+const char *store_path(const struct store *s);
+
+#endif
