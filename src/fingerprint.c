@@ -1,0 +1,730 @@
+/*
+ * fingerprint.c - reduce a rejection text to a template and a 64-bit key.
+ *
+ * SYNOPSIS
+ *   struct fingerprinter *fingerprinter_load(struct strbuf *err);
+ *   void fingerprinter_free(struct fingerprinter *f);
+ *   uint64_t fingerprint(struct fingerprinter *f, struct slice text, struct strbuf *tmpl);
+ *   void fingerprint_hex(uint64_t key, char buf[17]);
+ *
+ * DESCRIPTION
+ *   The text is cut into words at blanks (and at Exim's literal two-character
+ *   "\n" between the lines of a multi-line reply). Inside a word, "atoms"
+ *   (runs of letters, digits and . _ - + % @) are masked:
+ *
+ *     IPv4, IPv6                      <ip>
+ *     anything with an '@'            <addr>   ("<a@b>" becomes "<addr>")
+ *     dotted names ending in letters  <host>   (mx.example.net, mta1234.mail.kks.yahoo.co.jp)
+ *     letters mixed with digits, or
+ *     dotted tokens that are not one  <id>     (gids, EOP ids, queue ids)
+ *     other numbers                   <n>
+ *
+ *   kept as they are: words of letters, the SMTP code (the first word, or a
+ *   3-digit code before an enhanced code) and enhanced status codes (5.7.1),
+ *   and the "salient" provider codes of patterns/fingerprint.conf ("(S3150)",
+ *   "[TSS04]", "AS(201806281)", DNSBL zones), which are copied verbatim.
+ *   A multi-line reply ("550-5.1.1 The email ... 550-5.1.1 double-checking
+ *   ... 550 5.1.1 https://...") keeps one leading "550 5.1.1" and drops the
+ *   repeated continuation codes.
+ *
+ * THE KEY
+ *   Sendmail shortens long replies to the first 100 characters + "..." + the
+ *   last 100 (shortenstring(); the stat= form "Deferred: <text>" is cut before
+ *   the parser removes "Deferred: ", leaving a 90-character head). Where the
+ *   cut falls moves with the raw lengths of the IPs, addresses and ids in the
+ *   text, so the key must come from parts a shortened copy always keeps, and
+ *   must be chosen by positions that do not move between instances. Raw
+ *   offsets move (a 7- or a 15-character IP before a word shifts it); offsets
+ *   in the *template* do not, since every instance of a template masks to
+ *   the same text. So positions are "template coordinates": template
+ *   characters plus the dropped continuation codes. The key hashes
+ *
+ *     1. the literal (unmasked, whole) words that end within the first
+ *        `head` (60) coordinates;
+ *     2. the literal words that start within the last `tail` (30);
+ *     3. the salient codes (fingerprint.conf) in either region.
+ *
+ *   A masked IPv4 is at most 11 characters longer raw than "<ip>", a Gmail
+ *   gid 26 more than "<id>", an EOP server name 46 more than "<host>"; so
+ *   with realistic replies the head region lies inside Sendmail's 90- or
+ *   100-character head and the tail region inside its 100-character tail,
+ *   and full and shortened copies of one reply get one key. (A fixed number
+ *   of leading words, the first design, failed exactly there: ten words of
+ *   "550 5.7.1 Unfortunately, messages from [203.0.113.255] weren't sent.
+ *   Please contact your" end at raw offset 90 with a long IP and 82 with a
+ *   short one.) Codes in the middle of a long text ("(S3150)" in Microsoft's
+ *   330-character reply) are shown in the template but not keyed: a
+ *   shortened copy cannot see them.
+ *
+ *   A shortened text is recognised by its shape (203 characters with "..."
+ *   at 100, or 193 with "..." at 90); head and tail are masked apart, the
+ *   head keyed from its start and the tail from its end, and the template
+ *   shows "head … tail".
+ *
+ * OWNERSHIP
+ *   The fingerprinter owns its compiled pattern; fingerprint() writes into
+ *   the caller's strbuf and allocates nothing else.
+ *
+ * DIAGNOSTICS
+ *   fingerprinter_load returns NULL with "file:line: message" in err for an
+ *   unreadable fingerprint.conf, a bad pattern or a bad setting.
+ *
+ * NOT DONE HERE
+ *   No classification (classify.c), no grouping (aggregate.c).
+ */
+#include "fingerprint.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "regex.h"
+#include "util/xalloc.h"
+
+/* salient codes remembered per call; more than this in one text is noise */
+#define FP_MAX_SPANS 16
+/* the last words of a segment kept for the tail part of the key; the tail
+ * is a few dozen characters, far fewer words than this */
+#define FP_RING 64
+
+struct fingerprinter {
+    struct rx *salient; /* one alternation of every [salient] pattern, or NULL */
+    size_t head, tail;  /* keyed regions, in template coordinates */
+};
+
+struct span {
+    size_t start, end;
+};
+
+/* a word of the template, with its coordinates in the segment */
+struct fp_word {
+    size_t out_start, out_end;
+    size_t c_start, c_end;
+    bool literal; /* no mask in it, and whole */
+};
+
+/* a salient code as copied into the template */
+struct fp_copy {
+    size_t out_start, out_end;
+    size_t c_start, c_end;
+};
+
+/* the per-call state of one fingerprint() */
+struct fp_run {
+    struct fingerprinter *f;
+    struct strbuf *out;
+    const char *base; /* start of the whole text, for salient offsets */
+    const struct span *spans;
+    size_t n_spans;
+    uint64_t h;       /* hash of the keyed head words */
+    uint64_t ht;      /* ... of the keyed tail words */
+    uint64_t hs;      /* ... of the keyed salient codes */
+    size_t seg_out;   /* output offset where the segment began */
+    size_t dropped;   /* raw bytes of continuation codes dropped in the segment */
+    bool keying_head, keying_tail;
+    struct fp_word ring[FP_RING];
+    size_t n_ring;
+    struct fp_copy copies[FP_MAX_SPANS];
+    size_t n_spans_out, seg_first_span;
+    bool multiline;   /* the text opened with "NNN-X.Y.Z" */
+    char code[4];     /* its SMTP code, for dropping repeats */
+    bool first_word;  /* no word output yet */
+    bool word_masked; /* the current word holds a mask */
+};
+
+/* ---- hashing: 64-bit FNV-1a, finished with a mix (as hash_bytes) ---- */
+
+static uint64_t fnv_add(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static uint64_t fnv_mix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+/* ---- loading ---- */
+
+/* parse_setting - a small positive integer setting */
+static int parse_setting(const struct conf_entry *e, int lo, int hi, struct strbuf *err)
+{
+    char *end;
+    long v = strtol(e->value, &end, 10);
+    if (*e->value == '\0' || *end != '\0' || v < lo || v > hi) {
+        strbuf_addf(err, "%s:%d: %s must be a number from %d to %d, not '%s'", e->file, e->line,
+                    e->key, lo, hi, e->value);
+        return -1;
+    }
+    return (int)v;
+}
+
+/* fingerprinter_load - read fingerprint.conf along the search path */
+struct fingerprinter *fingerprinter_load(struct strbuf *err)
+{
+    struct conf *c = conf_load_all("fingerprint.conf", err);
+    if (!c)
+        return NULL;
+    struct fingerprinter *f = xcalloc(1, sizeof *f);
+    f->head = 60;
+    f->tail = 30;
+    struct strbuf alt = STRBUF_INIT;
+    bool got_key = false;
+    for (size_t i = 0; i < c->n_sections; i++) {
+        const struct conf_section *s = &c->sections[i];
+        if (strcmp(s->kind, "key") == 0) {
+            /* the first [key] section (a user's) wins as a whole */
+            if (got_key)
+                continue;
+            got_key = true;
+            for (size_t j = 0; j < s->n_entries; j++) {
+                const struct conf_entry *e = &s->entries[j];
+                int v;
+                if (strcmp(e->key, "head") == 0) {
+                    if ((v = parse_setting(e, 0, 4096, err)) < 0)
+                        goto err;
+                    f->head = (size_t)v;
+                } else if (strcmp(e->key, "tail") == 0) {
+                    if ((v = parse_setting(e, 0, 4096, err)) < 0)
+                        goto err;
+                    f->tail = (size_t)v;
+                } else {
+                    strbuf_addf(err, "%s:%d: unknown key '%s' in [key]", e->file, e->line, e->key);
+                    goto err;
+                }
+            }
+        } else if (strcmp(s->kind, "salient") == 0) {
+            for (size_t j = 0; j < s->n_entries; j++) {
+                const struct conf_entry *e = &s->entries[j];
+                if (strcmp(e->key, "pattern") != 0) {
+                    strbuf_addf(err, "%s:%d: unknown key '%s' in [salient]", e->file, e->line,
+                                e->key);
+                    goto err;
+                }
+                /* check each pattern alone so an error names its own line */
+                char where[512];
+                snprintf(where, sizeof where, "%s:%d", e->file, e->line);
+                struct rx *one = rx_compile(e->value, where, err);
+                if (!one)
+                    goto err;
+                rx_free(one);
+                strbuf_adds(&alt, alt.len ? "|(?:" : "(?:");
+                strbuf_adds(&alt, e->value);
+                strbuf_addc(&alt, ')');
+            }
+        } else {
+            strbuf_addf(err, "%s:%d: unknown section kind '%s' (want key or salient)", s->file,
+                        s->line, s->kind);
+            goto err;
+        }
+    }
+    if (alt.len) {
+        f->salient = rx_compile(alt.s, "fingerprint.conf (all salient patterns)", err);
+        if (!f->salient)
+            goto err;
+    }
+    strbuf_free(&alt);
+    conf_free(c);
+    return f;
+err:
+    strbuf_free(&alt);
+    conf_free(c);
+    fingerprinter_free(f);
+    return NULL;
+}
+
+/* fingerprinter_free - release f (NULL is fine) */
+void fingerprinter_free(struct fingerprinter *f)
+{
+    if (!f)
+        return;
+    rx_free(f->salient);
+    free(f);
+}
+
+/* ---- character classes ---- */
+
+static bool is_blank(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' || ch == '\v' || ch == '\f';
+}
+
+static bool is_digit(char ch)
+{
+    return ch >= '0' && ch <= '9';
+}
+
+static bool is_alpha(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+}
+
+static bool is_hex(char ch)
+{
+    return is_digit(ch) || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
+}
+
+static bool is_atom(char ch)
+{
+    return is_alpha(ch) || is_digit(ch) || ch == '.' || ch == '_' || ch == '-' || ch == '+' ||
+           ch == '%' || ch == '@';
+}
+
+/* blank_len - how many bytes of whitespace start at p: real blanks, or
+ * Exim's literal backslash-n between the lines of a multi-line reply
+ * ("550-5.1.1 The email account ...\n550-5.1.1 double-checking ...") */
+static size_t blank_len(const char *p, const char *end)
+{
+    if (p < end && is_blank(*p))
+        return 1;
+    if (end - p >= 2 && p[0] == '\\' && p[1] == 'n')
+        return 2;
+    return 0;
+}
+
+/* ---- token shapes ---- */
+
+/* ipv4_len - length of a dotted quad at p (0 if none) */
+static size_t ipv4_len(const char *p, size_t n)
+{
+    size_t i = 0;
+    for (int part = 0; part < 4; part++) {
+        size_t d = 0;
+        while (i < n && is_digit(p[i]) && d < 4)
+            i++, d++;
+        if (d == 0 || d > 3)
+            return 0;
+        if (part < 3) {
+            if (i >= n || p[i] != '.')
+                return 0;
+            i++;
+        }
+    }
+    return i;
+}
+
+/* ipv6_len - length of an IPv6 address at p (0 if none): hex, ':' and '.',
+ * with "::" or at least five colons, so "15:04:05" and "Error:" are not one */
+static size_t ipv6_len(const char *p, size_t n)
+{
+    size_t i = 0, colons = 0;
+    bool dbl = false;
+    while (i < n && (is_hex(p[i]) || p[i] == ':' || p[i] == '.')) {
+        if (p[i] == ':') {
+            colons++;
+            if (i > 0 && p[i - 1] == ':')
+                dbl = true;
+        }
+        i++;
+    }
+    while (i > 0 && (p[i - 1] == '.' || (p[i - 1] == ':' && !(i >= 2 && p[i - 2] == ':'))))
+        i--, colons -= p[i] == ':';
+    if (colons < 2 || (!dbl && colons < 5))
+        return 0;
+    /* the next byte must not continue a word ("abcd::ef01x" is not an address) */
+    if (i < n && (is_alpha(p[i]) || is_digit(p[i])))
+        return 0;
+    return i;
+}
+
+/* is_enhanced - "5.7.1", "4.7.606": class 2, 4 or 5, then 1-3 digits twice */
+static bool is_enhanced(const char *p, size_t n)
+{
+    if (n < 5 || (p[0] != '2' && p[0] != '4' && p[0] != '5') || p[1] != '.')
+        return false;
+    size_t i = 2, d = 0;
+    while (i < n && is_digit(p[i]) && d < 4)
+        i++, d++;
+    if (d == 0 || d > 3 || i >= n || p[i] != '.')
+        return false;
+    i++;
+    d = 0;
+    while (i < n && is_digit(p[i]) && d < 4)
+        i++, d++;
+    return d > 0 && d <= 3 && i == n;
+}
+
+/* is_smtp_code - "550", "421": three digits, class 2, 4 or 5 */
+static bool is_smtp_code(const char *p, size_t n)
+{
+    return n == 3 && (p[0] == '2' || p[0] == '4' || p[0] == '5') && is_digit(p[1]) &&
+           is_digit(p[2]);
+}
+
+/* continuation - "550-5.1.1": the code of a multi-line reply line; *enh_off
+ * gets the offset of its enhanced code */
+static bool continuation(const char *p, size_t n, size_t *enh_off)
+{
+    if (n < 9 || !is_smtp_code(p, 3) || p[3] != '-')
+        return false;
+    if (!is_enhanced(p + 4, n - 4))
+        return false;
+    *enh_off = 4;
+    return true;
+}
+
+enum atom_kind { ATOM_KEEP, ATOM_IP, ATOM_ADDR, ATOM_HOST, ATOM_ID, ATOM_NUM };
+
+/* classify_atom - what an atom (letters, digits, . _ - + % @) is masked as */
+static enum atom_kind classify_atom(const char *p, size_t n, bool smtp_code_ok)
+{
+    bool alpha = false, digit = false, dot = false;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '@')
+            return ATOM_ADDR;
+        alpha |= is_alpha(p[i]);
+        digit |= is_digit(p[i]);
+        dot |= p[i] == '.';
+    }
+    if (!digit)
+        goto dotted_or_keep;
+    if (ipv4_len(p, n) == n)
+        return ATOM_IP;
+    if (is_enhanced(p, n))
+        return ATOM_KEEP;
+    if (!alpha) {
+        if (smtp_code_ok && is_smtp_code(p, n))
+            return ATOM_KEEP;
+        return ATOM_NUM;
+    }
+dotted_or_keep:
+    if (dot) {
+        /* a dotted name whose last label is letters: a host or domain name */
+        const char *last = memrchr(p, '.', n);
+        size_t ln = n - (size_t)(last - p) - 1;
+        bool letters = ln >= 2;
+        for (size_t i = 0; i < ln && letters; i++)
+            letters = is_alpha(last[1 + i]) || last[1 + i] == '-';
+        if (letters)
+            return ATOM_HOST;
+        return digit ? ATOM_ID : ATOM_KEEP;
+    }
+    return digit ? ATOM_ID : ATOM_KEEP;
+}
+
+static const char *const mask_text[] = {
+    [ATOM_IP] = "<ip>", [ATOM_ADDR] = "<addr>", [ATOM_HOST] = "<host>",
+    [ATOM_ID] = "<id>", [ATOM_NUM] = "<n>",
+};
+
+/* ---- output ---- */
+
+/* emit_mask - append a mask, folding a run of equal masks ("<n>.<n>") into one */
+static void emit_mask(struct fp_run *r, enum atom_kind k)
+{
+    const char *m = mask_text[k];
+    size_t ml = strlen(m);
+    struct strbuf *o = r->out;
+    /* "<addr>" from "<a@b>": the caller dropped the '>' already */
+    r->word_masked = true;
+    if (o->len >= ml && memcmp(o->s + o->len - ml, m, ml) == 0)
+        return;
+    strbuf_add(o, m, ml);
+}
+
+static size_t seg_coord(const struct fp_run *r, size_t off);
+
+/* mask_range - mask [p, end) of one word (no blanks inside), copying salient
+ * spans verbatim */
+static void mask_range(struct fp_run *r, const char *p, const char *end, bool code_ok)
+{
+    struct strbuf *o = r->out;
+    while (p < end) {
+        size_t off = (size_t)(p - r->base);
+        /* a salient code starting here is copied as is */
+        const struct span *sp = NULL;
+        size_t next_span = (size_t)-1;
+        for (size_t i = 0; i < r->n_spans; i++) {
+            if (r->spans[i].start <= off && off < r->spans[i].end) {
+                sp = &r->spans[i];
+                break;
+            }
+            if (r->spans[i].start > off && r->spans[i].start < next_span)
+                next_span = r->spans[i].start;
+        }
+        if (sp) {
+            size_t stop = sp->end - off;
+            if (stop > (size_t)(end - p))
+                stop = (size_t)(end - p);
+            if (off == sp->start && r->n_spans_out < FP_MAX_SPANS) {
+                struct fp_copy *c = &r->copies[r->n_spans_out++];
+                c->out_start = o->len;
+                c->c_start = seg_coord(r, o->len);
+            }
+            strbuf_add(o, p, stop);
+            if (off + stop == sp->end && r->n_spans_out &&
+                r->copies[r->n_spans_out - 1].out_end == 0) {
+                struct fp_copy *c = &r->copies[r->n_spans_out - 1];
+                c->out_end = o->len;
+                c->c_end = seg_coord(r, o->len);
+            }
+            p += stop;
+            continue;
+        }
+        const char *lim = end;
+        if (next_span != (size_t)-1 && r->base + next_span < lim)
+            lim = r->base + next_span;
+        size_t v6 = ipv6_len(p, (size_t)(lim - p));
+        if (v6 && (p == r->base || !is_atom(p[-1]))) {
+            emit_mask(r, ATOM_IP);
+            p += v6;
+            continue;
+        }
+        if (!is_atom(*p)) {
+            strbuf_addc(o, *p++);
+            continue;
+        }
+        const char *a = p;
+        while (p < lim && is_atom(*p))
+            p++;
+        size_t n = (size_t)(p - a);
+        /* sentence punctuation is not part of a name: "Spamhaus." "net." */
+        while (n > 1 && (a[n - 1] == '.' || a[n - 1] == '-'))
+            n--;
+        enum atom_kind k = classify_atom(a, n, code_ok);
+        if (k == ATOM_KEEP) {
+            strbuf_add(o, a, n);
+        } else {
+            if (k == ATOM_ADDR && o->len && o->s[o->len - 1] == '<' && a + n < end && a[n] == '>') {
+                o->len--; /* "<a@b>" -> "<addr>" */
+                n++;
+            }
+            emit_mask(r, k);
+        }
+        p = a + n;
+    }
+}
+
+/* ---- keying: positions in template coordinates ---- */
+
+/* seg_coord - the coordinate of output offset off in the current segment:
+ * template characters plus the dropped continuation codes, both the same in
+ * every instance of a template (unlike raw offsets) */
+static size_t seg_coord(const struct fp_run *r, size_t off)
+{
+    return off - r->seg_out + r->dropped;
+}
+
+/* note_word - remember a finished word for keying */
+static void note_word(struct fp_run *r, size_t out_start, size_t out_end, bool literal, bool complete)
+{
+    struct fp_word w = {
+        .out_start = out_start, .out_end = out_end,
+        .c_start = seg_coord(r, out_start), .c_end = seg_coord(r, out_end),
+        .literal = literal && complete,
+    };
+    /* head: literal whole words that end within the first head_chars */
+    if (r->keying_head && w.literal && w.c_end <= r->f->head) {
+        r->h = fnv_add(r->h, r->out->s + out_start, out_end - out_start);
+        r->h = fnv_add(r->h, " ", 1);
+    }
+    if (r->keying_tail)
+        r->ring[r->n_ring++ % FP_RING] = w;
+}
+
+/* do_word - mask one word [p, end); complete: it ended at a blank (the last
+ * word of a shortened head may be cut) */
+static void do_word(struct fp_run *r, const char *p, const char *end, bool complete)
+{
+    struct strbuf *o = r->out;
+    size_t n = (size_t)(end - p), enh;
+    bool first = r->first_word;
+    if (continuation(p, n, &enh)) {
+        if (first) {
+            /* "550-5.1.1 The email ..." opens a multi-line reply: show "550 5.1.1" */
+            r->multiline = true;
+            memcpy(r->code, p, 3);
+            r->code[3] = '\0';
+            size_t s0 = o->len;
+            strbuf_add(o, p, 3);
+            strbuf_addc(o, ' ');
+            strbuf_add(o, p + enh, n - enh);
+            r->first_word = false;
+            note_word(r, s0, s0 + 3, true, complete);
+            note_word(r, s0 + 4, o->len, true, complete);
+            return;
+        }
+        if (r->multiline) {
+            r->dropped += n + 1; /* a repeated "550-5.1.1 " inside the reply */
+            return;
+        }
+    }
+    if (o->len && o->s[o->len - 1] != ' ')
+        strbuf_addc(o, ' ');
+    size_t start = o->len;
+    r->word_masked = false;
+    mask_range(r, p, end, first);
+    r->first_word = false;
+    if (o->len == start)
+        return;
+    note_word(r, start, o->len, !r->word_masked, complete);
+}
+
+/* do_segment - mask every word of [p, end) */
+static void do_segment(struct fp_run *r, const char *p, const char *end, bool head_of_cut)
+{
+    while (p < end) {
+        size_t b = blank_len(p, end);
+        if (b) {
+            p += b;
+            continue;
+        }
+        const char *w = p;
+        while (p < end && !blank_len(p, end))
+            p++;
+        /* in the head of a shortened text the last word may be cut */
+        bool complete = !(head_of_cut && p == end);
+        /* drop a multi-line reply's "NNN X.Y.Z" pair in the middle (the
+         * last line of a Gmail reply: "... Learn more at 550 5.1.1 https://...") */
+        if (r->multiline && (size_t)(p - w) == 3 && memcmp(w, r->code, 3) == 0) {
+            const char *q = p;
+            while (q < end && blank_len(q, end))
+                q += blank_len(q, end);
+            const char *e2 = q;
+            while (e2 < end && !blank_len(e2, end))
+                e2++;
+            if (is_enhanced(q, (size_t)(e2 - q))) {
+                r->dropped += (size_t)(e2 - q) + 5;
+                p = e2;
+                continue;
+            }
+        }
+        do_word(r, w, p, complete);
+    }
+}
+
+/* begin_segment - start coordinates afresh at the current output end */
+static void begin_segment(struct fp_run *r, bool head, bool tail)
+{
+    r->seg_out = r->out->len;
+    r->dropped = 0;
+    r->keying_head = head;
+    r->keying_tail = tail;
+    r->n_ring = 0;
+    r->seg_first_span = r->n_spans_out;
+}
+
+/* end_segment - key the tail words and the salient codes of the segment */
+static void end_segment(struct fp_run *r)
+{
+    size_t total = seg_coord(r, r->out->len);
+    uint64_t h = r->ht;
+    if (r->keying_tail) {
+        /* literal words that start within the last tail_chars */
+        size_t first = r->n_ring > FP_RING ? r->n_ring - FP_RING : 0;
+        for (size_t i = first; i < r->n_ring; i++) {
+            const struct fp_word *w = &r->ring[i % FP_RING];
+            if (w->literal && total - w->c_start <= r->f->tail) {
+                h = fnv_add(h, r->out->s + w->out_start, w->out_end - w->out_start);
+                h = fnv_add(h, " ", 1);
+            }
+        }
+    }
+    r->ht = h;
+    h = r->hs;
+    for (size_t i = r->seg_first_span; i < r->n_spans_out; i++) {
+        const struct fp_copy *c = &r->copies[i];
+        bool in_head = r->keying_head && c->c_end <= r->f->head;
+        bool in_tail = r->keying_tail && total - c->c_start <= r->f->tail;
+        if (in_head || in_tail) {
+            h = fnv_add(h, r->out->s + c->out_start, c->out_end - c->out_start);
+            h = fnv_add(h, "\x1f", 1);
+        }
+    }
+    r->hs = h;
+}
+
+/* find_spans - the salient codes of text (offsets from text.p) */
+static size_t find_spans(struct fingerprinter *f, struct slice text, struct span *spans)
+{
+    size_t n = 0, at = 0;
+    if (!f->salient)
+        return 0;
+    while (n < FP_MAX_SPANS && at < text.n && rx_match_at(f->salient, text, at)) {
+        struct slice m = rx_group(f->salient, text, 0);
+        size_t s = (size_t)(m.p - text.p);
+        if (m.n == 0) {
+            at = s + 1;
+            continue;
+        }
+        spans[n].start = s;
+        spans[n].end = s + m.n;
+        n++;
+        at = s + m.n;
+    }
+    return n;
+}
+
+/* fingerprint - the key of text; the template is written to tmpl (reset first) */
+uint64_t fingerprint(struct fingerprinter *f, struct slice text, struct strbuf *tmpl)
+{
+    strbuf_reset(tmpl);
+    text = slice_trim(text);
+    /* Sendmail's stat= form: "Deferred: 421 4.7.0 ..." is the same reply */
+    if (slice_starts(text, "Deferred: "))
+        text.p += 10, text.n -= 10;
+
+    /* recognise shortenstring()'s output: head "..." tail */
+    size_t cut = 0;
+    if (text.n == 203 && memcmp(text.p + 100, "...", 3) == 0)
+        cut = 100;
+    else if (text.n == 193 && memcmp(text.p + 90, "...", 3) == 0)
+        cut = 90;
+
+    struct span spans[FP_MAX_SPANS];
+    struct fp_run r = {
+        .f = f, .out = tmpl, .base = text.p, .spans = spans,
+        .h = 0xcbf29ce484222325ULL, .ht = 0xcbf29ce484222325ULL, .hs = 0xcbf29ce484222325ULL,
+        .first_word = true,
+    };
+    if (cut) {
+        /* salient codes must not straddle the cut: match head and tail apart */
+        size_t nh = find_spans(f, slice_make(text.p, cut), spans);
+        size_t nt = find_spans(f, slice_make(text.p + cut + 3, text.n - cut - 3), spans + nh);
+        for (size_t i = nh; i < nh + nt; i++)
+            spans[i].start += cut + 3, spans[i].end += cut + 3;
+        r.n_spans = nh + nt;
+        begin_segment(&r, true, false);
+        do_segment(&r, text.p, text.p + cut, true);
+        end_segment(&r);
+        strbuf_adds(tmpl, " \xe2\x80\xa6 "); /* " … " */
+        r.first_word = false;
+        begin_segment(&r, false, true);
+        do_segment(&r, text.p + cut + 3, text.p + text.n, false);
+        end_segment(&r);
+    } else {
+        r.n_spans = find_spans(f, text, spans);
+        begin_segment(&r, true, true);
+        do_segment(&r, text.p, text.p + text.n, false);
+        end_segment(&r);
+    }
+    while (tmpl->len && tmpl->s[tmpl->len - 1] == ' ')
+        tmpl->s[--tmpl->len] = '\0';
+    /* head words, tail words and codes hashed apart, so a shortened copy
+     * (two segments) and a full one (one) combine the same way */
+    uint64_t parts[3] = { r.h, r.ht, r.hs };
+    return fnv_mix(fnv_add(0xcbf29ce484222325ULL, parts, sizeof parts));
+}
+
+/* fingerprint_hex - 16 lower-case hex digits + NUL into buf[17] */
+void fingerprint_hex(uint64_t key, char buf[17])
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; i--) {
+        buf[i] = hex[key & 0xf];
+        key >>= 4;
+    }
+    buf[16] = '\0';
+}
