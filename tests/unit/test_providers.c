@@ -1,0 +1,188 @@
+/*
+ * test_providers.c - remote host / recipient domain -> mail provider.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "providers.h"
+#include "util/strbuf.h"
+
+static struct providers *load_or_die(void)
+{
+    struct strbuf err = STRBUF_INIT;
+    struct providers *p = providers_load(&err);
+    ck_assert_msg(p != NULL, "providers_load: %s", strbuf_cstr(&err));
+    strbuf_free(&err);
+    return p;
+}
+
+static const struct { const char *host, *domain, *want; } rows[] = {
+    /* the host decides */
+    { "example-co-jp.mail.protection.outlook.com", "example.co.jp", "microsoft365" },
+    { "alphau-ac-jp01i.mail.protection.outlook.com", "alpha-u.ac.jp", "microsoft365" },
+    { "hotmail-com.olc.protection.outlook.com", "hotmail.com", "microsoft365" },
+    { "gmail-smtp-in.l.google.com", "gmail.com", "google" },
+    { "aspmx.l.google.com", "example.com", "google" },
+    { "alt1.gmail-smtp-in.l.google.com.", "gmail.com", "google" },
+    { "mta7.am0.yahoodns.net", "yahoo.com", "yahoo" },
+    { "mx.mail.yahoo.co.jp", "yahoo.co.jp", "yahoo" },
+    { "MFSMAX.DOCOMO.NE.JP", "docomo.ne.jp", "docomo" },
+    { "mx.ezweb.ne.jp", "ezweb.ne.jp", "kddi" },
+    { "mx.softbank.ne.jp", "softbank.ne.jp", "softbank" },
+    { "mx01.mail.icloud.com", "icloud.com", "icloud" },
+    { "mx0a-00123456.pphosted.com", "example.com", "proofpoint" },
+    { "us-smtp-inbound-1.mimecast.com", "example.com", "mimecast" },
+    { "d123.ess.barracudanetworks.com", "example.com", "barracuda" },
+    { "mx00.gmx.net", "gmx.de", "gmx" },
+    { "mx-ha03.web.de", "web.de", "gmx" },
+    { "mx.zoho.com", "example.com", "zoho" },
+    { "in1-smtp.messagingengine.com", "fastmail.com", "fastmail" },
+    { "mx1.mail.ovh.net", "example.fr", "ovh" },
+    { "inbound-smtp.us-east-1.amazonaws.com", "example.com", "amazonses" },
+    { "www1234.sakura.ne.jp", "example.jp", "sakura" },
+    /* no host (relay=none, DNS failures): the recipient domain */
+    { "", "gmail.com", "google" },
+    { "none", "outlook.jp", "microsoft365" },
+    { "", "docomo.ne.jp", "docomo" },
+    { "", "i.softbank.jp", "softbank" },
+    { "", "yahoo.co.jp", "yahoo" },
+    { "", "Hotmail.com", "microsoft365" },
+    /* unknown */
+    { "mail.sakura-example.jp", "sakura-example.jp", NULL },
+    { "mx1.alpha.com", "alpha.com", NULL },
+    { "", "example.org", NULL },
+    { "", "", NULL },
+    /* look-alikes must not match */
+    { "google.com.evil.example", "example.com", NULL },
+    { "notoutlook.com", "example.com", NULL },
+};
+
+START_TEST(test_table)
+{
+    struct providers *p = load_or_die();
+    /* twice: the second round answers from the cache */
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+            const struct provider *pv =
+                provider_for(p, slice_cstr(rows[i].host), slice_cstr(rows[i].domain));
+            const char *got = pv ? pv->id : NULL;
+            ck_assert_msg((got == NULL) == (rows[i].want == NULL) &&
+                              (!got || strcmp(got, rows[i].want) == 0),
+                          "round %d: %s / %s: got %s, want %s", round, rows[i].host, rows[i].domain,
+                          got ? got : "(none)", rows[i].want ? rows[i].want : "(none)");
+            if (pv)
+                ck_assert(pv->name && *pv->name);
+        }
+    }
+    providers_free(p);
+}
+END_TEST
+
+START_TEST(test_user_override)
+{
+    char dir[] = "/tmp/bs-providers-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/providers.conf", dir);
+    FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs("[provider google]\nname = Google, as we call it\nhost = \\.google\\.com$\n\n"
+          "[provider inhouse]\nname = Our relay\nhost = ^relay\\.example\\.jp$\n",
+          fp);
+    fclose(fp);
+    conf_search_add(dir);
+    struct providers *p = load_or_die();
+    const struct provider *pv = provider_for(p, SLICE_LIT("aspmx.l.google.com"), SLICE_EMPTY);
+    ck_assert_ptr_nonnull(pv);
+    ck_assert_str_eq(pv->name, "Google, as we call it");
+    /* the user's google has no domain pattern: gmail.com alone no longer names it */
+    ck_assert_ptr_null(provider_for(p, SLICE_EMPTY, SLICE_LIT("gmail.com")));
+    pv = provider_for(p, SLICE_LIT("relay.example.jp"), SLICE_EMPTY);
+    ck_assert_ptr_nonnull(pv);
+    ck_assert_str_eq(pv->id, "inhouse");
+    providers_free(p);
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_bad_config)
+{
+    static const char *const files[] = {
+        "[provider x]\nhost = (unclosed\n",
+        "[provider x]\nname = X\n",
+        "[provider x]\nhost = a\n",
+        "[provider x]\nname = X\ncolour = red\nhost = a\n",
+        "[vendor x]\nname = X\nhost = a\n",
+    };
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char dir[] = "/tmp/bs-providers-bad-XXXXXX";
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        char path[256];
+        snprintf(path, sizeof path, "%s/providers.conf", dir);
+        FILE *fp = fopen(path, "w");
+        ck_assert_ptr_nonnull(fp);
+        fputs(files[i], fp);
+        fclose(fp);
+        /* each case in its own forked test process would be cleaner; the
+         * search path only grows, so test in the order: a bad user file first */
+        conf_search_add(dir);
+        struct strbuf err = STRBUF_INIT;
+        struct providers *p = providers_load(&err);
+        ck_assert_msg(p == NULL, "file %zu loaded, want an error", i);
+        ck_assert_msg(strstr(strbuf_cstr(&err), path) != NULL, "file %zu: error '%s' names no file", i,
+                      strbuf_cstr(&err));
+        strbuf_free(&err);
+        unlink(path);
+        rmdir(dir);
+    }
+}
+END_TEST
+
+START_TEST(test_speed)
+{
+    struct providers *p = load_or_die();
+    char host[64];
+    struct timespec t0, t1;
+    const int n = 200000;
+    int found = 0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (int i = 0; i < n; i++) {
+        /* 5000 distinct hosts, as in a busy day's log */
+        snprintf(host, sizeof host, "mx%d.example%d.mail.protection.outlook.com", i % 50, i % 100);
+        found += provider_for(p, slice_cstr(host), SLICE_EMPTY) != NULL;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double us = ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / 1e3 / n;
+    printf("provider_for: %.3f us per call (cached)\n", us);
+    ck_assert_int_eq(found, n);
+    ck_assert_msg(us < 20, "provider_for takes %.2f us", us);
+    providers_free(p);
+}
+END_TEST
+
+static Suite *providers_suite(void)
+{
+    Suite *s = suite_create("providers");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_table);
+    tcase_add_test(tc, test_user_override);
+    tcase_add_test(tc, test_bad_config);
+    tcase_add_test(tc, test_speed);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(providers_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
