@@ -6,6 +6,7 @@
  *   struct classifier *classifier_load_from(struct conf *reasons, struct conf *lists,
  *                                           struct strbuf *err);
  *   void classifier_free(struct classifier *c);
+ *   void classifier_cache(struct classifier *c, bool on);
  *   void classify(struct classifier *c, const struct classify_input *in,
  *                 struct classification *out);
  *   size_t classifier_reason_count(const struct classifier *c);
@@ -43,8 +44,13 @@
  *   The blocklist named is the first [list] of blocklists.conf whose
  *   `mentions` matches the text, else the matching rule's `blocklist`.
  *   The implicated IP is the first [implicated-ip] match that is not the
- *   remote host's own IP (in_remote_ip, or an IP written as "name[ip]" as in
+ *   remote host's own IP (in->remote_ip, or an IP written as "name[ip]" as in
  *   "connect to mx.example.net[198.51.100.25]:25").
+ *
+ *   Matching some 60 rules costs ~11 us a text; classify runs per failure
+ *   line. Texts that differ only in IPs, addresses and ids (the "shape")
+ *   classify alike, so the reason, the blocklist and which IP pattern hit
+ *   are remembered per shape in a fixed 16384-slot table: ~2 us a call.
  *
  * OWNERSHIP
  *   The classifier owns its conf data; reasons and blocklist refs live until
@@ -87,7 +93,6 @@ struct reason_entry {
     bool blocklists; /* may a text of this class name a blocklist */
     bool bl_set;     /* blocklists was given (the first section that says decides) */
     int shipped_pos; /* position in the last (shipped) file, -1 if user-only */
-    int first_pos;   /* first appearance */
 };
 
 struct rule {
@@ -177,7 +182,6 @@ static int load_reasons(struct classifier *c, struct strbuf *err)
             r->pub.name = s->name;
             r->blocklists = true;
             r->shipped_pos = -1;
-            r->first_pos = (int)i;
         }
         if (s->file == shipped && r->shipped_pos < 0)
             r->shipped_pos = shipped_count++;

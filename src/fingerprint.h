@@ -9,10 +9,11 @@
  *
  * Sendmail shortens long replies to head...tail (100 + "..." + 100
  * characters), at a point that moves with the length of the masked parts. The
- * key is therefore computed from the leading words of the masked text (a
- * fixed number that fits in the head Sendmail keeps) plus the provider codes
- * kept anywhere in it (patterns/fingerprint.conf), so full and shortened
- * versions of one rejection share a key.
+ * key is therefore computed from the literal words and provider codes
+ * (patterns/fingerprint.conf) in the first and last few dozen characters of
+ * the *template* - positions that do not move with the masked parts and lie
+ * inside what Sendmail keeps - so full and shortened versions of one
+ * rejection share a key (details in fingerprint.c).
  */
 #ifndef BS_FINGERPRINT_H
 #define BS_FINGERPRINT_H
