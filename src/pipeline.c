@@ -35,7 +35,7 @@ struct pipeline {
     struct aggregate *agg;
     struct event_spool *spool;
     struct scan_stats stats;
-    struct strbuf domain, tmpl, lower;
+    struct strbuf domain, tmpl, lower, keytext;
     const struct reason *expired_reason;
     /* current line, for the expiry callback */
     const struct log_header *cur_h;
@@ -77,6 +77,7 @@ void pipeline_free(struct pipeline *p)
     strbuf_free(&p->domain);
     strbuf_free(&p->tmpl);
     strbuf_free(&p->lower);
+    strbuf_free(&p->keytext);
     for (size_t i = 0; i < p->stats.n_inputs; i++)
         free(p->stats.inputs[i].name);
     free(p->stats.inputs);
@@ -198,7 +199,20 @@ static void classify_into(struct pipeline *p, struct event *e, const struct mta_
     /* the classifier's dsn buffer is on our stack: copy it into the line scratch */
     strbuf_reset(&p->lower);
     strbuf_adds(&p->lower, out.dsn);
-    e->fingerprint = fingerprint(p->fp, e->text, &p->tmpl);
+    /* The MTA's own words are coarse: Sendmail writes "Connection refused by
+     * mx." both for a refused connection (4.4.1) and for one lost at the
+     * greeting (4.4.2). Its status code is part of what it says, so it is
+     * part of the fingerprint of local and generic texts. A remote reply
+     * carries its own codes. */
+    struct slice keyed = e->text;
+    if (rec->text_source != TEXT_REMOTE_REPLY && out.dsn[0]) {
+        strbuf_reset(&p->keytext);
+        strbuf_adds(&p->keytext, out.dsn);
+        strbuf_addc(&p->keytext, ' ');
+        strbuf_add(&p->keytext, e->text.p, e->text.n);
+        keyed = strbuf_slice(&p->keytext);
+    }
+    e->fingerprint = fingerprint(p->fp, keyed, &p->tmpl);
     e->template_text = strbuf_slice(&p->tmpl);
 }
 
