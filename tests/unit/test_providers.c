@@ -25,7 +25,7 @@ static const struct { const char *host, *domain, *want; } rows[] = {
     /* the host decides */
     { "example-co-jp.mail.protection.outlook.com", "example.co.jp", "microsoft365" },
     { "alphau-ac-jp01i.mail.protection.outlook.com", "alpha-u.ac.jp", "microsoft365" },
-    { "hotmail-com.olc.protection.outlook.com", "hotmail.com", "microsoft365" },
+    { "hotmail-com.olc.protection.outlook.com", "hotmail.com", "outlookcom" },
     { "gmail-smtp-in.l.google.com", "gmail.com", "google" },
     { "aspmx.l.google.com", "example.com", "google" },
     { "alt1.gmail-smtp-in.l.google.com.", "gmail.com", "google" },
@@ -47,11 +47,11 @@ static const struct { const char *host, *domain, *want; } rows[] = {
     { "www1234.sakura.ne.jp", "example.jp", "sakura" },
     /* no host (relay=none, DNS failures): the recipient domain */
     { "", "gmail.com", "google" },
-    { "none", "outlook.jp", "microsoft365" },
+    { "none", "outlook.jp", "outlookcom" },
     { "", "docomo.ne.jp", "docomo" },
     { "", "i.softbank.jp", "softbank" },
     { "", "yahoo.co.jp", "yahoo" },
-    { "", "Hotmail.com", "microsoft365" },
+    { "", "Hotmail.com", "outlookcom" },
     /* unknown */
     { "mail.sakura-example.jp", "sakura-example.jp", NULL },
     { "mx1.alpha.com", "alpha.com", NULL },
