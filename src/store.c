@@ -144,7 +144,7 @@ static sqlite3_stmt *prepare(struct store *s, const char *sql)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fail(s, "prepare");
+        fail(s, "reading the database");
         return NULL;
     }
     return st;
@@ -294,6 +294,27 @@ static int migrate(struct store *s, struct strbuf *err)
     return 0;
 }
 
+/* quick_check - PRAGMA quick_check: -1 and err unless the file is sound */
+static int quick_check(struct store *s, struct strbuf *err)
+{
+    sqlite3_stmt *st = prepare(s, "PRAGMA quick_check(1)");
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    const char *v = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+    if (rc == SQLITE_ROW && v && !strcmp(v, "ok")) {
+        sqlite3_finalize(st);
+        return 0;
+    }
+    if (rc == SQLITE_ROW)
+        strbuf_addf(err, "%s is damaged (%s); it was left unchanged - move it away and scan again",
+                    s->path, v ? v : "?");
+    else
+        fail(s, "checking the file");
+    sqlite3_finalize(st);
+    return -1;
+}
+
 static int prepare_writes(struct store *s)
 {
     s->ins_event = prepare(s,
@@ -344,6 +365,10 @@ struct store *store_open_path(const char *path, bool write, int lock_seconds, st
     sqlite3_busy_timeout(s->db, lock_seconds * 1000);
     /* reading the schema first: a damaged file fails here, before WAL mode writes its header */
     if (migrate(s, err) < 0)
+        goto err;
+    /* a writer checks every page first (seconds for a large store, once a night): a
+     * damaged page found in the middle of a run would leave half a run behind */
+    if (write && quick_check(s, err) < 0)
         goto err;
     if (write && (exec(s, "PRAGMA journal_mode=WAL") < 0 || exec(s, "PRAGMA synchronous=NORMAL") < 0 ||
                   prepare_writes(s) < 0))
