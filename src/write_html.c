@@ -1,12 +1,1296 @@
 /*
- * write_html.c - placeholder until the HTML writer lands: says so.
+ * write_html.c - the self-contained HTML report (--format html -o report.html).
+ *
+ * SYNOPSIS
+ *   int write_html(FILE *fp, const struct report *r);
+ *
+ * DESCRIPTION
+ *   One file that opens in any browser, needs no network and can be mailed:
+ *   a headline computed from the top group ("6 deliveries failed in 2 h;
+ *   1 cause accounts for 50%: our IP 219.94.129.185 is named by Spamhaus,
+ *   Microsoft 365 rejects it"), totals, an inline SVG chart of failed
+ *   attempts over time by reason (stacked bars, each reason with its own
+ *   fill pattern as well as colour, a <title> per bar, totals on the bars
+ *   when they fit, and a legend), the groups table (sortable, filterable,
+ *   each group expandable with <details> to its sample, file:line,
+ *   template, advice, recipients and domains), the implicated IPs with
+ *   their blocklist results, the recipient domains with failure rates, and
+ *   what the run read. The report's JSON (write_json on a copy of the
+ *   report with the same group cut and no events) is embedded in a
+ *   <script type="application/json"> block for the "Download JSON" button.
+ *
+ * TEMPLATE
+ *   The page shell, the CSS and the JavaScript are kept as separate files in
+ *   reports/ (report.html, report.css, report.js) and READ AT RUN TIME from
+ *   $BOUNCESCOPE_REPORTS if set, else from BS_REPORTS_DIR (set by CMake: the
+ *   source tree's reports/ in development builds, the share directory
+ *   after `make install`). Run-time reading keeps the build simple (no
+ *   generated sources) and lets an admin restyle the report without
+ *   recompiling; the written report still embeds everything. report.html
+ *   holds {{name}} markers; each is replaced by one section generated
+ *   here (see fill()). An unknown marker or a missing file is an error.
+ *
+ * SIZE
+ *   Only the first HTML_DEFAULT_TOP groups (or --top), HTML_MAX_DOMAINS
+ *   domains and HTML_MAX_IPS addresses are written, and the page says so
+ *   ("showing 200 of 5,321 groups"); texts are cut at HTML_TEXT_MAX bytes.
+ *   Nothing here reads events, so the cost does not grow with the log.
+ *
+ * SAFETY
+ *   Everything from a log is untrusted: text and attribute values go
+ *   through html_text (quotes escaped too), the embedded JSON through
+ *   json_string (< > & as \u003c...), and element ids are built from our
+ *   own counters, never from log text. The only links are delisting/lookup
+ *   pages from the blocklist catalogue (and only http/https ones); no URL
+ *   from a log is ever put in an href. The page sets a Content-Security-
+ *   Policy that allows no network loads at all.
+ *
+ * DIAGNOSTICS
+ *   Returns -1 on a write error, or (with a message on stderr naming the
+ *   file) when a template file cannot be read or holds an unknown marker.
+ *
+ *   This module does NOT compute anything other writers need, does NOT
+ *   resolve anything (blocklist results come from r->dns) and does NOT
+ *   read the event spool.
  */
+#include <errno.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "escape.h"
+#include "fingerprint.h"
+#include "problems.h"
 #include "report.h"
+
+#define HTML_DEFAULT_TOP 200
+#define HTML_MAX_DOMAINS 500
+#define HTML_MAX_IPS 100
+#define HTML_TEXT_MAX 2000        /* bytes of one log text shown; replies are rarely > 1 KB */
+#define HTML_TEMPLATE_MAX (1 << 20) /* a template file larger than this is not ours */
+#define CHART_MAX_BARS 96
+#define CHART_SERIES 6            /* reasons drawn on their own; the rest is "other" */
+#define GROUP_COLUMNS 12
+
+struct page {
+    FILE *fp;
+    struct strbuf b; /* output buffer, flushed per section */
+    const struct report *r;
+    struct group **groups;
+    size_t n_groups, shown;
+    uint32_t *rank_of; /* group id -> rank (1-based), 0 when not shown */
+    struct ip_summary **ips;
+    size_t n_ips;
+};
+
+/* ---- small writers ---------------------------------------------------- */
+
+static void put(struct page *pg, const char *s)
+{
+    strbuf_adds(&pg->b, s);
+}
+
+__attribute__((format(printf, 2, 3))) static void putf(struct page *pg, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    strbuf_vaddf(&pg->b, fmt, ap);
+    va_end(ap);
+}
+
+/* esc - untrusted text (or attribute value) s, cut at max bytes on a UTF-8 boundary */
+static void esc_max(struct strbuf *b, const char *s, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+    bool cut = n > max;
+    if (cut) {
+        n = max;
+        while (n && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    html_text(b, slice_make(s ? s : "", n));
+    if (cut)
+        strbuf_adds(b, "…");
+}
+
+static void esc(struct page *pg, const char *s)
+{
+    esc_max(&pg->b, s, HTML_TEXT_MAX);
+}
+
+static void num(struct page *pg, uint64_t v)
+{
+    char buf[32];
+    put(pg, fmt_count(v, buf, sizeof buf));
+}
+
+/* td_num - a right-aligned number cell with its raw value for sorting */
+static void td_num(struct page *pg, uint64_t v)
+{
+    putf(pg, "<td class=\"n\" data-v=\"%" PRIu64 "\">", v);
+    num(pg, v);
+    put(pg, "</td>");
+}
+
+/* time_el_br - <time> reading "2018-10-19 16:36:25 +09:00" (the ISO form in
+ * its datetime); br (table cells) puts hours, minutes and zone on a second line */
+static void time_el_br(struct page *pg, int64_t when, int tz, bool br)
+{
+    char iso[48];
+    if (!when) {
+        put(pg, "–");
+        return;
+    }
+    fmt_time(when, tz, iso, sizeof iso);
+    size_t n = strlen(iso);
+    /* "YYYY-MM-DDTHH:MM:SS+hh:mm": date, time and zone apart for reading */
+    if (n == 25)
+        putf(pg, "<time datetime=\"%s\">%.10s%s%.*s %.6s</time>", iso, iso, br ? "<br>" : " ",
+             br ? 5 : 8, iso + 11, iso + 19);
+    else
+        putf(pg, "<time datetime=\"%s\">%s</time>", iso, iso);
+}
+
+static void time_el(struct page *pg, int64_t when, int tz)
+{
+    time_el_br(pg, when, tz, false);
+}
+
+/* td_time - a time cell that sorts by its epoch value */
+static void td_time(struct page *pg, int64_t when, int tz)
+{
+    putf(pg, "<td class=\"t\" data-v=\"%" PRId64 "\">", when);
+    time_el_br(pg, when, tz, true);
+    put(pg, "</td>");
+}
+
+/* url_ok - a catalogue URL we are willing to link: http(s), no quoting games */
+static bool url_ok(const char *u)
+{
+    if (!u || (strncmp(u, "https://", 8) && strncmp(u, "http://", 7)))
+        return false;
+    for (const unsigned char *p = (const unsigned char *)u; *p; p++)
+        if (*p <= ' ' || *p == '"' || *p == '\'' || *p == '<' || *p == '>' || *p == '`' || *p >= 0x7f)
+            return false;
+    return true;
+}
+
+/* link - <a href> to a catalogue URL, or the plain label when the URL is unusable */
+static void link(struct page *pg, const char *url, const char *label)
+{
+    if (url_ok(url)) {
+        put(pg, "<a rel=\"noreferrer\" href=\"");
+        esc(pg, url);
+        put(pg, "\">");
+        esc(pg, label);
+        put(pg, "</a>");
+    } else {
+        esc(pg, label);
+    }
+}
+
+static const char *status_words(const struct report *r, const char *status)
+{
+    if (!strcmp(status, "listed"))
+        return "listed";
+    if (!strcmp(status, "not_listed"))
+        return "not listed";
+    if (!strcmp(status, "unknown"))
+        return "check failed";
+    (void)r;
+    return "not checked";
+}
+
+/* badge - a blocklist status as a coloured word (the word carries the meaning) */
+static void badge(struct page *pg, const char *status)
+{
+    const char *cls = !strcmp(status, "listed")       ? "listed"
+                      : !strcmp(status, "not_listed") ? "not_listed"
+                      : !strcmp(status, "unknown")    ? "unknown"
+                                                      : "unchecked";
+    putf(pg, "<span class=\"badge st-%s\">%s</span>", cls, status_words(pg->r, status));
+}
+
+static uint64_t finals(const uint64_t count[4])
+{
+    return count[DELIVERY_BOUNCED] + count[DELIVERY_EXPIRED];
+}
+
+/* main_ip - the implicated IP of g with the most failures, or NULL */
+static const char *main_ip(const struct group *g)
+{
+    const struct ip_tally *best = NULL;
+    for (unsigned i = 0; i < g->n_ips; i++)
+        if (!best || g->ips[i].count > best->count)
+            best = &g->ips[i];
+    return best ? best->ip : NULL;
+}
+
+/* ip_index - position of ip in the IP section (1-based), 0 when not shown */
+static size_t ip_index(const struct page *pg, const char *ip)
+{
+    size_t n = pg->n_ips < HTML_MAX_IPS ? pg->n_ips : HTML_MAX_IPS;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(pg->ips[i]->ip, ip))
+            return i + 1;
+    return 0;
+}
+
+/* ---- headline --------------------------------------------------------- */
+
+/* duration - "24 h", "35 min", "3 days" */
+static void duration(struct strbuf *b, int64_t secs)
+{
+    if (secs < 0)
+        secs = 0;
+    if (secs < 90 * 60)
+        strbuf_addf(b, "%" PRId64 " min", secs / 60 ? (secs + 59) / 60 : 1);
+    else if (secs < 72 * 3600)
+        strbuf_addf(b, "%" PRId64 " h", (secs + 1800) / 3600);
+    else
+        strbuf_addf(b, "%" PRId64 " days", (secs + 86399) / 86400);
+}
+
+/* share - a share for the headline: "61%", "<1%" */
+static const char *share(uint64_t part, uint64_t whole, char *buf, size_t size)
+{
+    if (!whole)
+        snprintf(buf, size, "-");
+    else if (part && part * 100 < whole)
+        snprintf(buf, size, "<1%%");
+    else
+        snprintf(buf, size, "%.0f%%", 100.0 * (double)part / (double)whole);
+    return buf;
+}
+
+/* first_listing_label - the label of the first list that lists ip (DNS), or NULL */
+static const char *first_listing_label(const struct report *r, const char *ip)
+{
+    if (!r->dns.checked || !r->dns.listings)
+        return NULL;
+    const struct report_listing *ls;
+    size_t n = r->dns.listings(r->dns.ctx, ip, &ls);
+    for (size_t i = 0; i < n; i++)
+        if (ls[i].status && !strcmp(ls[i].status, "listed"))
+            return ls[i].list_label ? ls[i].list_label : ls[i].zone;
+    return NULL;
+}
+
+/* headline - one sentence, plain text (the caller escapes it): how many
+ * deliveries failed over what span, and the top cause in words */
+static void headline(const struct page *pg, struct strbuf *out)
+{
+    const struct report *r = pg->r;
+    const struct aggregate_totals *t = aggregate_totals(r->agg);
+    char a[32], pc[16];
+    uint64_t fin = finals(t->count), def = t->count[DELIVERY_DEFERRED];
+    bool by_final = fin > 0;
+    uint64_t total = by_final ? fin : def;
+    if (!pg->n_groups || !total) {
+        strbuf_addf(out, "No failed deliveries");
+        if (t->first) {
+            strbuf_adds(out, " in ");
+            duration(out, t->last - t->first);
+        }
+        strbuf_addf(out, " (%s delivered)", fmt_count(t->count[DELIVERY_SENT], a, sizeof a));
+        return;
+    }
+    strbuf_addf(out, "%s %s %s in ", fmt_count(total, a, sizeof a),
+                total == 1 ? "delivery" : "deliveries", by_final ? "failed" : "deferred");
+    duration(out, t->last - t->first);
+    /* how many of the top causes it takes to reach half of the failures */
+    uint64_t acc = 0;
+    size_t k = 0;
+    while (k < pg->n_groups && acc * 2 < total) {
+        const struct group *g = pg->groups[k++];
+        acc += by_final ? finals(g->count) : g->count[DELIVERY_DEFERRED];
+    }
+    const struct group *g = pg->groups[0];
+    uint64_t top = by_final ? finals(g->count) : g->count[DELIVERY_DEFERRED];
+    if (k <= 1)
+        strbuf_addf(out, "; 1 cause accounts for %s: ", share(top, total, pc, sizeof pc));
+    else
+        strbuf_addf(out, "; %zu causes account for %s, the largest (%s): ", k,
+                    share(acc, total, a, sizeof a), share(top, total, pc, sizeof pc));
+    const char *ip = main_ip(g);
+    const char *prov = g->provider[0] ? g->provider : "the receiving server";
+    if (ip && (g->blocklist || (g->reason && !strcmp(g->reason->name, "blocked")))) {
+        const char *st = report_ip_status(r, ip);
+        const char *dns_label = first_listing_label(r, ip);
+        const char *named = g->blocklist ? g->blocklist->label : NULL;
+        strbuf_addf(out, "our IP %s ", ip);
+        if (!strcmp(st, "listed"))
+            strbuf_addf(out, "is listed by %s", dns_label ? dns_label : named ? named : "a blocklist");
+        else if (named)
+            strbuf_addf(out, "is named by %s (%s)", named,
+                        !strcmp(st, "not_listed") ? "not listed in DNS now"
+                        : !strcmp(st, "unknown")  ? "DNS check failed"
+                                                  : "blocklists not checked");
+        else
+            strbuf_addf(out, "is blocked (%s)", status_words(r, st));
+        strbuf_addf(out, ", %s rejects it", prov);
+    } else if (ip) {
+        strbuf_addf(out, "%s rejects our IP %s: %s", prov, ip,
+                    g->reason && g->reason->label ? g->reason->label : "undefined reason");
+    } else {
+        strbuf_addf(out, "%s — %s", prov,
+                    g->reason && g->reason->label ? g->reason->label : "undefined reason");
+    }
+}
+
+/* ---- sections --------------------------------------------------------- */
+
+static void section_totals(struct page *pg)
+{
+    const struct aggregate_totals *t = aggregate_totals(pg->r->agg);
+    char pc[16];
+    uint64_t fin = finals(t->count);
+    put(pg, "<dl class=\"cards\">\n");
+    static const struct {
+        enum delivery_status s;
+        const char *label, *cls;
+    } cards[] = {
+        { DELIVERY_SENT, "Delivered", "" },
+        { DELIVERY_DEFERRED, "Deferred attempts", "" },
+        { DELIVERY_BOUNCED, "Bounced", "bad" },
+        { DELIVERY_EXPIRED, "Expired in the queue", "bad" },
+    };
+    for (size_t i = 0; i < sizeof cards / sizeof *cards; i++) {
+        putf(pg, "<div class=\"card %s\"><dt>%s</dt><dd>", cards[i].cls, cards[i].label);
+        num(pg, t->count[cards[i].s]);
+        put(pg, "</dd></div>\n");
+    }
+    putf(pg, "<div class=\"card bad\"><dt>Final failure rate</dt><dd>%s"
+             "<span class=\"small\">bounced + expired of all final outcomes</span></dd></div>\n",
+         fmt_percent(fin, fin + t->count[DELIVERY_SENT], pc, sizeof pc));
+    put(pg, "<div class=\"card\"><dt>Failure groups</dt><dd>");
+    num(pg, pg->n_groups);
+    put(pg, "<span class=\"small\">one real problem per group</span></dd></div>\n</dl>\n");
+}
+
+/* ---- chart ------------------------------------------------------------ */
+
+struct series {
+    size_t reason;  /* reason index; n_reasons: undefined; SIZE_MAX: other */
+    uint64_t total;
+    const char *name, *label;
+};
+
+static int cmp_series(const void *x, const void *y)
+{
+    const struct series *a = x, *b = y;
+    if (a->total != b->total)
+        return a->total > b->total ? -1 : 1;
+    return a->reason < b->reason ? -1 : a->reason > b->reason;
+}
+
+/* chart_patterns - one fill per series: colour plus a pattern, so the chart
+ * reads in greyscale and for colour-blind readers */
+static void chart_patterns(struct page *pg)
+{
+    put(pg, "<defs>\n");
+    static const char *const overlay[CHART_SERIES + 1] = {
+        "",
+        "<path class=\"hatch\" d=\"M-1,1 l2,-2 M0,8 l8,-8 M7,9 l2,-2\"/>",
+        "<circle class=\"dot\" cx=\"4\" cy=\"4\" r=\"1.6\"/>",
+        "<path class=\"hatch\" d=\"M0,2 h8 M0,6 h8\"/>",
+        "<path class=\"hatch\" d=\"M-1,7 l2,2 M0,0 l8,8 M7,-1 l2,2 M-1,1 l2,-2 M0,8 l8,-8 M7,9 l2,-2\"/>",
+        "<path class=\"hatch\" d=\"M2,0 v8 M6,0 v8\"/>",
+        "<path class=\"hatch\" d=\"M-1,7 l2,2 M0,0 l8,8 M7,-1 l2,2\"/>",
+    };
+    for (int i = 0; i <= CHART_SERIES; i++)
+        putf(pg,
+             "<pattern id=\"p%d\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\">"
+             "<rect class=\"s%d\" width=\"8\" height=\"8\"/>%s</pattern>\n",
+             i, i, overlay[i]);
+    put(pg, "</defs>\n");
+}
+
+/* nice_step - 1, 2, 5 times a power of ten, at least v */
+static uint64_t nice_step(uint64_t v)
+{
+    uint64_t p = 1;
+    while (p * 10 <= v)
+        p *= 10;
+    if (v <= p)
+        return p;
+    if (v <= 2 * p)
+        return 2 * p;
+    if (v <= 5 * p)
+        return 5 * p;
+    return 10 * p;
+}
+
+/* bar_label - "2018-10-19 16:00 +09:00" (or the day alone for day bars) */
+static void bar_time(char *out, size_t size, int64_t when, int tz, bool day)
+{
+    char iso[48];
+    fmt_time(when, tz, iso, sizeof iso);
+    if (strlen(iso) != 25)
+        snprintf(out, size, "%s", iso);
+    else if (day)
+        snprintf(out, size, "%.10s", iso);
+    else
+        snprintf(out, size, "%.10s %.5s", iso, iso + 11);
+}
+
+static void section_chart(struct page *pg)
+{
+    const struct report *r = pg->r;
+    size_t nb, n_reasons = aggregate_n_reasons(r->agg);
+    int64_t width;
+    struct time_bucket **b = aggregate_buckets(r->agg, &nb, &width);
+    if (!nb) {
+        put(pg, "<p class=\"note\">No failed attempts to chart.</p>\n");
+        free(b);
+        return;
+    }
+    int tz = aggregate_totals(r->agg)->tz_minutes;
+    const struct reason **names = calloc(n_reasons + 1, sizeof *names);
+    for (size_t i = 0; names && r->classifier && i < n_reasons &&
+                       i < classifier_reason_count(r->classifier);
+         i++)
+        names[i] = classifier_reason_at(r->classifier, i);
+    for (size_t i = 0; names && i < pg->n_groups; i++) {
+        const struct reason *re = pg->groups[i]->reason;
+        if (re && re->index >= 0 && (size_t)re->index < n_reasons && !names[re->index])
+            names[re->index] = re;
+    }
+    /* series: reasons by total, the first CHART_SERIES drawn on their own */
+    struct series *ser = calloc(n_reasons + 1, sizeof *ser);
+    size_t n_ser = 0;
+    for (size_t k = 0; ser && k <= n_reasons; k++) {
+        uint64_t tot = 0;
+        for (size_t i = 0; i < nb; i++)
+            tot += b[i]->by_reason[k];
+        if (!tot)
+            continue;
+        const struct reason *re = k < n_reasons && names ? names[k] : NULL;
+        ser[n_ser++] = (struct series){ k, tot, re ? re->name : "undefined",
+                                        re && re->label ? re->label : "No reason class matched" };
+    }
+    if (ser)
+        qsort(ser, n_ser, sizeof *ser, cmp_series);
+    size_t drawn = n_ser > CHART_SERIES + 1 ? CHART_SERIES : n_ser;
+    uint64_t other_total = 0;
+    for (size_t i = drawn; i < n_ser; i++)
+        other_total += ser[i].total;
+    /* series index of each reason index (drawn, or the "other" slot) */
+    size_t *slot_of = calloc(n_reasons + 1, sizeof *slot_of);
+    for (size_t k = 0; slot_of && k <= n_reasons; k++)
+        slot_of[k] = drawn;
+    for (size_t i = 0; slot_of && i < drawn; i++)
+        slot_of[ser[i].reason] = i;
+    size_t n_slots = drawn + (other_total ? 1 : 0);
+
+    /* bars: buckets merged so that there are at most CHART_MAX_BARS, aligned
+     * to the log's local time so day bars start at local midnight */
+    static const int64_t factors[] = { 1, 2, 3, 4, 6, 12, 24, 48, 168, 336, 720 };
+    int64_t span = b[nb - 1]->start - b[0]->start;
+    int64_t step = width;
+    for (size_t i = 0; i < sizeof factors / sizeof *factors; i++) {
+        step = width * factors[i];
+        if (span / step + 2 <= CHART_MAX_BARS)
+            break;
+    }
+    if (span / step + 2 > CHART_MAX_BARS)
+        step = (span / (CHART_MAX_BARS - 2) / width + 1) * width;
+    int64_t off = (int64_t)tz * 60;
+    int64_t base = b[0]->start + off;
+    base = (base >= 0 ? base / step : (base - step + 1) / step) * step - off;
+    size_t n_bars = (size_t)((b[nb - 1]->start - base) / step) + 1;
+    uint64_t *cnt = calloc(n_bars * (n_slots ? n_slots : 1), sizeof *cnt);
+    uint64_t *tot = calloc(n_bars, sizeof *tot);
+    uint64_t max = 0;
+    if (!names || !ser || !slot_of || !cnt || !tot)
+        goto out;
+    for (size_t i = 0; i < nb; i++) {
+        size_t bar = (size_t)((b[i]->start - base) / step);
+        for (size_t k = 0; k <= n_reasons; k++) {
+            if (!b[i]->by_reason[k])
+                continue;
+            cnt[bar * n_slots + slot_of[k]] += b[i]->by_reason[k];
+            tot[bar] += b[i]->by_reason[k];
+        }
+    }
+    for (size_t i = 0; i < n_bars; i++)
+        if (tot[i] > max)
+            max = tot[i];
+    /* four or fewer grid steps of a round size */
+    uint64_t ystep = nice_step(max > 4 ? (max + 3) / 4 : 1);
+    uint64_t nticks = (max + ystep - 1) / ystep;
+    if (!nticks)
+        nticks = 1;
+    uint64_t ymax = ystep * nticks;
+
+    const int W = 960, H = 250, L = 52, R = 10, T = 14, B = 40;
+    const double pw = W - L - R, ph = H - T - B, bw = pw / (double)n_bars;
+    bool day = step >= 86400;
+    char t1[48], t2[48], hours[32];
+    if (step % 86400 == 0)
+        snprintf(hours, sizeof hours, "%" PRId64 " day%s", step / 86400, step == 86400 ? "" : "s");
+    else
+        snprintf(hours, sizeof hours, "%" PRId64 " h", step / 3600);
+    putf(pg, "<div class=\"panel chart\">\n<svg viewBox=\"0 0 %d %d\" role=\"img\" "
+             "aria-labelledby=\"chart-title\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+         W, H);
+    putf(pg, "<title id=\"chart-title\">Failed delivery attempts (deferred, bounced, expired) per "
+             "%s, stacked by reason; highest bar ",
+         hours);
+    num(pg, max);
+    put(pg, "</title>\n");
+    chart_patterns(pg);
+    /* grid and y labels */
+    for (uint64_t i = 0; i <= nticks; i++) {
+        double y = T + ph - ph * (double)i / (double)nticks;
+        char v[32];
+        putf(pg, "<line class=\"grid\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"/>", L, W - R, y, y);
+        putf(pg, "<text class=\"axis\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", L - 6,
+             y + 4, fmt_count(ystep * i, v, sizeof v));
+    }
+    /* bars */
+    for (size_t i = 0; i < n_bars; i++) {
+        if (!tot[i])
+            continue;
+        int64_t start = base + (int64_t)i * step;
+        /* a few hours make wide bars: keep them at most 56 units, centred */
+        double w = bw > 4 ? bw * 0.76 : bw;
+        if (w > 56)
+            w = 56;
+        double x = L + bw * (double)i + (bw - w) / 2;
+        bar_time(t1, sizeof t1, start, tz, false);
+        bar_time(t2, sizeof t2, start + step, tz, false);
+        put(pg, "<g><title>");
+        putf(pg, "%s – %.5s", t1, strlen(t2) > 11 ? t2 + 11 : t2);
+        put(pg, ": ");
+        num(pg, tot[i]);
+        put(pg, " failed");
+        for (size_t s = 0; s < n_slots; s++) {
+            if (!cnt[i * n_slots + s])
+                continue;
+            putf(pg, "%s %s ", s ? "," : " —", s < drawn ? ser[s].name : "other");
+            num(pg, cnt[i * n_slots + s]);
+        }
+        put(pg, "</title>");
+        double y = T + ph;
+        for (size_t s = 0; s < n_slots; s++) {
+            uint64_t c = cnt[i * n_slots + s];
+            if (!c)
+                continue;
+            double h = ph * (double)c / (double)ymax;
+            y -= h;
+            putf(pg, "<rect class=\"seg\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                     "fill=\"url(#p%zu)\"/>",
+                 x, y, w, h, s < drawn ? s : (size_t)CHART_SERIES);
+        }
+        if (bw >= 18) {
+            char v[32];
+            putf(pg, "<text class=\"total\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>",
+                 x + w / 2, y - 3, fmt_count(tot[i], v, sizeof v));
+        }
+        put(pg, "</g>\n");
+    }
+    /* x labels: about eight, at bar starts */
+    size_t every = n_bars / 8 + 1;
+    for (size_t i = 0; i < n_bars; i += every) {
+        int64_t start = base + (int64_t)i * step;
+        bar_time(t1, sizeof t1, start, tz, day);
+        double x = L + bw * (double)i;
+        if (day || i == 0 || (start + off) % 86400 == 0)
+            putf(pg, "<text class=\"axis\" x=\"%.1f\" y=\"%d\">%s</text>", x, H - B + 16, t1);
+        else
+            putf(pg, "<text class=\"axis\" x=\"%.1f\" y=\"%d\">%s</text>", x, H - B + 16, t1 + 11);
+        putf(pg, "<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\"/>\n", x, x,
+             H - B, H - B + 4);
+    }
+    {
+        char zone[32];
+        fmt_time(b[0]->start, tz, t1, sizeof t1);
+        snprintf(zone, sizeof zone, "%s", strlen(t1) == 25 ? t1 + 19 : "");
+        putf(pg, "<text class=\"axis\" x=\"%d\" y=\"%d\" text-anchor=\"end\">times are UTC%s, "
+                 "one bar per %s</text>\n",
+             W - R, H - 6, zone, hours);
+    }
+    put(pg, "</svg>\n<ul class=\"legend\" aria-label=\"Reasons\">\n");
+    for (size_t s = 0; s < n_slots; s++) {
+        putf(pg, "<li><svg viewBox=\"0 0 18 14\" aria-hidden=\"true\"><rect width=\"18\" "
+                 "height=\"14\" fill=\"url(#p%zu)\"/></svg><span>",
+             s < drawn ? s : (size_t)CHART_SERIES);
+        if (s < drawn) {
+            esc(pg, ser[s].label);
+            put(pg, " <span class=\"rname\">");
+            esc(pg, ser[s].name);
+            put(pg, "</span> ");
+            num(pg, ser[s].total);
+        } else {
+            putf(pg, "Other reasons (%zu) ", n_ser - drawn);
+            num(pg, other_total);
+        }
+        put(pg, "</span></li>\n");
+    }
+    put(pg, "</ul>\n</div>\n");
+out:
+    free(cnt);
+    free(tot);
+    free(slot_of);
+    free(ser);
+    free(names);
+    free(b);
+}
+
+/* ---- groups ----------------------------------------------------------- */
+
+static void sample_list(struct page *pg, char *const *items, unsigned n, uint64_t total)
+{
+    put(pg, "<ul class=\"inline\">");
+    for (unsigned i = 0; i < n; i++) {
+        put(pg, "<li>");
+        esc(pg, items[i]);
+        put(pg, "</li>");
+    }
+    if (total > n) {
+        put(pg, "<li class=\"note\">and ");
+        num(pg, total - n);
+        put(pg, " more</li>");
+    }
+    put(pg, "</ul>");
+}
+
+static void group_ip_cell(struct page *pg, const struct group *g)
+{
+    const char *ip = main_ip(g);
+    put(pg, "<td>");
+    if (ip) {
+        size_t idx = ip_index(pg, ip);
+        put(pg, "<code>");
+        if (idx)
+            putf(pg, "<a href=\"#ip-%zu\">", idx);
+        esc(pg, ip);
+        if (idx)
+            put(pg, "</a>");
+        put(pg, "</code> ");
+        badge(pg, report_ip_status(pg->r, ip));
+        if (g->n_ips > 1)
+            putf(pg, " <span class=\"small\">+%u more</span>", g->n_ips - 1);
+        put(pg, "<br>");
+    }
+    if (g->blocklist) {
+        put(pg, "<span class=\"small\">named: ");
+        esc(pg, g->blocklist->label);
+        put(pg, "</span>");
+    } else if (!ip) {
+        put(pg, "<span class=\"small\">–</span>");
+    }
+    put(pg, "</td>");
+}
+
+static void group_details(struct page *pg, const struct group *g)
+{
+    const struct report *r = pg->r;
+    put(pg, "<details><summary>Sample, template, advice, recipients and domains</summary>\n"
+            "<dl class=\"kv\">\n");
+    if (g->reason) {
+        put(pg, "<dt>Why</dt><dd>");
+        esc(pg, g->reason->label);
+        put(pg, " <span class=\"rname\">(");
+        esc(pg, g->reason->name);
+        put(pg, ")</span></dd>\n");
+        if (g->reason->advice && g->reason->advice[0]) {
+            put(pg, "<dt>What to do</dt><dd><p class=\"advice\">");
+            esc(pg, g->reason->advice);
+            put(pg, "</p></dd>\n");
+        }
+    }
+    put(pg, "<dt>Sample</dt><dd><span class=\"mono\">");
+    esc(pg, g->sample_file ? g->sample_file : "");
+    putf(pg, ":%" PRIu64 "</span> · to <span class=\"mono\">", g->sample_line);
+    esc(pg, g->sample_recipient);
+    put(pg, "</span>");
+    if (g->remote_host[0]) {
+        put(pg, " via <span class=\"mono\">");
+        esc(pg, g->remote_host);
+        put(pg, "</span>");
+    }
+    put(pg, "<pre class=\"log\">");
+    esc(pg, g->sample_text);
+    put(pg, "</pre>");
+    if (g->text_source == TEXT_GENERIC)
+        put(pg, "<p class=\"note\">The log has only the MTA's generic status, not the remote "
+                "server's reply (Sendmail before 8.16 logs no reply= field).</p>");
+    put(pg, "</dd>\n<dt>Template</dt><dd><pre class=\"log\">");
+    esc(pg, g->template_text);
+    put(pg, "</pre></dd>\n");
+    put(pg, "<dt>Recipients</dt><dd>");
+    sample_list(pg, g->sample_recipients, g->n_sample_recipients, g->recipients);
+    put(pg, "</dd>\n<dt>Domains</dt><dd>");
+    sample_list(pg, g->sample_domains, g->n_sample_domains, g->domains);
+    put(pg, "</dd>\n");
+    if (g->n_ips) {
+        put(pg, "<dt>Implicated IPs</dt><dd><ul class=\"inline\">");
+        for (unsigned i = 0; i < g->n_ips; i++) {
+            put(pg, "<li><code>");
+            esc(pg, g->ips[i].ip);
+            put(pg, "</code> (");
+            num(pg, g->ips[i].count);
+            put(pg, ") ");
+            badge(pg, report_ip_status(r, g->ips[i].ip));
+            put(pg, "</li>");
+        }
+        put(pg, "</ul></dd>\n");
+    }
+    if (g->blocklist) {
+        put(pg, "<dt>Blocklist named</dt><dd>");
+        esc(pg, g->blocklist->label);
+        if (url_ok(g->blocklist->delist_url)) {
+            put(pg, " · ");
+            link(pg, g->blocklist->delist_url, "lookup and delisting");
+        }
+        put(pg, "</dd>\n");
+    }
+    if (g->delivered_later) {
+        put(pg, "<dt>Later delivered</dt><dd>");
+        num(pg, g->delivered_later);
+        put(pg, " recipients got through after deferrals of this kind</dd>\n");
+    }
+    if (g->hosts > 1) {
+        put(pg, "<dt>Remote hosts</dt><dd>");
+        num(pg, g->hosts);
+        put(pg, "</dd>\n");
+    }
+    put(pg, "</dl></details>");
+}
+
+static void section_groups(struct page *pg)
+{
+    char a[32], b[32];
+    if (!pg->n_groups) {
+        put(pg, "<p class=\"panel\">No failed deliveries in what was read.</p>\n");
+        return;
+    }
+    put(pg, "<div class=\"tools\" id=\"group-tools\" hidden><label for=\"filter\">Filter</label>"
+            "<input id=\"filter\" type=\"search\" autocomplete=\"off\" "
+            "placeholder=\"provider, domain, IP, reason, text…\">"
+            "<button type=\"button\" id=\"expand-all\" aria-pressed=\"false\">Expand all</button>"
+            "<span id=\"filter-count\" class=\"note\" aria-live=\"polite\"></span></div>\n");
+    if (pg->shown < pg->n_groups)
+        putf(pg, "<p class=\"cut\">Showing the top %s of %s groups (final failures first); "
+                 "<code>--top N</code> or <code>--format csv</code> lists more.</p>\n",
+             fmt_count(pg->shown, a, sizeof a), fmt_count(pg->n_groups, b, sizeof b));
+    put(pg, "<div class=\"scroll\"><table id=\"groups\" class=\"data sortable\">\n"
+            "<caption>Failures grouped so that one real problem is one row, final failures "
+            "first. Open a row's details for a real sample, the template, the advice and who "
+            "is affected.</caption>\n<thead><tr>"
+            "<th scope=\"col\" class=\"n\" data-type=\"num\">#</th>"
+            "<th scope=\"col\">Provider / host</th>"
+            "<th scope=\"col\">Reason</th>"
+            "<th scope=\"col\">DSN<br><span class=\"small\">fingerprint</span></th>"
+            "<th scope=\"col\" class=\"n\" data-type=\"num\">Failed</th>"
+            "<th scope=\"col\" class=\"n\" data-type=\"num\">Deferred</th>"
+            "<th scope=\"col\" class=\"n\" data-type=\"num\">Recipients</th>"
+            "<th scope=\"col\" class=\"n\" data-type=\"num\">Messages</th>"
+            "<th scope=\"col\" class=\"n\" data-type=\"num\">Domains</th>"
+            "<th scope=\"col\">Implicated IP · blocklist</th>"
+            "<th scope=\"col\" data-type=\"num\">First seen</th>"
+            "<th scope=\"col\" data-type=\"num\">Last seen</th>"
+            "</tr></thead>\n");
+    for (size_t i = 0; i < pg->shown; i++) {
+        const struct group *g = pg->groups[i];
+        char hex[17];
+        fingerprint_hex(g->fingerprint, hex);
+        putf(pg, "<tbody class=\"g\" id=\"g%zu\"><tr class=\"row\">", i + 1);
+        putf(pg, "<th scope=\"row\" class=\"n\" data-v=\"%zu\">%zu</th>", i + 1, i + 1);
+        put(pg, "<td><span class=\"prov\">");
+        esc_max(&pg->b, g->provider, 200);
+        put(pg, "</span>");
+        if (g->is_new)
+            put(pg, " <span class=\"badge st-new\">new</span>");
+        if (g->remote_host[0] && strcmp(g->remote_host, g->provider)) {
+            put(pg, "<br><span class=\"host\">");
+            esc_max(&pg->b, g->remote_host, 200);
+            if (g->hosts > 1)
+                putf(pg, " +%" PRIu64 " more", g->hosts - 1);
+            put(pg, "</span>");
+        }
+        put(pg, "</td><td class=\"reason\">");
+        if (g->reason) {
+            esc(pg, g->reason->label);
+            put(pg, "<br><span class=\"rname\">");
+            esc(pg, g->reason->name);
+            put(pg, "</span>");
+        } else {
+            put(pg, "undefined");
+        }
+        put(pg, "</td><td class=\"mono\">");
+        esc_max(&pg->b, g->dsn, 16);
+        putf(pg, "<br><span class=\"fp\" title=\"fingerprint of the reason text's template\">%s</span></td>",
+             hex);
+        putf(pg, "<td class=\"n\" data-v=\"%" PRIu64 "\">", finals(g->count));
+        num(pg, finals(g->count));
+        if (g->count[DELIVERY_EXPIRED] && g->count[DELIVERY_BOUNCED]) {
+            put(pg, "<br><span class=\"small\">");
+            num(pg, g->count[DELIVERY_EXPIRED]);
+            put(pg, " expired</span>");
+        } else if (g->count[DELIVERY_EXPIRED]) {
+            put(pg, "<br><span class=\"small\">expired</span>");
+        }
+        put(pg, "</td>");
+        td_num(pg, g->count[DELIVERY_DEFERRED]);
+        td_num(pg, g->recipients);
+        td_num(pg, g->messages);
+        td_num(pg, g->domains);
+        group_ip_cell(pg, g);
+        td_time(pg, g->first, g->tz_minutes);
+        td_time(pg, g->last, g->tz_minutes);
+        put(pg, "</tr>\n");
+        putf(pg, "<tr class=\"more\"><td colspan=\"%d\">", GROUP_COLUMNS);
+        group_details(pg, g);
+        put(pg, "</td></tr></tbody>\n");
+        if (pg->b.len > 65536) {
+            fwrite(pg->b.s, 1, pg->b.len, pg->fp);
+            strbuf_reset(&pg->b);
+        }
+    }
+    put(pg, "</table></div>\n");
+}
+
+/* ---- implicated IPs and blocklists ------------------------------------ */
+
+static void ip_listings(struct page *pg, const char *ip)
+{
+    const struct report *r = pg->r;
+    const struct report_listing *ls;
+    size_t n = r->dns.listings(r->dns.ctx, ip, &ls), shown = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (ls[k].status && !strcmp(ls[k].status, "not_listed"))
+            continue;
+        if (!shown++)
+            put(pg, "<div class=\"scroll\"><table class=\"data\"><caption class=\"vh\">Blocklist "
+                    "results</caption><thead><tr><th scope=\"col\">List</th>"
+                    "<th scope=\"col\">Result</th><th scope=\"col\">Code</th>"
+                    "<th scope=\"col\">Meaning</th><th scope=\"col\">TXT record</th>"
+                    "<th scope=\"col\">Delisting</th><th scope=\"col\">Advice</th>"
+                    "</tr></thead><tbody>\n");
+        put(pg, "<tr><th scope=\"row\">");
+        esc(pg, ls[k].list_label ? ls[k].list_label : ls[k].list_id);
+        if (ls[k].zone && ls[k].zone[0]) {
+            put(pg, "<br><span class=\"small mono\">");
+            esc(pg, ls[k].zone);
+            put(pg, "</span>");
+        }
+        put(pg, "</th><td>");
+        badge(pg, ls[k].status ? ls[k].status : "unknown");
+        if (ls[k].detail && ls[k].detail[0]) {
+            put(pg, "<br><span class=\"small\">");
+            esc(pg, ls[k].detail);
+            put(pg, "</span>");
+        }
+        put(pg, "</td><td class=\"mono\">");
+        esc(pg, ls[k].codes);
+        put(pg, "</td><td>");
+        esc(pg, ls[k].meaning);
+        put(pg, "</td><td class=\"small\">");
+        esc(pg, ls[k].txt);
+        put(pg, "</td><td>");
+        if (url_ok(ls[k].delist_url))
+            link(pg, ls[k].delist_url, "request removal");
+        put(pg, "</td><td class=\"small\">");
+        esc(pg, ls[k].advice);
+        put(pg, "</td></tr>\n");
+    }
+    if (shown)
+        put(pg, "</tbody></table></div>\n");
+    if (n > shown) {
+        put(pg, "<p class=\"small\">Not listed on: ");
+        const char *sep = "";
+        for (size_t k = 0; k < n; k++) {
+            if (!ls[k].status || strcmp(ls[k].status, "not_listed"))
+                continue;
+            put(pg, sep);
+            esc(pg, ls[k].list_label ? ls[k].list_label : ls[k].zone);
+            sep = ", ";
+        }
+        put(pg, "</p>\n");
+    }
+}
+
+static void section_ips(struct page *pg)
+{
+    const struct report *r = pg->r;
+    char a[32], b[32];
+    if (!pg->n_ips) {
+        put(pg, "<p class=\"panel note\">No rejection named one of our sending IPs.</p>\n");
+        return;
+    }
+    put(pg, "<p class=\"note\">DNS blocklist check: ");
+    if (r->dns.note && r->dns.note[0])
+        esc(pg, r->dns.note);
+    else
+        put(pg, r->dns.checked ? "done" : "not run");
+    put(pg, ". An IP named in a rejection text is evidence from the receiver; a DNS listing "
+            "is what the list says now.</p>\n");
+    size_t n = pg->n_ips < HTML_MAX_IPS ? pg->n_ips : HTML_MAX_IPS;
+    if (n < pg->n_ips)
+        putf(pg, "<p class=\"cut\">Showing %s of %s addresses (most failures first).</p>\n",
+             fmt_count(n, a, sizeof a), fmt_count(pg->n_ips, b, sizeof b));
+    for (size_t i = 0; i < n; i++) {
+        const struct ip_summary *s = pg->ips[i];
+        const char *st = report_ip_status(r, s->ip);
+        putf(pg, "<article class=\"panel ip\" id=\"ip-%zu\"><h3><code>", i + 1);
+        esc(pg, s->ip);
+        put(pg, "</code> ");
+        badge(pg, st);
+        put(pg, "</h3>\n<p>");
+        num(pg, s->events);
+        put(pg, s->events == 1 ? " failure" : " failures");
+        if (s->n_groups) {
+            put(pg, " in group");
+            put(pg, s->n_groups > 1 ? "s " : " ");
+            for (unsigned k = 0; k < s->n_groups; k++) {
+                uint32_t rank = s->groups[k] < pg->n_groups + 1 ? pg->rank_of[s->groups[k]] : 0;
+                if (k)
+                    put(pg, ", ");
+                if (rank)
+                    putf(pg, "<a href=\"#g%" PRIu32 "\">#%" PRIu32 "</a>", rank, rank);
+                else
+                    put(pg, "(not shown)");
+            }
+        }
+        if (s->ours)
+            put(pg, " · given with <code>--our-ip</code>");
+        put(pg, "</p>\n");
+        if (s->n_named) {
+            put(pg, "<p>Named in rejection texts: ");
+            for (unsigned k = 0; k < s->n_named; k++) {
+                if (k)
+                    put(pg, ", ");
+                esc(pg, s->named[k]->label);
+                if (url_ok(s->named[k]->delist_url)) {
+                    put(pg, " (");
+                    link(pg, s->named[k]->delist_url, "lookup and delisting");
+                    put(pg, ")");
+                }
+            }
+            put(pg, "</p>\n");
+        }
+        if (r->dns.checked && r->dns.listings)
+            ip_listings(pg, s->ip);
+        put(pg, "</article>\n");
+    }
+}
+
+/* ---- domains ---------------------------------------------------------- */
+
+static void section_domains(struct page *pg)
+{
+    char a[32], b[32], pc[16];
+    size_t n;
+    struct domain_tally **d = aggregate_domains(pg->r->agg, &n);
+    if (!n) {
+        put(pg, "<p class=\"panel note\">No recipient domain had failures.</p>\n");
+        free(d);
+        return;
+    }
+    size_t shown = n < HTML_MAX_DOMAINS ? n : HTML_MAX_DOMAINS;
+    if (shown < n)
+        putf(pg, "<p class=\"cut\">Showing %s of %s domains with failures (most final failures "
+                 "first).</p>\n",
+             fmt_count(shown, a, sizeof a), fmt_count(n, b, sizeof b));
+    put(pg, "<div class=\"scroll\"><table id=\"domains\" class=\"data sortable\">\n"
+            "<caption>Recipient domains with at least one failure. Failure rate: bounced + "
+            "expired of all final outcomes (delivered, bounced, expired).</caption>\n"
+            "<thead><tr><th scope=\"col\">Domain</th><th scope=\"col\">Provider</th>"
+            "<th scope=\"col\" class=\"n\" data-type=\"num\">Delivered</th>"
+            "<th scope=\"col\" class=\"n\" data-type=\"num\">Deferred</th>"
+            "<th scope=\"col\" class=\"n\" data-type=\"num\">Bounced</th>"
+            "<th scope=\"col\" class=\"n\" data-type=\"num\">Expired</th>"
+            "<th scope=\"col\" class=\"n\" data-type=\"num\">Failure rate</th>"
+            "</tr></thead><tbody>\n");
+    for (size_t i = 0; i < shown; i++) {
+        const struct domain_tally *t = d[i];
+        uint64_t fin = finals(t->count), all = fin + t->count[DELIVERY_SENT];
+        put(pg, "<tr><th scope=\"row\" class=\"mono\">");
+        esc_max(&pg->b, t->domain, 255);
+        put(pg, "</th><td>");
+        esc_max(&pg->b, t->provider, 200);
+        put(pg, "</td>");
+        td_num(pg, t->count[DELIVERY_SENT]);
+        td_num(pg, t->count[DELIVERY_DEFERRED]);
+        td_num(pg, t->count[DELIVERY_BOUNCED]);
+        td_num(pg, t->count[DELIVERY_EXPIRED]);
+        putf(pg, "<td class=\"n\" data-v=\"%.6f\">%s</td></tr>\n",
+             all ? (double)fin / (double)all : -1.0, fmt_percent(fin, all, pc, sizeof pc));
+    }
+    put(pg, "</tbody></table></div>\n");
+    free(d);
+}
+
+/* ---- what was read ---------------------------------------------------- */
+
+static void section_read(struct page *pg)
+{
+    const struct report *r = pg->r;
+    const struct scan_stats *st = r->stats;
+    if (st) {
+        put(pg, "<div class=\"scroll\"><table class=\"data\"><caption>Inputs, in the order "
+                "read</caption><thead><tr><th scope=\"col\">File</th>"
+                "<th scope=\"col\" class=\"n\">Lines</th><th scope=\"col\" class=\"n\">Bytes</th>"
+                "<th scope=\"col\">First line</th><th scope=\"col\">Last line</th>"
+                "</tr></thead><tbody>\n");
+        for (size_t i = 0; i < st->n_inputs; i++) {
+            const struct input_stats *in = &st->inputs[i];
+            put(pg, "<tr><th scope=\"row\" class=\"mono\">");
+            esc(pg, in->name);
+            if (in->gzip)
+                put(pg, " <span class=\"small\">(gzip)</span>");
+            put(pg, "</th>");
+            if (in->failed) {
+                put(pg, "<td colspan=\"4\">could not be opened</td></tr>\n");
+                continue;
+            }
+            td_num(pg, in->lines);
+            td_num(pg, in->bytes);
+            td_time(pg, in->first, st->tz_minutes);
+            td_time(pg, in->last, st->tz_minutes);
+            put(pg, "</tr>\n");
+        }
+        put(pg, "</tbody></table></div>\n<p>");
+        num(pg, st->lines);
+        put(pg, " lines: ");
+        num(pg, st->mta_lines);
+        put(pg, " of the MTAs (");
+        num(pg, st->delivery_lines);
+        put(pg, " delivery status lines), ");
+        num(pg, st->other_lines);
+        put(pg, " other (other daemons, inbound mail, diagnostics).");
+        if (st->first) {
+            put(pg, " Time span: ");
+            time_el(pg, st->first, st->tz_minutes);
+            put(pg, " to ");
+            time_el(pg, st->last, st->tz_minutes);
+            put(pg, ".");
+        }
+        if (st->queue_live) {
+            put(pg, " ");
+            num(pg, st->queue_live);
+            put(pg, " queue ids were still open at the end (messages still in the queue).");
+        }
+        put(pg, "</p>\n");
+    }
+    const struct problems *pr = r->problems;
+    bool any = false;
+    for (int k = 0; pr && k < PROBLEM_KIND_COUNT; k++) {
+        const struct problem_tally *t = &pr->kinds[k];
+        if (!t->count)
+            continue;
+        if (!any)
+            put(pg, "<div class=\"problems\">\n");
+        any = true;
+        put(pg, "<h3>");
+        put(pg, problem_is_informational(k) ? "Note: " : "Could not read: ");
+        esc(pg, problem_label(k));
+        put(pg, " — ");
+        num(pg, t->count);
+        put(pg, "</h3>\n");
+        if (t->n_examples) {
+            put(pg, "<pre class=\"log\">");
+            for (unsigned e = 0; e < t->n_examples; e++) {
+                esc(pg, t->examples[e].file ? t->examples[e].file : "");
+                putf(pg, ":%" PRIu64 ": ", t->examples[e].line);
+                esc(pg, t->examples[e].sample);
+                put(pg, "\n");
+            }
+            put(pg, "</pre>\n");
+        }
+    }
+    if (any)
+        put(pg, "</div>\n");
+    else
+        put(pg, "<p>Every line was read.</p>\n");
+}
+
+static void section_footer(struct page *pg)
+{
+    const struct report *r = pg->r;
+    put(pg, "<p>Generated ");
+    if (r->generated) {
+        time_t t = (time_t)r->generated;
+        struct tm tm;
+        int tz = localtime_r(&t, &tm) ? (int)(tm.tm_gmtoff / 60) : 0;
+        time_el(pg, r->generated, tz);
+    }
+    put(pg, " by bouncescope " BS_VERSION " <code>");
+    esc(pg, r->command);
+    put(pg, "</code>, groups by <code>");
+    esc(pg, r->group_by ? r->group_by : "provider,reason,fingerprint");
+    put(pg, "</code>. This file is self-contained: it loads nothing from the network. "
+            "<button type=\"button\" class=\"dl\" id=\"download-json\" hidden>Download the data "
+            "as JSON</button></p>\n");
+}
+
+/* ---- template --------------------------------------------------------- */
+
+/* read_template - one file of the reports directory into out; -1 with a message */
+static int read_template(const char *dir, const char *name, struct strbuf *out)
+{
+    struct strbuf path = STRBUF_INIT;
+    strbuf_addf(&path, "%s/%s", dir, name);
+    FILE *f = fopen(path.s, "rb");
+    if (!f) {
+        fprintf(stderr, "bouncescope: %s: %s (set BOUNCESCOPE_REPORTS to the reports directory)\n",
+                path.s, strerror(errno));
+        strbuf_free(&path);
+        return -1;
+    }
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0 && out->len < HTML_TEMPLATE_MAX)
+        strbuf_add(out, buf, n);
+    int rc = 0;
+    if (ferror(f) || out->len >= HTML_TEMPLATE_MAX) {
+        fprintf(stderr, "bouncescope: %s: %s\n", path.s,
+                ferror(f) ? strerror(errno) : "too large for a report template");
+        rc = -1;
+    }
+    fclose(f);
+    strbuf_free(&path);
+    return rc;
+}
+
+/* flush - hand what is buffered to the stream */
+static void flush(struct page *pg)
+{
+    if (pg->b.len)
+        fwrite(pg->b.s, 1, pg->b.len, pg->fp);
+    strbuf_reset(&pg->b);
+}
+
+/* fill - the content of one {{name}} marker; -1 for an unknown name */
+static int fill(struct page *pg, struct slice name, const struct strbuf *css,
+                const struct strbuf *js, const struct strbuf *head)
+{
+    if (slice_eq_cstr(name, "title")) {
+        put(pg, "bouncescope: ");
+        html_text(&pg->b, strbuf_slice(head));
+    } else if (slice_eq_cstr(name, "generator")) {
+        put(pg, "bouncescope " BS_VERSION);
+    } else if (slice_eq_cstr(name, "headline")) {
+        html_text(&pg->b, strbuf_slice(head));
+    } else if (slice_eq_cstr(name, "subline")) {
+        const struct aggregate_totals *t = aggregate_totals(pg->r->agg);
+        if (t->first) {
+            put(pg, "From ");
+            time_el(pg, t->first, t->tz_minutes);
+            put(pg, " to ");
+            time_el(pg, t->last, t->tz_minutes);
+        }
+        if (pg->r->stats) {
+            put(pg, t->first ? " · " : "");
+            num(pg, pg->r->stats->lines);
+            putf(pg, " lines from %zu input%s", pg->r->stats->n_inputs,
+                 pg->r->stats->n_inputs == 1 ? "" : "s");
+        }
+    } else if (slice_eq_cstr(name, "css")) {
+        strbuf_add(&pg->b, css->s ? css->s : "", css->len);
+    } else if (slice_eq_cstr(name, "js")) {
+        strbuf_add(&pg->b, js->s ? js->s : "", js->len);
+    } else if (slice_eq_cstr(name, "totals")) {
+        section_totals(pg);
+    } else if (slice_eq_cstr(name, "chart")) {
+        section_chart(pg);
+    } else if (slice_eq_cstr(name, "groups")) {
+        section_groups(pg);
+    } else if (slice_eq_cstr(name, "ips")) {
+        section_ips(pg);
+    } else if (slice_eq_cstr(name, "domains")) {
+        section_domains(pg);
+    } else if (slice_eq_cstr(name, "read")) {
+        section_read(pg);
+    } else if (slice_eq_cstr(name, "footer")) {
+        section_footer(pg);
+    } else if (slice_eq_cstr(name, "json")) {
+        /* the same report with the page's cut and without events; json_string
+         * writes < > & as \u003c... so "</script>" cannot occur in it */
+        struct report copy = *pg->r;
+        copy.top = pg->shown;
+        copy.detail = false;
+        copy.spool = NULL;
+        flush(pg);
+        return write_json(pg->fp, &copy);
+    } else {
+        return -1;
+    }
+    flush(pg);
+    return 0;
+}
+
+/* contains_ci - s holds needle, ignoring ASCII case */
+static bool contains_ci(const struct strbuf *s, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; s->len >= n && i <= s->len - n; i++)
+        if (!strncasecmp(s->s + i, needle, n))
+            return true;
+    return false;
+}
 
 int write_html(FILE *fp, const struct report *r)
 {
-    (void)r;
-    (void)fp;
-    fprintf(stderr, "bouncescope: --format html is not available in this build yet\n");
-    return -1;
+    const char *dir = getenv("BOUNCESCOPE_REPORTS");
+    if (!dir || !dir[0])
+        dir = BS_REPORTS_DIR;
+    struct strbuf tpl = STRBUF_INIT, css = STRBUF_INIT, js = STRBUF_INIT, head = STRBUF_INIT;
+    struct page pg = { .fp = fp, .b = STRBUF_INIT, .r = r };
+    int rc = -1;
+    if (read_template(dir, "report.html", &tpl) < 0 || read_template(dir, "report.css", &css) < 0 ||
+        read_template(dir, "report.js", &js) < 0)
+        goto out;
+    /* our own files, but a stray end tag would break the page: refuse them */
+    if (contains_ci(&css, "</style") || contains_ci(&js, "</script")) {
+        fprintf(stderr, "bouncescope: %s: report.css or report.js contains an end tag\n", dir);
+        goto out;
+    }
+    pg.groups = aggregate_groups(r->agg, &pg.n_groups);
+    pg.shown = r->top ? r->top : HTML_DEFAULT_TOP;
+    if (pg.shown > pg.n_groups)
+        pg.shown = pg.n_groups;
+    pg.rank_of = calloc(pg.n_groups + 1, sizeof *pg.rank_of);
+    if (!pg.rank_of)
+        goto out;
+    for (size_t i = 0; i < pg.shown; i++)
+        pg.rank_of[pg.groups[i]->id <= pg.n_groups ? pg.groups[i]->id : 0] = (uint32_t)(i + 1);
+    pg.ips = aggregate_ips(r->agg, &pg.n_ips);
+    headline(&pg, &head);
+
+    const char *p = tpl.s ? tpl.s : "", *end = p + tpl.len;
+    while (p < end) {
+        const char *open = memmem(p, (size_t)(end - p), "{{", 2);
+        const char *close = open ? memmem(open + 2, (size_t)(end - open - 2), "}}", 2) : NULL;
+        if (!open || !close) {
+            fwrite(p, 1, (size_t)(end - p), fp);
+            break;
+        }
+        fwrite(p, 1, (size_t)(open - p), fp);
+        struct slice name = slice_trim(slice_make(open + 2, (size_t)(close - open - 2)));
+        if (fill(&pg, name, &css, &js, &head) < 0) {
+            if (!ferror(fp))
+                fprintf(stderr, "bouncescope: %s/report.html: unknown marker {{%.*s}}\n", dir,
+                        (int)name.n, name.p);
+            goto out;
+        }
+        p = close + 2;
+    }
+    rc = ferror(fp) ? -1 : 0;
+out:
+    free(pg.groups);
+    free(pg.ips);
+    free(pg.rank_of);
+    strbuf_free(&pg.b);
+    strbuf_free(&tpl);
+    strbuf_free(&css);
+    strbuf_free(&js);
+    strbuf_free(&head);
+    return rc;
 }

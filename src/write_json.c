@@ -1,12 +1,583 @@
 /*
- * write_json.c - placeholder until the JSON writer lands: says so.
+ * write_json.c - the report as one JSON document (--format json), and the
+ * data block the HTML report embeds.
+ *
+ * SYNOPSIS
+ *   int write_json(FILE *fp, const struct report *r);
+ *
+ * DESCRIPTION
+ *   One documented schema (README "JSON output", format "bouncescope-report",
+ *   version 1) holding the same data as the text and CSV reports:
+ *
+ *     format, version, generator, command, generated, group_by
+ *     run        lines, bytes, MTA/delivery/other lines, queue ids still open
+ *                or evicted, time span, seconds
+ *     inputs     [{name, lines, bytes, compressed_bytes, gzip, failed, first, last}]
+ *     problems   [{kind, label, informational, count, examples:[{file, line, sample}]}]
+ *     totals     sent, deferred, bounced, expired, final_failures, failure_rate,
+ *                first, last
+ *     groups_total, groups_shown, groups
+ *                [{rank, id, provider, remote_host, domain, reason, reason_label,
+ *                  dsn, blocklist, fingerprint, template, bounced, expired,
+ *                  deferred, delivered_later, recipients, messages, domains,
+ *                  hosts, first_seen, last_seen, is_new, implicated_ips,
+ *                  sample, sample_domains, sample_recipients}]
+ *     blocklists checked, note, ips:[{ip, failures, ours, named, groups,
+ *                status, listings:[{list_id, list_label, zone, status, codes,
+ *                meaning, txt, delist_url, advice, detail}]}]
+ *     domains    [{domain, provider, sent, deferred, bounced, expired, failure_rate}]
+ *     time_buckets  width_seconds, buckets:[{start, total, by_reason:{name: n}}]
+ *     reasons    [{name, label, advice}]   (the reason table, in its order)
+ *     events     with --detail only: [{<event column name>: value}] - the
+ *                columns of event.h, all strings except attempts and line
+ *
+ *   Groups are ranked as aggregate_groups returns them (final failures
+ *   first); r->top, when set, cuts the list and groups_total says how many
+ *   there were. Times are ISO 8601 with their offset; failure rates are
+ *   fractions (0.25), null when there is no final outcome to divide by.
+ *
+ *   Every string goes through json_string: invalid UTF-8 becomes U+FFFD (the
+ *   document is always valid UTF-8) and < > & are written as \u003c \u003e
+ *   \u0026, so the same bytes can sit inside an HTML <script> element - which
+ *   is how write_html.c embeds it (it calls write_json on a copy of the
+ *   report with its own group cut and no events).
+ *
+ *   Events are streamed from the spool one at a time; nothing else here
+ *   grows with the size of the log.
+ *
+ * DIAGNOSTICS
+ *   Returns -1 when the stream reports a write error, else 0.
+ *
+ *   This module does NOT compute anything the other writers would need and
+ *   does NOT decide what the spool holds (the caller sets r->spool).
  */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "escape.h"
+#include "fingerprint.h"
+#include "problems.h"
 #include "report.h"
+
+#define JSON_FLUSH_AT 65536
+#define JSON_MAX_DEPTH 16
+
+/* the writer: a buffer flushed to fp in large pieces, and per level whether
+ * a member was written yet and whether the level is written on one line */
+struct jw {
+    FILE *fp;
+    struct strbuf b;
+    int depth;
+    bool first[JSON_MAX_DEPTH];
+    bool oneline[JSON_MAX_DEPTH];
+};
+
+/* jw_flush - hand the buffer to stdio when it is large (or force) */
+static void jw_flush(struct jw *w, bool force)
+{
+    if (w->b.len && (force || w->b.len >= JSON_FLUSH_AT)) {
+        fwrite(w->b.s, 1, w->b.len, w->fp);
+        strbuf_reset(&w->b);
+    }
+}
+
+/* jw_sep - the comma and line break before a member at the current level */
+static void jw_sep(struct jw *w)
+{
+    if (!w->first[w->depth])
+        strbuf_addc(&w->b, ',');
+    w->first[w->depth] = false;
+    if (w->oneline[w->depth]) {
+        if (w->b.len && w->b.s[w->b.len - 1] == ',')
+            strbuf_addc(&w->b, ' ');
+        return;
+    }
+    strbuf_addc(&w->b, '\n');
+    for (int i = 0; i < w->depth; i++)
+        strbuf_adds(&w->b, "  ");
+}
+
+/* jw_key - separator and "key": (key NULL inside an array) */
+static void jw_key(struct jw *w, const char *key)
+{
+    if (w->depth > 0)
+        jw_sep(w);
+    if (key) {
+        json_string(&w->b, slice_cstr(key));
+        strbuf_adds(&w->b, ": ");
+    }
+}
+
+/* jw_open - start an object ('{') or array ('['); oneline keeps its members on one line */
+static void jw_open(struct jw *w, const char *key, char bracket, bool oneline)
+{
+    jw_key(w, key);
+    strbuf_addc(&w->b, bracket);
+    bool inherit = w->depth > 0 && w->oneline[w->depth];
+    w->depth++;
+    if (w->depth >= JSON_MAX_DEPTH)
+        abort(); /* our own bug: the schema is not that deep */
+    w->first[w->depth] = true;
+    w->oneline[w->depth] = oneline || inherit;
+}
+
+/* jw_close - end the current object or array */
+static void jw_close(struct jw *w, char bracket)
+{
+    bool empty = w->first[w->depth], oneline = w->oneline[w->depth];
+    w->depth--;
+    if (!empty && !oneline) {
+        strbuf_addc(&w->b, '\n');
+        for (int i = 0; i < w->depth; i++)
+            strbuf_adds(&w->b, "  ");
+    }
+    strbuf_addc(&w->b, bracket);
+    jw_flush(w, false);
+}
+
+static void jw_str(struct jw *w, const char *key, struct slice s)
+{
+    jw_key(w, key);
+    json_string(&w->b, s);
+}
+
+static void jw_cstr(struct jw *w, const char *key, const char *s)
+{
+    jw_str(w, key, slice_cstr(s ? s : ""));
+}
+
+/* jw_cstr_or_null - a string, or null when s is NULL or empty */
+static void jw_cstr_or_null(struct jw *w, const char *key, const char *s)
+{
+    if (s && s[0]) {
+        jw_cstr(w, key, s);
+    } else {
+        jw_key(w, key);
+        strbuf_adds(&w->b, "null");
+    }
+}
+
+static void jw_u64(struct jw *w, const char *key, uint64_t v)
+{
+    jw_key(w, key);
+    strbuf_addf(&w->b, "%" PRIu64, v);
+}
+
+static void jw_bool(struct jw *w, const char *key, bool v)
+{
+    jw_key(w, key);
+    strbuf_adds(&w->b, v ? "true" : "false");
+}
+
+/* jw_rate - part/whole as a fraction with 4 decimals, null when whole is 0 */
+static void jw_rate(struct jw *w, const char *key, uint64_t part, uint64_t whole)
+{
+    jw_key(w, key);
+    if (!whole)
+        strbuf_adds(&w->b, "null");
+    else
+        strbuf_addf(&w->b, "%.4f", (double)part / (double)whole);
+}
+
+/* jw_time - ISO 8601 with offset, null for an unknown time (0) */
+static void jw_time(struct jw *w, const char *key, int64_t when, int tz_minutes)
+{
+    char buf[48];
+    jw_cstr_or_null(w, key, when ? fmt_time(when, tz_minutes, buf, sizeof buf) : NULL);
+}
+
+/* local_offset_minutes - this machine's UTC offset at when, for "generated" */
+static int local_offset_minutes(int64_t when)
+{
+    time_t t = (time_t)when;
+    struct tm tm;
+    if (!localtime_r(&t, &tm))
+        return 0;
+    return (int)(tm.tm_gmtoff / 60);
+}
+
+static void write_run(struct jw *w, const struct report *r)
+{
+    const struct scan_stats *st = r->stats;
+    jw_open(w, "run", '{', false);
+    if (st) {
+        jw_u64(w, "lines", st->lines);
+        jw_u64(w, "bytes", st->bytes);
+        jw_u64(w, "mta_lines", st->mta_lines);
+        jw_u64(w, "delivery_lines", st->delivery_lines);
+        jw_u64(w, "other_lines", st->other_lines);
+        jw_u64(w, "queue_live", st->queue_live);
+        jw_u64(w, "queue_evicted", st->queue_evicted);
+        jw_time(w, "first", st->first, st->tz_minutes);
+        jw_time(w, "last", st->last, st->tz_minutes);
+        jw_key(w, "seconds");
+        strbuf_addf(&w->b, "%.3f", st->seconds);
+    }
+    jw_close(w, '}');
+    jw_open(w, "inputs", '[', false);
+    for (size_t i = 0; st && i < st->n_inputs; i++) {
+        const struct input_stats *in = &st->inputs[i];
+        jw_open(w, NULL, '{', true);
+        jw_cstr(w, "name", in->name);
+        jw_u64(w, "lines", in->lines);
+        jw_u64(w, "bytes", in->bytes);
+        jw_u64(w, "compressed_bytes", in->compressed_bytes);
+        jw_bool(w, "gzip", in->gzip);
+        jw_bool(w, "failed", in->failed);
+        jw_time(w, "first", in->first, st->tz_minutes);
+        jw_time(w, "last", in->last, st->tz_minutes);
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+}
+
+static void write_problems(struct jw *w, const struct problems *pr)
+{
+    jw_open(w, "problems", '[', false);
+    for (int k = 0; pr && k < PROBLEM_KIND_COUNT; k++) {
+        const struct problem_tally *t = &pr->kinds[k];
+        if (!t->count)
+            continue;
+        jw_open(w, NULL, '{', false);
+        jw_cstr(w, "kind", problem_name(k));
+        jw_cstr(w, "label", problem_label(k));
+        jw_bool(w, "informational", problem_is_informational(k));
+        jw_u64(w, "count", t->count);
+        jw_open(w, "examples", '[', false);
+        for (unsigned e = 0; e < t->n_examples; e++) {
+            jw_open(w, NULL, '{', true);
+            jw_cstr(w, "file", t->examples[e].file);
+            jw_u64(w, "line", t->examples[e].line);
+            jw_cstr(w, "sample", t->examples[e].sample);
+            jw_close(w, '}');
+        }
+        jw_close(w, ']');
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+}
+
+static void write_totals(struct jw *w, const struct aggregate_totals *t)
+{
+    uint64_t finals = t->count[DELIVERY_BOUNCED] + t->count[DELIVERY_EXPIRED];
+    jw_open(w, "totals", '{', false);
+    jw_u64(w, "sent", t->count[DELIVERY_SENT]);
+    jw_u64(w, "deferred", t->count[DELIVERY_DEFERRED]);
+    jw_u64(w, "bounced", t->count[DELIVERY_BOUNCED]);
+    jw_u64(w, "expired", t->count[DELIVERY_EXPIRED]);
+    jw_u64(w, "final_failures", finals);
+    jw_rate(w, "failure_rate", finals, finals + t->count[DELIVERY_SENT]);
+    jw_time(w, "first", t->first, t->tz_minutes);
+    jw_time(w, "last", t->last, t->tz_minutes);
+    jw_close(w, '}');
+}
+
+static void write_blocklist_ref(struct jw *w, const char *key, const struct blocklist_ref *b)
+{
+    if (!b) {
+        jw_key(w, key);
+        strbuf_adds(&w->b, "null");
+        return;
+    }
+    jw_open(w, key, '{', true);
+    jw_cstr(w, "id", b->id);
+    jw_cstr(w, "label", b->label);
+    jw_cstr_or_null(w, "delist_url", b->delist_url);
+    jw_close(w, '}');
+}
+
+static void write_group(struct jw *w, const struct report *r, const struct group *g, size_t rank)
+{
+    char hex[17];
+    struct strbuf lists = STRBUF_INIT;
+    jw_open(w, NULL, '{', false);
+    jw_u64(w, "rank", rank);
+    jw_u64(w, "id", g->id);
+    jw_cstr(w, "provider", g->provider);
+    jw_cstr(w, "remote_host", g->remote_host);
+    jw_cstr(w, "domain", g->domain);
+    jw_cstr(w, "reason", g->reason ? g->reason->name : "undefined");
+    jw_cstr(w, "reason_label", g->reason ? g->reason->label : "");
+    jw_cstr(w, "dsn", g->dsn);
+    write_blocklist_ref(w, "blocklist", g->blocklist);
+    fingerprint_hex(g->fingerprint, hex);
+    jw_cstr(w, "fingerprint", hex);
+    jw_cstr(w, "template", g->template_text);
+    jw_u64(w, "bounced", g->count[DELIVERY_BOUNCED]);
+    jw_u64(w, "expired", g->count[DELIVERY_EXPIRED]);
+    jw_u64(w, "deferred", g->count[DELIVERY_DEFERRED]);
+    jw_u64(w, "delivered_later", g->delivered_later);
+    jw_u64(w, "recipients", g->recipients);
+    jw_u64(w, "messages", g->messages);
+    jw_u64(w, "domains", g->domains);
+    jw_u64(w, "hosts", g->hosts);
+    jw_time(w, "first_seen", g->first, g->tz_minutes);
+    jw_time(w, "last_seen", g->last, g->tz_minutes);
+    jw_bool(w, "is_new", g->is_new);
+    jw_open(w, "implicated_ips", '[', false);
+    for (unsigned k = 0; k < g->n_ips; k++) {
+        jw_open(w, NULL, '{', true);
+        jw_cstr(w, "ip", g->ips[k].ip);
+        jw_u64(w, "failures", g->ips[k].count);
+        jw_cstr(w, "status", report_ip_status(r, g->ips[k].ip));
+        strbuf_reset(&lists);
+        report_ip_lists(r, g->ips[k].ip, &lists);
+        jw_str(w, "lists", strbuf_slice(&lists));
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+    jw_open(w, "sample", '{', false);
+    jw_cstr(w, "text", g->sample_text);
+    jw_cstr(w, "recipient", g->sample_recipient);
+    jw_cstr(w, "file", g->sample_file);
+    jw_u64(w, "line", g->sample_line);
+    jw_cstr(w, "text_source", text_source_name(g->text_source));
+    jw_close(w, '}');
+    jw_open(w, "sample_domains", '[', true);
+    for (unsigned k = 0; k < g->n_sample_domains; k++)
+        jw_cstr(w, NULL, g->sample_domains[k]);
+    jw_close(w, ']');
+    jw_open(w, "sample_recipients", '[', true);
+    for (unsigned k = 0; k < g->n_sample_recipients; k++)
+        jw_cstr(w, NULL, g->sample_recipients[k]);
+    jw_close(w, ']');
+    jw_close(w, '}');
+    strbuf_free(&lists);
+}
+
+static void write_groups(struct jw *w, const struct report *r)
+{
+    size_t n;
+    struct group **groups = aggregate_groups(r->agg, &n);
+    size_t shown = r->top && r->top < n ? r->top : n;
+    jw_u64(w, "groups_total", n);
+    jw_u64(w, "groups_shown", shown);
+    jw_open(w, "groups", '[', false);
+    for (size_t i = 0; i < shown; i++)
+        write_group(w, r, groups[i], i + 1);
+    jw_close(w, ']');
+    free(groups);
+}
+
+static void write_listing(struct jw *w, const struct report_listing *l)
+{
+    jw_open(w, NULL, '{', true);
+    jw_cstr(w, "list_id", l->list_id);
+    jw_cstr(w, "list_label", l->list_label);
+    jw_cstr(w, "zone", l->zone);
+    jw_cstr(w, "status", l->status);
+    jw_cstr(w, "codes", l->codes);
+    jw_cstr(w, "meaning", l->meaning);
+    jw_cstr(w, "txt", l->txt);
+    jw_cstr_or_null(w, "delist_url", l->delist_url);
+    jw_cstr(w, "advice", l->advice);
+    jw_cstr(w, "detail", l->detail);
+    jw_close(w, '}');
+}
+
+static void write_blocklists(struct jw *w, const struct report *r)
+{
+    size_t n;
+    struct ip_summary **ips = aggregate_ips(r->agg, &n);
+    jw_open(w, "blocklists", '{', false);
+    jw_bool(w, "checked", r->dns.checked);
+    jw_cstr_or_null(w, "note", r->dns.note);
+    jw_open(w, "ips", '[', false);
+    for (size_t i = 0; i < n; i++) {
+        const struct ip_summary *s = ips[i];
+        jw_open(w, NULL, '{', false);
+        jw_cstr(w, "ip", s->ip);
+        jw_u64(w, "failures", s->events);
+        jw_bool(w, "ours", s->ours);
+        jw_open(w, "named", '[', true);
+        for (unsigned k = 0; k < s->n_named; k++)
+            write_blocklist_ref(w, NULL, s->named[k]);
+        jw_close(w, ']');
+        jw_open(w, "groups", '[', true);
+        for (unsigned k = 0; k < s->n_groups; k++)
+            jw_u64(w, NULL, s->groups[k]);
+        jw_close(w, ']');
+        jw_cstr(w, "status", report_ip_status(r, s->ip));
+        jw_open(w, "listings", '[', false);
+        if (r->dns.checked && r->dns.listings) {
+            const struct report_listing *ls;
+            size_t m = r->dns.listings(r->dns.ctx, s->ip, &ls);
+            for (size_t k = 0; k < m; k++)
+                write_listing(w, &ls[k]);
+        }
+        jw_close(w, ']');
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+    jw_close(w, '}');
+    free(ips);
+}
+
+static void write_domains(struct jw *w, const struct report *r)
+{
+    size_t n;
+    struct domain_tally **d = aggregate_domains(r->agg, &n);
+    jw_open(w, "domains", '[', false);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t finals = d[i]->count[DELIVERY_BOUNCED] + d[i]->count[DELIVERY_EXPIRED];
+        jw_open(w, NULL, '{', true);
+        jw_cstr(w, "domain", d[i]->domain);
+        jw_cstr(w, "provider", d[i]->provider);
+        jw_u64(w, "sent", d[i]->count[DELIVERY_SENT]);
+        jw_u64(w, "deferred", d[i]->count[DELIVERY_DEFERRED]);
+        jw_u64(w, "bounced", d[i]->count[DELIVERY_BOUNCED]);
+        jw_u64(w, "expired", d[i]->count[DELIVERY_EXPIRED]);
+        jw_rate(w, "failure_rate", finals, finals + d[i]->count[DELIVERY_SENT]);
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+    free(d);
+}
+
+/* reason_names - the reason of each index: from the classifier's table, or
+ * (a report built without one, as in tests) from the groups; caller frees */
+static const struct reason **reason_names(const struct report *r, size_t n_reasons)
+{
+    const struct reason **v = calloc(n_reasons + 1, sizeof *v);
+    if (!v)
+        return NULL;
+    if (r->classifier) {
+        size_t m = classifier_reason_count(r->classifier);
+        for (size_t i = 0; i < m && i < n_reasons; i++)
+            v[i] = classifier_reason_at(r->classifier, i);
+        return v;
+    }
+    size_t n;
+    struct group **groups = aggregate_groups(r->agg, &n);
+    for (size_t i = 0; i < n; i++) {
+        const struct reason *re = groups[i]->reason;
+        if (re && re->index >= 0 && (size_t)re->index < n_reasons)
+            v[re->index] = re;
+    }
+    free(groups);
+    return v;
+}
+
+static void write_buckets(struct jw *w, const struct report *r)
+{
+    size_t n, n_reasons = aggregate_n_reasons(r->agg);
+    int64_t width;
+    struct time_bucket **b = aggregate_buckets(r->agg, &n, &width);
+    const struct reason **names = reason_names(r, n_reasons);
+    int tz = aggregate_totals(r->agg)->tz_minutes;
+    jw_open(w, "time_buckets", '{', false);
+    jw_u64(w, "width_seconds", (uint64_t)width);
+    jw_open(w, "buckets", '[', false);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t total = 0;
+        for (size_t k = 0; k <= n_reasons; k++)
+            total += b[i]->by_reason[k];
+        jw_open(w, NULL, '{', true);
+        jw_time(w, "start", b[i]->start, tz);
+        jw_u64(w, "total", total);
+        jw_open(w, "by_reason", '{', true);
+        for (size_t k = 0; k <= n_reasons; k++) {
+            if (!b[i]->by_reason[k])
+                continue;
+            const char *name = k < n_reasons && names && names[k] ? names[k]->name : "undefined";
+            jw_u64(w, name, b[i]->by_reason[k]);
+        }
+        jw_close(w, '}');
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+    jw_close(w, '}');
+    free(names);
+    free(b);
+}
+
+static void write_reason(struct jw *w, const struct reason *re)
+{
+    jw_open(w, NULL, '{', true);
+    jw_cstr(w, "name", re->name);
+    jw_cstr(w, "label", re->label);
+    jw_cstr(w, "advice", re->advice);
+    jw_close(w, '}');
+}
+
+static void write_reasons(struct jw *w, const struct report *r)
+{
+    size_t n_reasons = aggregate_n_reasons(r->agg);
+    jw_open(w, "reasons", '[', false);
+    if (r->classifier) {
+        size_t m = classifier_reason_count(r->classifier);
+        for (size_t i = 0; i < m; i++)
+            write_reason(w, classifier_reason_at(r->classifier, i));
+    } else {
+        const struct reason **names = reason_names(r, n_reasons);
+        for (size_t i = 0; names && i < n_reasons; i++)
+            if (names[i])
+                write_reason(w, names[i]);
+        free(names);
+    }
+    jw_close(w, ']');
+}
+
+/* write_events - one object per spooled event, keys are the event column names */
+static void write_events(struct jw *w, const struct report *r)
+{
+    struct strbuf val = STRBUF_INIT;
+    struct ip_status_lookup ips = report_event_ip_lookup(r);
+    struct event e;
+    jw_open(w, "events", '[', false);
+    event_spool_rewind(r->spool);
+    while (event_spool_next(r->spool, &e)) {
+        jw_open(w, NULL, '{', true);
+        for (int c = 0; c < COL_COUNT; c++) {
+            if (c == COL_LINE) {
+                jw_u64(w, event_column_name(c), e.line);
+                continue;
+            }
+            if (c == COL_ATTEMPTS) {
+                jw_u64(w, event_column_name(c), e.attempts);
+                continue;
+            }
+            strbuf_reset(&val);
+            event_column_value(&e, c, &ips, &val);
+            jw_str(w, event_column_name(c), strbuf_slice(&val));
+        }
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
+    strbuf_free(&val);
+}
 
 int write_json(FILE *fp, const struct report *r)
 {
-    (void)r;
-    (void)fp;
-    fprintf(stderr, "bouncescope: --format json is not available in this build yet\n");
-    return -1;
+    struct jw w = { .fp = fp, .b = STRBUF_INIT };
+    char buf[48];
+    w.first[0] = true;
+    jw_open(&w, NULL, '{', false);
+    jw_cstr(&w, "format", "bouncescope-report");
+    jw_u64(&w, "version", 1);
+    jw_cstr(&w, "generator", "bouncescope " BS_VERSION);
+    jw_cstr(&w, "command", r->command);
+    jw_cstr_or_null(&w, "generated",
+                    r->generated ? fmt_time(r->generated, local_offset_minutes(r->generated), buf,
+                                            sizeof buf)
+                                 : NULL);
+    jw_cstr(&w, "group_by", r->group_by ? r->group_by : "provider,reason,fingerprint");
+    write_run(&w, r);
+    write_problems(&w, r->problems);
+    write_totals(&w, aggregate_totals(r->agg));
+    write_groups(&w, r);
+    write_blocklists(&w, r);
+    write_domains(&w, r);
+    write_buckets(&w, r);
+    write_reasons(&w, r);
+    jw_bool(&w, "detail", r->detail && r->spool);
+    if (r->detail && r->spool)
+        write_events(&w, r);
+    jw_close(&w, '}');
+    strbuf_addc(&w.b, '\n');
+    jw_flush(&w, true);
+    strbuf_free(&w.b);
+    return ferror(fp) ? -1 : 0;
 }
