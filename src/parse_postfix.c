@@ -4,7 +4,7 @@
  * Knows the delivery agents' status line (smtp, lmtp, local, virtual, pipe,
  * error, retry, discard: one line per recipient and attempt), qmgr's
  * "(queue active)", "status=expired" and "removed" lines, cleanup's
- * message-id and pickup's sender. The grammar is patterns/postfix.conf; this
+ * message-id. The grammar is patterns/postfix.conf; this
  * file only dispatches on the daemon and interprets the groups.
  *
  * Not handled here (RECORD_OTHER): smtpd/postscreen (inbound, including
@@ -22,12 +22,13 @@
 
 struct postfix_parser {
     struct grammar *g;
-    struct grammar_rule *delivery, *queue_active, *expired, *removed, *message_id, *pickup;
+    struct grammar_rule *delivery, *sent, *queue_active, *expired, *removed, *message_id;
     struct grammar_rule *said, *refused, *remote, *relay;
     /* group numbers, looked up once */
     int d_qid, d_to, d_orig_to, d_relay, d_dsn, d_status, d_text;
     int qa_qid, qa_from, qa_size, qa_nrcpt;
-    int ex_qid, ex_from, rm_qid, mi_qid, mi_msgid, pk_qid, pk_from;
+    int s_qid, s_to, s_relay;
+    int ex_qid, ex_from, rm_qid, mi_qid, mi_msgid;
     int sa_host, sa_ip, sa_reply, sa_stage, rf_host, rf_ip, rf_reply, re_host, re_ip, rl_host, rl_ip;
 };
 
@@ -43,7 +44,7 @@ struct postfix_parser *postfix_parser_load(struct strbuf *err)
         !(p->expired = grammar_require(g, "line", "expired", err)) ||
         !(p->removed = grammar_require(g, "line", "removed", err)) ||
         !(p->message_id = grammar_require(g, "line", "message-id", err)) ||
-        !(p->pickup = grammar_require(g, "line", "pickup", err)) ||
+        !(p->sent = grammar_require(g, "line", "sent", err)) ||
         !(p->said = grammar_require(g, "text", "said", err)) ||
         !(p->refused = grammar_require(g, "text", "refused", err)) ||
         !(p->remote = grammar_require(g, "text", "remote", err)) ||
@@ -68,8 +69,9 @@ struct postfix_parser *postfix_parser_load(struct strbuf *err)
     p->rm_qid = GI(removed, "qid");
     p->mi_qid = GI(message_id, "qid");
     p->mi_msgid = GI(message_id, "msgid");
-    p->pk_qid = GI(pickup, "qid");
-    p->pk_from = GI(pickup, "from");
+    p->s_qid = GI(sent, "qid");
+    p->s_to = GI(sent, "to");
+    p->s_relay = GI(sent, "relay");
     p->sa_host = GI(said, "host");
     p->sa_ip = GI(said, "ip");
     p->sa_reply = GI(said, "reply");
@@ -165,11 +167,35 @@ static void parse_text(struct postfix_parser *p, struct slice text, struct mta_r
     }
 }
 
+/* parse_relay - "mx1.example.net[198.51.100.25]:25" -> host and ip */
+static void parse_relay(struct postfix_parser *p, struct slice relay, struct mta_record *rec)
+{
+    if (relay.n && !slice_eq_cstr(relay, "none") && grammar_match(p->relay, relay)) {
+        rec->relay_host = rx_group(p->relay->rx, relay, p->rl_host);
+        rec->relay_ip = rx_group(p->relay->rx, relay, p->rl_ip);
+    }
+}
+
+/* parse_sent - the head of a status=sent line (the common case, kept cheap) */
+static bool parse_sent(struct postfix_parser *p, struct slice msg, struct mta_record *rec)
+{
+    struct rx *rx = p->sent->rx;
+    if (!rx_match(rx, msg))
+        return false;
+    rec->kind = RECORD_DELIVERY;
+    rec->status = DELIVERY_SENT;
+    rec->qid = rx_group(rx, msg, p->s_qid);
+    rec->recipients = strip_angles(rx_group(rx, msg, p->s_to));
+    parse_relay(p, rx_group(rx, msg, p->s_relay), rec);
+    rec->text_source = TEXT_REMOTE_REPLY;
+    return true;
+}
+
 /* parse_delivery - a status line; false if it said status= but did not parse */
 static bool parse_delivery(struct postfix_parser *p, struct slice msg, struct mta_record *rec)
 {
     struct rx *rx = p->delivery->rx;
-    if (!grammar_match(p->delivery, msg))
+    if (!rx_match(rx, msg))
         return false;
     struct slice status = rx_group(rx, msg, p->d_status);
     if (slice_eq_cstr(status, "sent"))
@@ -185,12 +211,8 @@ static bool parse_delivery(struct postfix_parser *p, struct slice msg, struct mt
     rec->recipients = strip_angles(rx_group(rx, msg, p->d_to));
     rec->orig_recipient = strip_angles(rx_group(rx, msg, p->d_orig_to));
     rec->dsn = rx_group(rx, msg, p->d_dsn);
-    struct slice relay = rx_group(rx, msg, p->d_relay);
+    parse_relay(p, rx_group(rx, msg, p->d_relay), rec);
     struct slice text = rx_group(rx, msg, p->d_text);
-    if (relay.n && !slice_eq_cstr(relay, "none") && grammar_match(p->relay, relay)) {
-        rec->relay_host = rx_group(p->relay->rx, relay, p->rl_host);
-        rec->relay_ip = rx_group(p->relay->rx, relay, p->rl_ip);
-    }
     if (rec->status != DELIVERY_SENT) {
         /* parse_text may take the remote host from "host X[ip] said:"; the
          * relay= field names the same host, so either is right */
@@ -207,6 +229,14 @@ static bool parse_delivery(struct postfix_parser *p, struct slice msg, struct mt
     return true;
 }
 
+static bool ends_with(struct slice s, const char *suffix)
+{
+    size_t n = strlen(suffix);
+    while (s.n && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\r'))
+        s.n--;
+    return s.n >= n && memcmp(s.p + s.n - n, suffix, n) == 0;
+}
+
 bool postfix_parse(struct postfix_parser *p, struct slice program, struct slice msg,
                    struct mta_record *rec)
 {
@@ -215,7 +245,13 @@ bool postfix_parse(struct postfix_parser *p, struct slice program, struct slice 
     bool any = slice_eq(daemon, program);
     rec->mta = MTA_POSTFIX;
     if (any || is_delivery_agent(daemon)) {
-        if (memmem(msg.p, msg.n, "status=", 7) && memmem(msg.p, msg.n, "to=", 3)) {
+        const char *st = memmem(msg.p, msg.n, "status=", 7);
+        if (st) {
+            /* one literal search finds the status word too: "sent" lines
+             * (most of them) take the short pattern */
+            size_t rest = (size_t)(msg.p + msg.n - st) - 7;
+            if (rest >= 4 && memcmp(st + 7, "sent", 4) == 0 && (rest == 4 || st[11] == ' '))
+                return parse_sent(p, msg, rec) || parse_delivery(p, msg, rec);
             if (!parse_delivery(p, msg, rec))
                 return false;
             if (rec->kind != RECORD_OTHER || !any)
@@ -225,8 +261,9 @@ bool postfix_parse(struct postfix_parser *p, struct slice program, struct slice 
             return true;
     }
     if (any || slice_eq_cstr(daemon, "qmgr") || slice_eq_cstr(daemon, "oqmgr")) {
+        /* qmgr's lines are told apart by their ends, cheaper than a search */
         struct rx *rx;
-        if (grammar_match(p->queue_active, msg)) {
+        if (ends_with(msg, "(queue active)") && rx_match(p->queue_active->rx, msg)) {
             rx = p->queue_active->rx;
             rec->kind = RECORD_MESSAGE;
             rec->qid = rx_group(rx, msg, p->qa_qid);
@@ -235,12 +272,12 @@ bool postfix_parse(struct postfix_parser *p, struct slice program, struct slice 
             rec->nrcpt = (int)to_int(rx_group(rx, msg, p->qa_nrcpt));
             return true;
         }
-        if (grammar_match(p->removed, msg)) {
+        if (ends_with(msg, ": removed") && rx_match(p->removed->rx, msg)) {
             rec->kind = RECORD_REMOVED;
             rec->qid = rx_group(p->removed->rx, msg, p->rm_qid);
             return true;
         }
-        if (grammar_match(p->expired, msg)) {
+        if (ends_with(msg, "returned to sender") && rx_match(p->expired->rx, msg)) {
             rx = p->expired->rx;
             rec->kind = RECORD_EXPIRED;
             rec->qid = rx_group(rx, msg, p->ex_qid);
@@ -255,17 +292,9 @@ bool postfix_parse(struct postfix_parser *p, struct slice program, struct slice 
             rec->kind = RECORD_MESSAGE;
             rec->qid = rx_group(p->message_id->rx, msg, p->mi_qid);
             rec->message_id = rx_group(p->message_id->rx, msg, p->mi_msgid);
-            return true;
-        }
-        if (!any)
-            return true;
-    }
-    if (any || slice_eq_cstr(daemon, "pickup")) {
-        if (grammar_match(p->pickup, msg)) {
-            rec->kind = RECORD_MESSAGE;
-            rec->qid = rx_group(p->pickup->rx, msg, p->pk_qid);
-            rec->sender = rx_group(p->pickup->rx, msg, p->pk_from);
         }
     }
+    /* pickup's "uid=N from=<...>" is not read: qmgr's "(queue active)" line names
+     * the sender of every message, locally submitted or not */
     return true;
 }

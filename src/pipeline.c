@@ -222,21 +222,23 @@ static void handle_delivery(struct pipeline *p, const struct log_header *h,
     struct slice domain = lower(&p->domain, recipient_domain(rcpt));
     struct queue_msg *m = correlate_msg(p->correlator, p->cur_host, rec->qid, h->when, true);
     struct slice sender = queue_msg_sender(m);
-    const struct provider *prov = provider_for(p->providers, rec->relay_host, domain);
-    struct slice provider = prov ? slice_cstr(prov->name) : SLICE_EMPTY;
     if (rec->status == DELIVERY_SENT) {
         struct attempt_info info = { 0 };
         if (m)
             correlate_attempt(p->correlator, m, p->cur_host, rec->qid, rcpt, NULL, 0, &info);
         if (passes(&p->cfg.filter, DELIVERY_SENT, domain, sender, h->when)) {
-            aggregate_sent(p->agg, domain, provider, h->when, h->tz_minutes);
+            /* no provider lookup here: the domain table shows it only for
+             * domains with failures, which look it up themselves */
+            aggregate_sent(p->agg, domain, SLICE_EMPTY, h->when, h->tz_minutes);
             if (p->cfg.sink.sent)
-                p->cfg.sink.sent(p->cfg.sink.ctx, domain, provider, h->when);
+                p->cfg.sink.sent(p->cfg.sink.ctx, domain, SLICE_EMPTY, h->when);
             if (info.prior_deferrals && info.last_group)
                 aggregate_delivered_later(p->agg, info.last_group);
         }
         return;
     }
+    const struct provider *prov = provider_for(p->providers, rec->relay_host, domain);
+    struct slice provider = prov ? slice_cstr(prov->name) : SLICE_EMPTY;
     struct event e = {
         .when = h->when,
         .tz_minutes = h->tz_minutes,
