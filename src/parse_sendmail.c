@@ -25,7 +25,8 @@
 
 struct sendmail_parser {
     struct grammar *g;
-    struct grammar_rule *delivery, *from, *expired, *generic;
+    struct grammar_rule *delivery, *sent, *from, *expired, *generic;
+    int s_qid, s_to, s_relay, s_ip;
     int d_qid, d_to, d_relay, d_ip, d_dsn, d_reply, d_stat, d_mailer;
     int f_qid, f_from, f_size, f_nrcpt, f_msgid;
     int e_qid, e_to;
@@ -39,6 +40,7 @@ struct sendmail_parser *sendmail_parser_load(struct strbuf *err)
     struct sendmail_parser *p = xcalloc(1, sizeof *p);
     p->g = g;
     if (!(p->delivery = grammar_require(g, "line", "delivery", err)) ||
+        !(p->sent = grammar_require(g, "line", "sent", err)) ||
         !(p->from = grammar_require(g, "line", "from", err)) ||
         !(p->expired = grammar_require(g, "line", "expired", err)) ||
         !(p->generic = grammar_require(g, "stat", "generic", err))) {
@@ -46,6 +48,10 @@ struct sendmail_parser *sendmail_parser_load(struct strbuf *err)
         return NULL;
     }
 #define GI(rule, name) grammar_group_index(p->rule, name)
+    p->s_qid = GI(sent, "qid");
+    p->s_to = GI(sent, "to");
+    p->s_relay = GI(sent, "relay");
+    p->s_ip = GI(sent, "ip");
     p->d_qid = GI(delivery, "qid");
     p->d_to = GI(delivery, "to");
     p->d_relay = GI(delivery, "relay");
@@ -105,6 +111,16 @@ static struct slice strip_angles(struct slice s)
     return s;
 }
 
+/* clean_relay - "mx1.example.net." -> "mx1.example.net"; "[192.0.2.10]" -> "" */
+static struct slice clean_relay(struct slice relay)
+{
+    if (relay.n && relay.p[relay.n - 1] == '.')
+        relay.n--; /* MX names end with a dot: "relay=mx1.example.net. [ip]" */
+    if (relay.n && relay.p[0] == '[')
+        relay = SLICE_EMPTY; /* an address literal: the IP is the next field */
+    return relay;
+}
+
 static bool parse_delivery(struct sendmail_parser *p, struct slice msg, struct mta_record *rec)
 {
     struct rx *rx = p->delivery->rx;
@@ -130,12 +146,7 @@ static bool parse_delivery(struct sendmail_parser *p, struct slice msg, struct m
     rec->qid = rx_group(rx, msg, p->d_qid);
     rec->recipients = rx_group(rx, msg, p->d_to);
     rec->dsn = dsn;
-    struct slice relay = rx_group(rx, msg, p->d_relay);
-    if (relay.n && relay.p[relay.n - 1] == '.')
-        relay.n--; /* MX names end with a dot: "relay=mx1.example.net. [ip]" */
-    if (relay.n && relay.p[0] == '[')
-        relay = SLICE_EMPTY; /* an address literal: the IP is the next field */
-    rec->relay_host = relay;
+    rec->relay_host = clean_relay(rx_group(rx, msg, p->d_relay));
     rec->relay_ip = rx_group(rx, msg, p->d_ip);
     struct slice reply = rx_group(rx, msg, p->d_reply);
     if (reply.n) {
@@ -158,12 +169,34 @@ static bool parse_delivery(struct sendmail_parser *p, struct slice msg, struct m
     return true;
 }
 
+/* parse_sent - the head of a stat=Sent line (the common case, kept cheap) */
+static bool parse_sent(struct sendmail_parser *p, struct slice msg, struct mta_record *rec)
+{
+    struct rx *rx = p->sent->rx;
+    if (!rx_match(rx, msg))
+        return false;
+    rec->kind = RECORD_DELIVERY;
+    rec->status = DELIVERY_SENT;
+    rec->qid = rx_group(rx, msg, p->s_qid);
+    rec->recipients = rx_group(rx, msg, p->s_to);
+    rec->relay_host = clean_relay(rx_group(rx, msg, p->s_relay));
+    rec->relay_ip = rx_group(rx, msg, p->s_ip);
+    rec->text_source = TEXT_REMOTE_REPLY;
+    return true;
+}
+
 bool sendmail_parse(struct sendmail_parser *p, struct slice msg, struct mta_record *rec)
 {
     rec->mta = MTA_SENDMAIL;
-    if (memmem(msg.p, msg.n, "stat=", 5)) {
-        if (!memmem(msg.p, msg.n, ": to=", 5))
+    /* the delivery line is "QID: to=...": a fixed place, no search */
+    const char *colon = memchr(msg.p, ':', msg.n < 24 ? msg.n : 24);
+    if (colon && (size_t)(msg.p + msg.n - colon) > 5 && memcmp(colon, ": to=", 5) == 0) {
+        const char *st = memmem(colon, (size_t)(msg.p + msg.n - colon), " stat=", 6);
+        if (!st)
             return true;
+        st++; /* a wrong guess only costs speed: the whole pattern decides */
+        if ((size_t)(msg.p + msg.n - st) >= 9 && memcmp(st + 5, "Sent", 4) == 0)
+            return parse_sent(p, msg, rec) || parse_delivery(p, msg, rec);
         return parse_delivery(p, msg, rec);
     }
     if (grammar_match(p->from, msg)) {
