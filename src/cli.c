@@ -10,9 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "util/xalloc.h"
 
-enum { C_SCAN = 1, C_REPORT = 2, C_PARTNER = 4, C_CHECK = 8, C_ALL = 15 };
+enum { C_SCAN = 1, C_REPORT = 2, C_PARTNER = 4, C_CHECK = 8, C_ALL = 15, C_CONFIG_ONLY = 16 };
+
+#define DEFAULT_CONFIG "/etc/bouncescope/bouncescope.conf"
 
 struct opt {
     const char *name;  /* long name without "--" */
@@ -49,6 +53,8 @@ static const struct opt table[] = {
     { "queue-max-age", 0, "DAYS", C_SCAN, "forget unfinished queue ids idle this long (default 7)" },
     { "keep", 0, "DAYS", C_SCAN, "prune stored events older than DAYS (default 90)" },
     { "exit-new", 0, NULL, C_SCAN | C_REPORT, "exit with status 10 when a failure group is new since the last run" },
+    { "config", 'c', "FILE", C_ALL, "read options from FILE (default " DEFAULT_CONFIG " when it exists)" },
+    { "dqs-key", 0, "KEY", C_CONFIG_ONLY, "Spamhaus DQS key (config file only; never printed)" },
     { "quiet", 'q', NULL, C_ALL, "print nothing when there is nothing new; no progress messages" },
     { "markdown", 0, NULL, 0, "help: print the option table as Markdown" },
     { "help", 'h', NULL, C_ALL, "show this help" },
@@ -158,6 +164,10 @@ static int apply(struct options *o, const struct opt *op, const char *v)
         o->queue_max_age_days = d;
     } else if (!strcmp(n, "keep")) {
         return parse_long(n, v, 1, 100000, &o->keep_days);
+    } else if (!strcmp(n, "config")) {
+        o->config = v;
+    } else if (!strcmp(n, "dqs-key")) {
+        o->dqs_key = v;
     } else if (!strcmp(n, "exit-new")) {
         o->exit_new = true;
     } else if (!strcmp(n, "quiet")) {
@@ -186,11 +196,100 @@ static const struct opt *find_short(char c)
     return NULL;
 }
 
+static const char *keep_string(struct options *o, const char *s)
+{
+    o->config_strings = xrealloc(o->config_strings, (o->n_config_strings + 1) * sizeof *o->config_strings);
+    return o->config_strings[o->n_config_strings++] = xstrdup(s);
+}
+
+/* read_config - apply "name = value" lines of path; -1 on an error (printed) */
+static int read_config(struct options *o, const char *path, bool must_exist)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp) {
+        if (!must_exist && errno == ENOENT)
+            return 0;
+        fprintf(stderr, "bouncescope: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    int lineno = 0, rc = 0;
+    while (getline(&line, &cap, fp) >= 0) {
+        lineno++;
+        char *p = line, *end;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        end = p + strlen(p);
+        while (end > p && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
+            *--end = '\0';
+        if (!*p || *p == '#')
+            continue;
+        char *eq = strchr(p, '=');
+        char *name_end = eq ? eq : end;
+        while (name_end > p && (name_end[-1] == ' ' || name_end[-1] == '\t'))
+            name_end--;
+        const struct opt *op = find_long(p, (size_t)(name_end - p));
+        if (!op || !strcmp(op->name, "config") || !strcmp(op->name, "help") ||
+            !strcmp(op->name, "markdown")) {
+            fprintf(stderr, "bouncescope: %s:%d: unknown option '%.*s'\n", path, lineno,
+                    (int)(name_end - p), p);
+            rc = -1;
+            break;
+        }
+        const char *value = NULL;
+        if (eq) {
+            value = eq + 1;
+            while (*value == ' ' || *value == '\t')
+                value++;
+        }
+        if (!op->value) {
+            /* a flag: "quiet", "quiet = yes" set it; "quiet = no" leaves it off */
+            if (value && (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "0")))
+                continue;
+            value = NULL;
+        } else if (!value || !*value) {
+            fprintf(stderr, "bouncescope: %s:%d: option %s needs a value\n", path, lineno, op->name);
+            rc = -1;
+            break;
+        } else {
+            value = keep_string(o, value);
+        }
+        if (apply(o, op, value) < 0) {
+            fprintf(stderr, "bouncescope: (in %s:%d)\n", path, lineno);
+            rc = -1;
+            break;
+        }
+    }
+    free(line);
+    fclose(fp);
+    return rc;
+}
+
+/* config_path - --config FILE / -c FILE / --config=FILE from argv, or NULL */
+static const char *config_path(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            break;
+        if ((!strcmp(argv[i], "--config") || !strcmp(argv[i], "-c")) && i + 1 < argc)
+            return argv[i + 1];
+        if (!strncmp(argv[i], "--config=", 9))
+            return argv[i] + 9;
+    }
+    return NULL;
+}
+
 int cli_parse(int argc, char **argv, struct options *o)
 {
     memset(o, 0, sizeof *o);
     o->format = "text";
     o->args = xcalloc((size_t)argc + 1, sizeof *o->args);
+    const char *cfg = config_path(argc, argv);
+    if (read_config(o, cfg ? cfg : DEFAULT_CONFIG, cfg != NULL) < 0)
+        return EXIT_USAGE;
+    if (!cfg && access(DEFAULT_CONFIG, F_OK) == 0)
+        o->config = DEFAULT_CONFIG;
     int i = 1;
     if (i < argc && argv[i][0] != '-') {
         o->command = argv[i++];
@@ -223,6 +322,11 @@ int cli_parse(int argc, char **argv, struct options *o)
         }
         if (!op) {
             fprintf(stderr, "bouncescope: unknown option '%s' (see bouncescope --help)\n", a);
+            return EXIT_USAGE;
+        }
+        if (op->commands == C_CONFIG_ONLY) {
+            fprintf(stderr, "bouncescope: --%s is read only from the config file "
+                            "(a secret on the command line shows in ps)\n", op->name);
             return EXIT_USAGE;
         }
         if (op->value && !value) {
@@ -261,7 +365,7 @@ void cli_usage(FILE *fp, const char *command)
         const struct opt *op = &table[i];
         if (bit && !(op->commands & bit))
             continue;
-        if (!op->commands)
+        if (!op->commands || op->commands == C_CONFIG_ONLY)
             continue;
         char lhs[64];
         if (op->shortname)
@@ -287,7 +391,9 @@ void cli_markdown(FILE *fp)
         if (op->shortname)
             fprintf(fp, " (`-%c`)", op->shortname);
         fprintf(fp, " | ");
-        if (op->commands == C_ALL) {
+        if (op->commands == C_CONFIG_ONLY) {
+            fprintf(fp, "config file only");
+        } else if (op->commands == C_ALL) {
             fprintf(fp, "all");
         } else {
             const char *sep = "";
@@ -305,4 +411,9 @@ void cli_options_free(struct options *o)
 {
     free(o->args);
     o->args = NULL;
+    for (size_t i = 0; i < o->n_config_strings; i++)
+        free(o->config_strings[i]);
+    free(o->config_strings);
+    o->config_strings = NULL;
+    o->n_config_strings = 0;
 }

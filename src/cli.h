@@ -7,8 +7,15 @@
  * commands it applies to and its help text; README's option section is
  * generated from the same table (`bouncescope help --markdown`).
  *
+ * A config file (--config FILE, else /etc/bouncescope/bouncescope.conf when
+ * it exists) holds the same options as "name = value" lines ('#' comments,
+ * flags as yes/no); the command line is applied after it and wins for
+ * single-valued options. A few options are config-only (dqs-key: a secret
+ * must not show in `ps`).
+ *
  * Errors (unknown option, missing value, bad number) are printed with the
- * usage hint and cli_parse returns EXIT_USAGE; it never exits by itself.
+ * usage hint (config errors with file:line) and cli_parse returns
+ * EXIT_USAGE; it never exits by itself.
  */
 #ifndef BS_CLI_H
 #define BS_CLI_H
@@ -55,7 +62,10 @@ struct options {
     bool check_domains;
     const char *patterns[CLI_MAX_MULTI];
     size_t n_patterns;
-    const char *config;
+    const char *config;       /* --config FILE, or the default when it existed */
+    const char *dqs_key;      /* Spamhaus DQS key: config file only, never printed */
+    char **config_strings;    /* owned copies of the config file's values */
+    size_t n_config_strings;
     double queue_max_age_days; /* 0: default */
     long keep_days;          /* 0: default */
     bool quiet;

@@ -312,6 +312,7 @@ int cmd_check(const struct options *o)
         .timeout_ms = o->dns_timeout_ms,
         .tries = o->dns_tries,
         .max_inflight = o->dns_max_inflight,
+        .dqs_key = o->dqs_key,
     };
     struct dnsbl *d = dnsbl_new(&cfg, &err);
     if (!d) {

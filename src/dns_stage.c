@@ -117,6 +117,7 @@ struct dns_stage *dns_stage_run(const struct options *o, struct aggregate *agg,
         .timeout_ms = o->dns_timeout_ms,
         .tries = o->dns_tries,
         .max_inflight = o->dns_max_inflight,
+        .dqs_key = o->dqs_key,
     };
     struct strbuf err = STRBUF_INIT;
     s->d = dnsbl_new(&cfg, &err);

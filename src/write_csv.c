@@ -98,11 +98,14 @@ static int write_groups(FILE *fp, const struct report *r)
         for (unsigned k = 0; k < g->n_ips; k++)
             strbuf_addf(&tmp, "%s%s", k ? ";" : "", report_ip_status(r, g->ips[k].ip));
         cell(&row, &first, strbuf_slice(&tmp));
+        /* "ip zone=codes;zone=codes" per listed IP, " | " between IPs */
         strbuf_reset(&tmp);
         for (unsigned k = 0; k < g->n_ips; k++) {
-            if (k)
-                strbuf_addc(&tmp, ' ');
-            report_ip_lists(r, g->ips[k].ip, &tmp);
+            struct strbuf lists = STRBUF_INIT;
+            report_ip_lists(r, g->ips[k].ip, &lists);
+            if (lists.len)
+                strbuf_addf(&tmp, "%s%s %s", tmp.len ? " | " : "", g->ips[k].ip, lists.s);
+            strbuf_free(&lists);
         }
         cell(&row, &first, strbuf_slice(&tmp));
         cellf(&row, &first, "%" PRIu64, g->count[DELIVERY_BOUNCED]);
