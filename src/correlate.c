@@ -201,6 +201,12 @@ unsigned correlate_peek_deferrals(struct queue_msg *m, struct slice rcpt)
     return r ? r->deferrals : 0;
 }
 
+int64_t correlate_last_deferral_time(struct queue_msg *m, struct slice rcpt)
+{
+    struct rcpt_state *r = find_rcpt(m, rcpt, false);
+    return r && r->last_deferral ? r->last_deferral->when : 0;
+}
+
 void correlate_expire(struct correlator *c, struct queue_msg *m, struct slice rcpt,
                       expire_fn fn, void *ctx)
 {

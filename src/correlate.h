@@ -60,6 +60,9 @@ void correlate_attempt(struct correlator *c, struct queue_msg *m, struct slice h
 /* correlate_peek_deferrals - deferrals recorded so far for rcpt (0 if unknown) */
 unsigned correlate_peek_deferrals(struct queue_msg *m, struct slice rcpt);
 
+/* correlate_last_deferral_time - when rcpt was last deferred (0: never / not pending) */
+int64_t correlate_last_deferral_time(struct queue_msg *m, struct slice rcpt);
+
 /* correlate_expire - the message expired: call fn for each recipient whose last
  * attempt was a deferral (only rcpt when it is non-empty), with the owned copy
  * of that deferral (NULL if none is known); the recipients then end */

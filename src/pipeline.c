@@ -237,6 +237,13 @@ static void handle_delivery(struct pipeline *p, const struct log_header *h,
         }
         return;
     }
+    /* Sendmail logs one to= line per MX host it tried: two deferrals of one
+     * recipient in the same second are one attempt (mx1, then mx2) */
+    if (rec->mta == MTA_SENDMAIL && rec->status == DELIVERY_DEFERRED && m &&
+        correlate_last_deferral_time(m, rcpt) == h->when) {
+        p->stats.per_mx_lines++;
+        return;
+    }
     const struct provider *prov = provider_for(p->providers, rec->relay_host, domain);
     struct slice provider = prov ? slice_cstr(prov->name) : SLICE_EMPTY;
     struct event e = {

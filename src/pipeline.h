@@ -64,6 +64,7 @@ struct scan_stats {
     uint64_t mta_lines;      /* lines of Postfix, Sendmail or Exim */
     uint64_t delivery_lines; /* status lines (sent included) */
     uint64_t other_lines;    /* everything else: other daemons, inbound, diagnostics */
+    uint64_t per_mx_lines;   /* Sendmail deferrals repeated for the next MX in the same second */
     uint64_t header_formats[8];
     uint64_t queue_live, queue_evicted;
     int64_t first, last;

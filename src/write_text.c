@@ -231,6 +231,9 @@ static void write_read(FILE *fp, const struct report *r)
             fmt_count(st->lines, a, sizeof a), fmt_count(st->mta_lines, b, sizeof b),
             fmt_count(st->delivery_lines, c, sizeof c),
             fmt_count(st->other_lines, d, sizeof d));
+    if (st->per_mx_lines)
+        fprintf(fp, "  %s Sendmail lines repeated a deferral for the next MX host in the same second "
+                    "(counted as one attempt)\n", fmt_count(st->per_mx_lines, a, sizeof a));
     if (st->queue_live)
         fprintf(fp, "  %s queue ids still open at the end (messages still in the queue)\n",
                 fmt_count(st->queue_live, a, sizeof a));
