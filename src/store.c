@@ -54,6 +54,7 @@
 
 #include "aggregate.h"
 #include "classify.h"
+#include "util/hashmap.h"
 #include "util/xalloc.h"
 
 /* 1 KiB of syslog is 5-10 lines with timestamps and queue ids: two different
@@ -114,6 +115,8 @@ struct store {
     bool cur_gzip;
     int last_tz;
     uint64_t events, sent;
+    struct hashmap *pending_sent; /* this batch's deliveries, written at the checkpoint */
+    struct strbuf key;
     struct strbuf failure; /* first database error of the run */
     struct strbuf row;     /* strings returned by store_dnsbl_get */
 };
@@ -327,8 +330,8 @@ static int prepare_writes(struct store *s)
         "UPDATE files SET path=?1, dev=?2, ino=?3, size=?4, offset=?5, line=?6, head=?7, gzip=?8,"
         " seen=?9 WHERE id=?10");
     s->upsert_sent = prepare(s,
-        "INSERT INTO sent(hour, domain, provider, tz, count, first, last) VALUES(?1,?2,?3,?4,1,?5,?5)"
-        " ON CONFLICT(hour, domain, provider) DO UPDATE SET count = count + 1,"
+        "INSERT INTO sent(hour, domain, provider, tz, count, first, last) VALUES(?1,?2,?3,?4,?5,?6,?7)"
+        " ON CONFLICT(hour, domain, provider) DO UPDATE SET count = count + excluded.count,"
         " first = min(first, excluded.first), last = max(last, excluded.last), tz = excluded.tz");
     return s->ins_event && s->upd_file && s->upsert_sent ? 0 : -1;
 }
@@ -349,6 +352,7 @@ struct store *store_open_path(const char *path, bool write, int lock_seconds, st
     struct store *s = xcalloc(1, sizeof *s);
     s->path = xstrdup(path);
     s->lock_fd = -1;
+    s->pending_sent = hashmap_new(free);
     s->write = write;
     if (write && make_parent(path) < 0) {
         strbuf_addf(err, "%s: cannot create its directory: %s", path, strerror(errno));
@@ -370,7 +374,9 @@ struct store *store_open_path(const char *path, bool write, int lock_seconds, st
      * damaged page found in the middle of a run would leave half a run behind */
     if (write && quick_check(s, err) < 0)
         goto err;
+    /* 64 MiB of page cache: the event indexes of a night's batch stay in memory */
     if (write && (exec(s, "PRAGMA journal_mode=WAL") < 0 || exec(s, "PRAGMA synchronous=NORMAL") < 0 ||
+                  exec(s, "PRAGMA cache_size=-65536") < 0 ||
                   prepare_writes(s) < 0))
         goto err;
     if (write) {
@@ -429,6 +435,8 @@ void store_close(struct store *s)
         sqlite3_close(s->db);
     if (s->lock_fd >= 0)
         close(s->lock_fd); /* releases the flock */
+    hashmap_free(s->pending_sent);
+    strbuf_free(&s->key);
     strbuf_free(&s->failure);
     strbuf_free(&s->row);
     free(s->path);
@@ -491,25 +499,77 @@ static void sink_event(void *ctx, const struct event *e)
     sqlite3_clear_bindings(st);
 }
 
+/* deliveries of one (hour, domain, provider) in the current batch */
+struct sent_cell {
+    int64_t hour, first, last;
+    uint64_t count;
+    int tz;
+};
+
 static void sink_sent(void *ctx, struct slice domain, struct slice provider, int64_t when)
 {
     struct store *s = ctx;
-    sqlite3_stmt *st = s->upsert_sent;
     if (s->failure.len)
         return;
-    /* the sink gives no offset for a delivery: the last event's (or 0) is close enough
-     * for a span's display, and hours are UTC */
+    /* a night's log has ~10 deliveries per failure: one upsert each would cost more
+     * than the whole scan, so a batch's deliveries are summed here and written at
+     * its checkpoint, in its transaction */
     int64_t hour = when - ((when % 3600) + 3600) % 3600;
-    sqlite3_bind_int64(st, 1, hour);
-    bind_slice(st, 2, domain);
-    bind_slice(st, 3, provider);
-    sqlite3_bind_int(st, 4, s->last_tz);
-    sqlite3_bind_int64(st, 5, when);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        fail(s, "storing a delivery");
-    else
-        s->sent++;
-    sqlite3_reset(st);
+    strbuf_reset(&s->key);
+    uint32_t dn = (uint32_t)domain.n;
+    strbuf_add(&s->key, &hour, sizeof hour);
+    strbuf_add(&s->key, &dn, sizeof dn); /* a length, not a separator: log bytes may be NUL */
+    strbuf_add(&s->key, domain.p, domain.n);
+    strbuf_add(&s->key, provider.p, provider.n);
+    void **slot = hashmap_slot(s->pending_sent, s->key.s, s->key.len);
+    struct sent_cell *c = *slot;
+    if (!c) {
+        c = *slot = xcalloc(1, sizeof *c);
+        c->hour = hour;
+        c->first = c->last = when;
+    }
+    c->count++;
+    if (when < c->first)
+        c->first = when;
+    if (when > c->last)
+        c->last = when;
+    /* the sink gives no offset for a delivery: the last event's is close enough
+     * for a span's display */
+    c->tz = s->last_tz;
+    s->sent++;
+}
+
+/* flush_sent - write the batch's summed deliveries (inside the batch's transaction) */
+static int flush_sent(struct store *s)
+{
+    sqlite3_stmt *st = s->upsert_sent;
+    const char *key;
+    size_t keylen;
+    void *v;
+    for (size_t it = 0; hashmap_next(s->pending_sent, &it, &key, &keylen, &v);) {
+        struct sent_cell *c = v;
+        uint32_t dn;
+        memcpy(&dn, key + sizeof(int64_t), sizeof dn);
+        const char *domain = key + sizeof(int64_t) + sizeof dn;
+        const char *provider = domain + dn;
+        size_t pn = keylen - sizeof(int64_t) - sizeof dn - dn;
+        sqlite3_bind_int64(st, 1, c->hour);
+        sqlite3_bind_text(st, 2, domain, (int)dn, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, provider, (int)pn, SQLITE_STATIC);
+        sqlite3_bind_int(st, 4, c->tz);
+        sqlite3_bind_int64(st, 5, (int64_t)c->count);
+        sqlite3_bind_int64(st, 6, c->first);
+        sqlite3_bind_int64(st, 7, c->last);
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) {
+            fail(s, "storing deliveries");
+            return -1;
+        }
+    }
+    hashmap_free(s->pending_sent);
+    s->pending_sent = hashmap_new(free);
+    return 0;
 }
 
 /* sink_checkpoint - the batch and the offset after its last line, in one commit */
@@ -518,6 +578,8 @@ static void sink_checkpoint(void *ctx, const char *file, uint64_t offset, uint64
     struct store *s = ctx;
     (void)file;
     if (s->failure.len || !s->in_txn)
+        return;
+    if (flush_sent(s) < 0)
         return;
     if (s->cur_id) {
         sqlite3_stmt *st = s->upd_file;
@@ -646,6 +708,8 @@ static int64_t new_stream(struct store *s, const char *path)
 
 static int failed(struct store *s, struct strbuf *err)
 {
+    hashmap_free(s->pending_sent); /* the batch is rolled back with its deliveries */
+    s->pending_sent = hashmap_new(free);
     if (s->in_txn) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         s->in_txn = false;

@@ -14,6 +14,11 @@ trap 'rm -rf "$T"' EXIT
 LOG=$SRC/examples/maillog
 fail=0
 bad() { echo "FAIL $*"; fail=1; }
+# wait_for FILE - until a lock holder says it holds the lock (at most 20 s)
+wait_for() {
+    for _ in $(seq 200); do [ -e "$1" ] && return; sleep 0.1; done
+    bad "the lock holder did not start"
+}
 
 # expect NAME DB WORDS CMD... - CMD exits 4, says WORDS, and DB is unchanged
 expect() {
@@ -36,24 +41,27 @@ fi
 # another run holds the run lock
 python3 -c "
 import fcntl, sys, time
-f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(4)" "$T/h.db.lock" &
+f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX); open(sys.argv[2], 'w').close(); time.sleep(6)" \
+    "$T/h.db.lock" "$T/ready1" &
 holder=$!
-sleep 0.3
+wait_for "$T/ready1"
 expect "run lock" "$T/h.db" "in use by another bouncescope run" "$BIN" scan --db "$T/h.db" --no-dns "$LOG"
 kill "$holder" 2> /dev/null
 wait "$holder" 2> /dev/null
 
 # another program holds an SQLite write transaction
-python3 - "$T/h.db" <<'EOF' &
+python3 - "$T/h.db" "$T/ready2" <<'EOF' &
 import sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute('BEGIN IMMEDIATE')
 c.execute('INSERT INTO runs(started) VALUES(1)')
-time.sleep(4)
+open(sys.argv[2], 'w').close()
+time.sleep(6)
 EOF
 holder=$!
-sleep 0.5
+wait_for "$T/ready2"
 expect "sqlite lock" "$T/h.db" "database is locked" "$BIN" scan --db "$T/h.db" --no-dns "$LOG"
+kill "$holder" 2> /dev/null
 wait "$holder" 2> /dev/null
 # a reader is not blocked by a writer (WAL)
 "$BIN" report --db "$T/h.db" --no-dns > /dev/null || bad "report on an idle store failed"
