@@ -34,9 +34,12 @@
  *   interleaving their batches would both read the same new lines. SQLite's
  *   own busy timeout covers other readers and writers of the file.
  *
- * NOT DONE: queue state between runs; the partial last line of a file still
- *   being written is committed with the batch (the pipeline's checkpoint gives
- *   no offset before it).
+ * UNFINISHED LAST LINE
+ *   A plain file's last line without a newline is still being written: its
+ *   events are dropped and the offset committed is its start, so the next run
+ *   reads it whole (see sink_checkpoint).
+ *
+ * NOT DONE: queue state between runs (needs a correlator export/import).
  */
 #include "store.h"
 
@@ -572,15 +575,68 @@ static int flush_sent(struct store *s)
     return 0;
 }
 
+/* unfinished_line - when the plain file's byte before offset is not a newline, the
+ * last line read was still being written: the offset where that line starts
+ * (returned through start), 1; 0 when the line was complete or cannot be told */
+static int unfinished_line(const char *path, uint64_t offset, uint64_t *start)
+{
+    if (offset == 0)
+        return 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    char last;
+    int found = 0;
+    if (pread(fd, &last, 1, (off_t)(offset - 1)) == 1 && last != '\n') {
+        /* look back for the newline before it; a line longer than the reader's
+         * bound was cut on purpose and stays as it is */
+        size_t want = offset < 65536 + 2 ? (size_t)offset : 65536 + 2;
+        char *buf = xmalloc(want);
+        if (pread(fd, buf, want, (off_t)(offset - want)) == (ssize_t)want) {
+            char *nl = memrchr(buf, '\n', want);
+            if (nl) {
+                *start = offset - want + (uint64_t)(nl - buf) + 1;
+                found = 1;
+            } else if (want == offset) {
+                *start = 0; /* the file's only line */
+                found = 1;
+            }
+        }
+        free(buf);
+    }
+    close(fd);
+    return found;
+}
+
 /* sink_checkpoint - the batch and the offset after its last line, in one commit */
 static void sink_checkpoint(void *ctx, const char *file, uint64_t offset, uint64_t line)
 {
     struct store *s = ctx;
-    (void)file;
     if (s->failure.len || !s->in_txn)
         return;
     if (flush_sent(s) < 0)
         return;
+    uint64_t start;
+    if (s->cur_id && !s->cur_gzip && line > 0 && unfinished_line(file, offset, &start)) {
+        /* syslog was writing this line as we read it: "Oct 19 16:36:25 mx postfix/smtp[1]:
+         * 3F2A: to=<a@b>, relay=mx.b[1.2.3.4]:25, dsn=5.7.1, status=bounced (host mx.b[1.2"
+         * - forget what it gave and read it again, whole, next time. (A delivery counted
+         * from half a line stays counted: a cut line rarely still parses as one.) */
+        sqlite3_stmt *st = prepare(s, "DELETE FROM events WHERE run = ?1 AND file_id = ?2 AND line = ?3");
+        if (!st)
+            return;
+        sqlite3_bind_int64(st, 1, s->run);
+        sqlite3_bind_int64(st, 2, s->cur_id);
+        sqlite3_bind_int64(st, 3, (int64_t)line);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE) {
+            fail(s, "forgetting an unfinished line");
+            return;
+        }
+        offset = start;
+        line--;
+    }
     if (s->cur_id) {
         sqlite3_stmt *st = s->upd_file;
         sqlite3_bind_text(st, 1, file, -1, SQLITE_STATIC);

@@ -253,6 +253,40 @@ START_TEST(test_rotation_gzip_and_truncation)
 }
 END_TEST
 
+START_TEST(test_unfinished_last_line)
+{
+    struct strbuf text = STRBUF_INIT, next = STRBUF_INIT;
+    uint64_t c[4];
+    lines(&text, 0, 10);
+    lines(&next, 10, 11); /* one bounce and one delivery */
+    const char *cut = strstr(next.s, "User unknown");
+    ck_assert_ptr_nonnull(cut);
+    size_t head = (size_t)(cut - next.s) + 4; /* "...said: 550 5.1.1 User" */
+    strbuf_add(&text, next.s, head);
+    write_file(path_of("maillog"), "w", text.s);
+    const char *f[] = { path_of("maillog") };
+    scan_into(path_of("h.db"), f, 1, c);
+    ck_assert_msg(c[DELIVERY_BOUNCED] == 10, "cut: got %lu bounced, want 10 (the cut line is read later)",
+                  (unsigned long)c[DELIVERY_BOUNCED]);
+    write_file(path_of("maillog"), "a", next.s + head);
+    scan_into(path_of("h.db"), f, 1, c);
+    ck_assert_msg(c[DELIVERY_BOUNCED] == 11 && c[DELIVERY_SENT] == 11, "completed: got %lu/%lu, want 11/11",
+                  (unsigned long)c[DELIVERY_BOUNCED], (unsigned long)c[DELIVERY_SENT]);
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open(path_of("h.db"), &h), SQLITE_OK);
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(h, "SELECT text, line FROM events ORDER BY id DESC LIMIT 1", -1, &st, NULL);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    const char *t = (const char *)sqlite3_column_text(st, 0);
+    ck_assert_msg(strstr(t, "User unknown") != NULL, "last event text got '%s', want the whole reply", t);
+    ck_assert_int_eq(sqlite3_column_int(st, 1), 21);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    strbuf_free(&text);
+    strbuf_free(&next);
+}
+END_TEST
+
 struct collect {
     int n;
     char first[128];
@@ -334,6 +368,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_second_writer_and_foreign_file);
     tcase_add_test(tc, test_exactly_once_appends);
     tcase_add_test(tc, test_rotation_gzip_and_truncation);
+    tcase_add_test(tc, test_unfinished_last_line);
     tcase_add_test(tc, test_read_back);
     tcase_add_test(tc, test_dnsbl_ttl);
     suite_add_tcase(s, tc);
