@@ -134,7 +134,7 @@ int cmd_report(const struct options *o)
     struct report r = {
         .command = "report",
         .agg = rb.agg,
-        .stats = pipeline_stats(p),
+        .stats = NULL, /* nothing was read: the writers leave out "What was read" */
         .spool = rb.spool,
         .classifier = pipeline_classifier(p),
         .problems = &problems_global,
@@ -214,10 +214,11 @@ static const char *short_time(int64_t when, int tz_minutes, char *buf, size_t si
     return buf;
 }
 
+/* same_cause - one story: the same reason from the same provider about the same IP
+ * (a deferral and the expiry it ends in are one story) */
 static bool same_cause(const struct event *a, const struct event *b)
 {
-    bool a_final = a->status != DELIVERY_DEFERRED, b_final = b->status != DELIVERY_DEFERRED;
-    return a->reason == b->reason && a_final == b_final && slice_eq(a->provider, b->provider) &&
+    return a->reason == b->reason && slice_eq(a->provider, b->provider) &&
            slice_eq(a->implicated_ip, b->implicated_ip);
 }
 
@@ -244,7 +245,7 @@ static size_t distinct_recipients(struct event **ev, size_t from, size_t n, stru
 }
 
 /* partner_summary - the paragraph a support person can paste */
-static void partner_summary(FILE *fp, const char *who, struct partner *pt)
+static void partner_summary(FILE *fp, const char *who, bool is_domain, struct partner *pt)
 {
     struct event **ev = pt->ev;
     size_t n = pt->n;
@@ -254,13 +255,14 @@ static void partner_summary(FILE *fp, const char *who, struct partner *pt)
         from--;
     const struct event *first = ev[from];
     char t1[32], t2[32];
-    bool all = pt->sent_since == 0 && from == 0;
-    bool all_since = pt->sent_since == 0;
+    bool all_since = pt->sent_since == 0; /* no delivery got through since the story began */
     const char *verb = last->status == DELIVERY_BOUNCED  ? "rejected"
                        : last->status == DELIVERY_EXPIRED ? "returned undelivered after retries"
                                                           : "deferred (temporarily refused)";
-    fprintf(fp, "Summary: since %s %s mail to %s is %s", short_time(first->when, first->tz_minutes, t1, sizeof t1),
-            all || all_since ? "all" : "some", who, verb);
+    /* deliveries are counted per domain: "all" and "some" only make sense for one */
+    fprintf(fp, "Summary: since %s %smail to %s is %s",
+            short_time(first->when, first->tz_minutes, t1, sizeof t1),
+            !is_domain ? "" : all_since ? "all " : "some ", who, verb);
     if (last->provider.n)
         fprintf(fp, " by %.*s", (int)last->provider.n, last->provider.p);
     else if (last->remote_host.n)
@@ -269,8 +271,8 @@ static void partner_summary(FILE *fp, const char *who, struct partner *pt)
         fprintf(fp, " because our server's IP %.*s is named by %s", (int)last->implicated_ip.n,
                 last->implicated_ip.p, last->blocklist->label);
     else if (last->implicated_ip.n)
-        fprintf(fp, " because it refuses our server's IP %.*s (%s)", (int)last->implicated_ip.n,
-                last->implicated_ip.p, last->reason ? last->reason->label : "");
+        fprintf(fp, ": %s, naming our server's IP %.*s", last->reason ? last->reason->label : "",
+                (int)last->implicated_ip.n, last->implicated_ip.p);
     else if (last->blocklist)
         fprintf(fp, " because the reply names the blocklist %s", last->blocklist->label);
     else if (last->reason)
@@ -291,7 +293,7 @@ static void partner_summary(FILE *fp, const char *who, struct partner *pt)
     strbuf_free(&list);
 }
 
-static void partner_text(FILE *fp, const char *who, struct partner *pt)
+static void partner_text(FILE *fp, const char *who, bool is_domain, struct partner *pt)
 {
     struct event **ev = pt->ev;
     size_t n = pt->n;
@@ -299,7 +301,7 @@ static void partner_text(FILE *fp, const char *who, struct partner *pt)
     fprintf(fp, "bouncescope partner %s — %zu failure%s, %s … %s\n\n", who, n, n == 1 ? "" : "s",
             fmt_time(ev[0]->when, ev[0]->tz_minutes, a, sizeof a),
             fmt_time(ev[n - 1]->when, ev[n - 1]->tz_minutes, b, sizeof b));
-    partner_summary(fp, who, pt);
+    partner_summary(fp, who, is_domain, pt);
 
     uint64_t count[4] = { 0 };
     for (size_t i = 0; i < n; i++)
@@ -459,7 +461,7 @@ int cmd_partner(const struct options *o)
         struct report r = {
             .command = "partner",
             .agg = pt.agg,
-            .stats = pipeline_stats(p),
+            .stats = NULL,
             .spool = pt.spool,
             .classifier = pipeline_classifier(p),
             .problems = &problems_global,
@@ -480,7 +482,8 @@ int cmd_partner(const struct options *o)
                 goto out;
             }
         }
-        partner_text(fp, who, &pt);
+        /* a provider's name has no dot; a domain has one */
+        partner_text(fp, who, !q.recipient && strchr(who, '.') && !strchr(who, ' '), &pt);
         if (fp != stdout)
             fclose(fp);
     }
