@@ -112,6 +112,7 @@ struct store {
     sqlite3_stmt *ins_event, *upd_file, *upsert_sent;
     /* the file being read */
     int64_t cur_id;
+    uint64_t cur_start, cur_start_line; /* where reading started */
     struct stat cur_st;
     unsigned char cur_head[HEAD_MAX];
     size_t cur_head_len;
@@ -637,6 +638,12 @@ static void sink_checkpoint(void *ctx, const char *file, uint64_t offset, uint64
         offset = start;
         line--;
     }
+    if (s->cur_id && offset < s->cur_start) {
+        /* a .gz holding less than was read from the stream (an older copy): the
+         * stream's position never moves back, or its lines would be read twice */
+        offset = s->cur_start;
+        line = s->cur_start_line;
+    }
     if (s->cur_id) {
         sqlite3_stmt *st = s->upd_file;
         sqlite3_bind_text(st, 1, file, -1, SQLITE_STATIC);
@@ -793,11 +800,17 @@ int store_read_input(struct store *s, struct pipeline *p, const char *path, stru
         if (find_stream(s, &id, &offset, &line) < 0)
             return failed(s, err);
         if (id && !s->cur_gzip && (uint64_t)s->cur_st.st_size < offset) {
-            /* same first bytes, but shorter than what was read: truncated and
-             * rewritten - a new stream in an old row */
-            offset = line = 0;
+            /* same first bytes, but shorter than what was read: an older copy of a
+             * log read further elsewhere (a backup, a copy taken before the last
+             * run). Everything in it was read: skip it. (A log truncated and
+             * rewritten starts with other bytes - a new timestamp - and is new.) */
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            s->in_txn = false;
+            return 0;
         }
         s->cur_id = id ? id : new_stream(s, path);
+        s->cur_start = offset;
+        s->cur_start_line = line;
         if (s->cur_id < 0)
             return failed(s, err);
     }

@@ -287,6 +287,31 @@ START_TEST(test_unfinished_last_line)
 }
 END_TEST
 
+START_TEST(test_older_copy_is_skipped)
+{
+    struct strbuf text = STRBUF_INIT, old = STRBUF_INIT;
+    uint64_t c[4];
+    lines(&old, 0, 20);
+    lines(&text, 0, 40);
+    write_file(path_of("maillog"), "w", text.s);
+    const char *f[] = { path_of("maillog") };
+    scan_into(path_of("h.db"), f, 1, c);
+    /* a copy taken earlier, plain and compressed, then more lines in the live log */
+    write_file(path_of("backup"), "w", old.s);
+    write_gz(path_of("backup.gz"), old.s);
+    strbuf_reset(&text);
+    lines(&text, 40, 45);
+    write_file(path_of("maillog"), "a", text.s);
+    const char *g[] = { path_of("backup"), path_of("backup.gz"), path_of("maillog") };
+    scan_into(path_of("h.db"), g, 3, c);
+    ck_assert_msg(c[DELIVERY_BOUNCED] == 45, "older copies: got %lu, want 45", (unsigned long)c[DELIVERY_BOUNCED]);
+    scan_into(path_of("h.db"), g, 3, c);
+    ck_assert_msg(c[DELIVERY_BOUNCED] == 45, "again: got %lu, want 45", (unsigned long)c[DELIVERY_BOUNCED]);
+    strbuf_free(&text);
+    strbuf_free(&old);
+}
+END_TEST
+
 struct collect {
     int n;
     char first[128];
@@ -369,6 +394,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_exactly_once_appends);
     tcase_add_test(tc, test_rotation_gzip_and_truncation);
     tcase_add_test(tc, test_unfinished_last_line);
+    tcase_add_test(tc, test_older_copy_is_skipped);
     tcase_add_test(tc, test_read_back);
     tcase_add_test(tc, test_dnsbl_ttl);
     suite_add_tcase(s, tc);
