@@ -15,8 +15,8 @@
  *   each group expandable with <details> to its sample, file:line,
  *   template, advice, recipients and domains), the implicated IPs with
  *   their blocklist results, the recipient domains with failure rates, and
- *   what the run read. The report's JSON (write_json on a copy of the
- *   report with the same group cut and no events) is embedded in a
+ *   what the run read. The report's JSON (write_json_cut on a copy of the
+ *   report with the page's cuts and no events) is embedded in a
  *   <script type="application/json"> block for the "Download JSON" button.
  *
  * TEMPLATE
@@ -74,6 +74,9 @@
 #define CHART_MAX_BARS 96
 #define CHART_SERIES 6            /* reasons drawn on their own; the rest is "other" */
 #define GROUP_COLUMNS 12
+
+/* in write_json.c; declared here until report.h carries it (asked of the lead) */
+int write_json_cut(FILE *fp, const struct report *r, size_t max_domains, size_t max_ips);
 
 struct page {
     FILE *fp;
@@ -1218,7 +1221,7 @@ static int fill(struct page *pg, struct slice name, const struct strbuf *css,
         copy.detail = false;
         copy.spool = NULL;
         flush(pg);
-        return write_json(pg->fp, &copy);
+        return write_json_cut(pg->fp, &copy, HTML_MAX_DOMAINS, HTML_MAX_IPS);
     } else {
         return -1;
     }

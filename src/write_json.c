@@ -4,6 +4,7 @@
  *
  * SYNOPSIS
  *   int write_json(FILE *fp, const struct report *r);
+ *   int write_json_cut(FILE *fp, const struct report *r, size_t max_domains, size_t max_ips);
  *
  * DESCRIPTION
  *   One documented schema (README "JSON output", format "bouncescope-report",
@@ -22,9 +23,10 @@
  *                  deferred, delivered_later, recipients, messages, domains,
  *                  hosts, first_seen, last_seen, is_new, implicated_ips,
  *                  sample, sample_domains, sample_recipients}]
- *     blocklists checked, note, ips:[{ip, failures, ours, named, groups,
+ *     blocklists checked, note, ips_total, ips_shown, ips:[{ip, failures, ours, named, groups,
  *                status, listings:[{list_id, list_label, zone, status, codes,
  *                meaning, txt, delist_url, advice, detail}]}]
+ *     domains_total, domains_shown,
  *     domains    [{domain, provider, sent, deferred, bounced, expired, failure_rate}]
  *     time_buckets  width_seconds, buckets:[{start, total, by_reason:{name: n}}]
  *     reasons    [{name, label, advice}]   (the reason table, in its order)
@@ -39,8 +41,9 @@
  *   Every string goes through json_string: invalid UTF-8 becomes U+FFFD (the
  *   document is always valid UTF-8) and < > & are written as \u003c \u003e
  *   \u0026, so the same bytes can sit inside an HTML <script> element - which
- *   is how write_html.c embeds it (it calls write_json on a copy of the
- *   report with its own group cut and no events).
+ *   is how write_html.c embeds it: write_json_cut on a copy of the report
+ *   with the page's group cut and no events, and at most as many domains and
+ *   IPs as the page shows, so the page stays small for a large log.
  *
  *   Events are streamed from the spool one at a time; nothing else here
  *   grows with the size of the log.
@@ -377,15 +380,18 @@ static void write_listing(struct jw *w, const struct report_listing *l)
     jw_close(w, '}');
 }
 
-static void write_blocklists(struct jw *w, const struct report *r)
+static void write_blocklists(struct jw *w, const struct report *r, size_t max)
 {
     size_t n;
     struct ip_summary **ips = aggregate_ips(r->agg, &n);
+    size_t shown = max && max < n ? max : n;
     jw_open(w, "blocklists", '{', false);
     jw_bool(w, "checked", r->dns.checked);
     jw_cstr_or_null(w, "note", r->dns.note);
+    jw_u64(w, "ips_total", n);
+    jw_u64(w, "ips_shown", shown);
     jw_open(w, "ips", '[', false);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < shown; i++) {
         const struct ip_summary *s = ips[i];
         jw_open(w, NULL, '{', false);
         jw_cstr(w, "ip", s->ip);
@@ -415,12 +421,15 @@ static void write_blocklists(struct jw *w, const struct report *r)
     free(ips);
 }
 
-static void write_domains(struct jw *w, const struct report *r)
+static void write_domains(struct jw *w, const struct report *r, size_t max)
 {
     size_t n;
     struct domain_tally **d = aggregate_domains(r->agg, &n);
+    size_t shown = max && max < n ? max : n;
+    jw_u64(w, "domains_total", n);
+    jw_u64(w, "domains_shown", shown);
     jw_open(w, "domains", '[', false);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < shown; i++) {
         uint64_t finals = d[i]->count[DELIVERY_BOUNCED] + d[i]->count[DELIVERY_EXPIRED];
         jw_open(w, NULL, '{', true);
         jw_cstr(w, "domain", d[i]->domain);
@@ -549,7 +558,9 @@ static void write_events(struct jw *w, const struct report *r)
     strbuf_free(&val);
 }
 
-int write_json(FILE *fp, const struct report *r)
+/* write_json_cut - the report with at most max_domains domains and max_ips
+ * implicated IPs (0: all), for the page that embeds it */
+int write_json_cut(FILE *fp, const struct report *r, size_t max_domains, size_t max_ips)
 {
     struct jw w = { .fp = fp, .b = STRBUF_INIT };
     char buf[48];
@@ -568,8 +579,8 @@ int write_json(FILE *fp, const struct report *r)
     write_problems(&w, r->problems);
     write_totals(&w, aggregate_totals(r->agg));
     write_groups(&w, r);
-    write_blocklists(&w, r);
-    write_domains(&w, r);
+    write_blocklists(&w, r, max_ips);
+    write_domains(&w, r, max_domains);
     write_buckets(&w, r);
     write_reasons(&w, r);
     jw_bool(&w, "detail", r->detail && r->spool);
@@ -580,4 +591,9 @@ int write_json(FILE *fp, const struct report *r)
     jw_flush(&w, true);
     strbuf_free(&w.b);
     return ferror(fp) ? -1 : 0;
+}
+
+int write_json(FILE *fp, const struct report *r)
+{
+    return write_json_cut(fp, r, 0, 0);
 }
