@@ -11,10 +11,12 @@ cd "$(dirname "$0")"
 
 PACKAGES=(build-essential cmake pkg-config libpcre2-dev libsqlite3-dev libc-ares-dev check
           zlib1g-dev rbldnsd python3)
+# the tests also render the HTML report in a real browser
+TEST_PACKAGES=(chromium)
 
-need_install() {
+need_install() { # [extra packages...]
     local missing=()
-    for p in "${PACKAGES[@]}"; do
+    for p in "${PACKAGES[@]}" "$@"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
     if [ ${#missing[@]} -eq 0 ]; then
@@ -43,7 +45,7 @@ example)
     exec ./build/bouncescope scan --no-dns examples/maillog
     ;;
 test)
-    need_install
+    need_install "${TEST_PACKAGES[@]}"
     build build
     build build-asan -DBS_SANITIZE=ON
     echo "== tests (release build) =="

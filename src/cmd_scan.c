@@ -64,7 +64,7 @@ int scan_config(const struct options *o, struct pipeline_config *cfg)
     strbuf_free(&err);
     cfg->year = o->year;
     cfg->queue_max_age = (int64_t)((o->queue_max_age_days > 0 ? o->queue_max_age_days : 7) * 86400);
-    cfg->spool_events = o->detail || !strcmp(o->format, "json");
+    cfg->spool_events = o->detail;
     cfg->filter.domain = o->domain;
     cfg->filter.sender = o->sender;
     if (o->status && parse_statuses(o->status, &cfg->filter.statuses) < 0)
@@ -79,6 +79,19 @@ int scan_config(const struct options *o, struct pipeline_config *cfg)
         return EXIT_USAGE;
     }
     return EXIT_OK;
+}
+
+/* report_time - now, or SOURCE_DATE_EPOCH when set (reproducible reports) */
+int64_t report_time(void)
+{
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && *sde) {
+        char *end;
+        long long v = strtoll(sde, &end, 10);
+        if (!*end && v >= 0)
+            return (int64_t)v;
+    }
+    return (int64_t)time(NULL);
 }
 
 /* report_write - the report in o->format to o->output (atomically) or stdout */
@@ -184,7 +197,7 @@ int cmd_scan(const struct options *o)
         .problems = &problems_global,
         .top = (size_t)o->top,
         .detail = o->detail,
-        .generated = (int64_t)time(NULL),
+        .generated = report_time(),
         .group_by = o->group_by,
     };
     for (size_t i = 0; i < o->n_our_ips; i++)

@@ -60,7 +60,15 @@ struct report {
 int write_text(FILE *fp, const struct report *r);
 int write_csv(FILE *fp, const struct report *r);
 int write_json(FILE *fp, const struct report *r);
+/* write_json_cut - the same, with at most max_domains domains and max_ips IPs (0: all) */
+int write_json_cut(FILE *fp, const struct report *r, size_t max_domains, size_t max_ips);
 int write_html(FILE *fp, const struct report *r);
+
+/* report_write - the report in o->format to o->output (atomically) or stdout; an exit status */
+struct options;
+int report_write(const struct options *o, const struct report *r);
+/* report_time - now, or SOURCE_DATE_EPOCH when set (reproducible reports) */
+int64_t report_time(void);
 
 /* report_ip_status - the dns status of ip, "unchecked" when DNS was not run */
 const char *report_ip_status(const struct report *r, const char *ip);

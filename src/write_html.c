@@ -75,8 +75,6 @@
 #define CHART_SERIES 6            /* reasons drawn on their own; the rest is "other" */
 #define GROUP_COLUMNS 12
 
-/* in write_json.c; declared here until report.h carries it (asked of the lead) */
-int write_json_cut(FILE *fp, const struct report *r, size_t max_domains, size_t max_ips);
 
 struct page {
     FILE *fp;
