@@ -348,6 +348,17 @@ START_TEST(test_templates_shown)
           "554 5.7.1 Service unavailable; Client host [<ip>] blocked using zen.spamhaus.org; "
           "https://www.spamhaus.org/query/ip/<ip>" },
         { "  Deferred: 451 4.7.1 Please   try again later  ", "451 4.7.1 Please try again later" },
+        /* salient patterns run apart and merged as one alternation would
+         * match: leftmost first, in any case for the DNSBL zones */
+        { "550 5.7.1 listed at ZEN.SPAMHAUS.ORG (S3150) [TSS04] AS(12345) ?p=NoSuchUser answer/81126",
+          "550 5.7.1 listed at ZEN.SPAMHAUS.ORG (S3150) [TSS04] AS(12345) ?p=NoSuchUser answer/81126" },
+        { "554 blocked using spamhaus.org; also zenspamhaus.org and x.Spamhaus.Org. and b.barracudacentral.org",
+          "554 blocked using spamhaus.org; also zenspamhaus.org and x.Spamhaus.Org. and b.barracudacentral.org" },
+        { "550 5.7.1 [TS01][BL21][GL01][PH01] spamhaus spamhaus.spamcop.net sorbs.net.spamcop.org s5h.net",
+          "550 5.7.1 [TS01][BL21][GL01][PH01] spamhaus spamhaus.spamcop.net sorbs.net<host> s5h.net" },
+        /* no needed word: the zone pattern is not run, names are masked */
+        { "421 4.7.0 try later from 203.0.113.5 to mx.example.net",
+          "421 4.7.0 try later from <ip> to <host>" },
         { "", "" },
     };
     struct fingerprinter *f = load_or_die();
