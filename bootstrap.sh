@@ -42,7 +42,8 @@ case "${1:-}" in
 example)
     need_install
     build build
-    exec ./build/bouncescope scan --no-dns examples/maillog
+    # --no-db: a demonstration, not history; --year: the story happened in 2018
+    exec ./build/bouncescope scan --no-db --no-dns --year 2018 examples/maillog
     ;;
 test)
     need_install "${TEST_PACKAGES[@]}"

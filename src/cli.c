@@ -14,7 +14,7 @@
 
 #include "util/xalloc.h"
 
-enum { C_SCAN = 1, C_REPORT = 2, C_PARTNER = 4, C_CHECK = 8, C_ALL = 15, C_CONFIG_ONLY = 16 };
+enum { C_SCAN = 1, C_REPORT = 2, C_PARTNER = 4, C_CHECK = 8, C_VACUUM = 32, C_ALL = 15 | 32, C_CONFIG_ONLY = 16 };
 
 #define DEFAULT_CONFIG "/etc/bouncescope/bouncescope.conf"
 
@@ -69,6 +69,7 @@ static const struct {
     { "report", C_REPORT, "report [OPTIONS]             report from the history database" },
     { "partner", C_PARTNER, "partner [OPTIONS] DOMAIN     everything about one recipient domain, address or provider" },
     { "check", C_CHECK, "check [OPTIONS] ADDR...|-     look up IPs or domains in DNS blocklists" },
+    { "vacuum", C_VACUUM, "vacuum [--db PATH]            compact the history database" },
 };
 
 static int command_bit(const char *name)
@@ -346,7 +347,7 @@ int cli_parse(int argc, char **argv, struct options *o)
         o->command = "help";
     } else if (strcmp(o->command, "help") && strcmp(o->command, "version") &&
                !command_bit(o->command)) {
-        fprintf(stderr, "bouncescope: unknown command '%s' (commands: scan, report, partner, check)\n",
+        fprintf(stderr, "bouncescope: unknown command '%s' (commands: scan, report, partner, check, vacuum)\n",
                 o->command);
         return EXIT_USAGE;
     }

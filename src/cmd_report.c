@@ -35,11 +35,6 @@
 #include "util/xalloc.h"
 #include "fingerprint.h"
 
-/* defined in cmd_scan.c (shared with scan; to move to commands.h) */
-int scan_config(const struct options *o, struct pipeline_config *cfg);
-void scan_setup_patterns(const struct options *o);
-int report_write(const struct options *o, const struct report *r);
-
 /* query_from - the store query for the options' filters (already parsed into cfg) */
 static struct store_query query_from(const struct pipeline_config *cfg)
 {
@@ -494,5 +489,23 @@ out:
     strbuf_free(&err);
     store_close(s);
     pipeline_free(p);
+    return rc;
+}
+
+/* cmd_vacuum - `bouncescope vacuum`: compact the history database */
+int cmd_vacuum(const struct options *o)
+{
+    struct strbuf err = STRBUF_INIT;
+    struct store *s = store_open(o, &err);
+    if (!s) {
+        fprintf(stderr, "bouncescope: %s\n", err.len ? err.s : "vacuum needs a database (not --no-db)");
+        strbuf_free(&err);
+        return err.len ? EXIT_STORE : EXIT_USAGE;
+    }
+    int rc = store_vacuum(s, &err) < 0 ? EXIT_STORE : EXIT_OK;
+    if (rc != EXIT_OK)
+        fprintf(stderr, "bouncescope: %s\n", err.s);
+    store_close(s);
+    strbuf_free(&err);
     return rc;
 }

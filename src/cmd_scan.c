@@ -19,6 +19,7 @@
 #include "pipeline.h"
 #include "problems.h"
 #include "report.h"
+#include "store.h"
 #include "util/msg.h"
 #include "util/xalloc.h"
 
@@ -147,9 +148,24 @@ int cmd_scan(const struct options *o)
         return rc;
     scan_setup_patterns(o);
     struct strbuf err = STRBUF_INIT;
+    /* the history store (--db, default path; none with --no-db) */
+    struct store *store = store_open(o, &err);
+    if (!store && err.len) {
+        fprintf(stderr, "bouncescope: %s\n", err.s);
+        strbuf_free(&err);
+        return EXIT_STORE;
+    }
+    if (store && !store_attach(store, &cfg, &err)) {
+        if (!o->quiet)
+            fprintf(stderr, "bouncescope: note: %s\n", err.s);
+        strbuf_reset(&err);
+        store_close(store);
+        store = NULL;
+    }
     struct pipeline *p = pipeline_new(&cfg, &err);
     if (!p) {
         fprintf(stderr, "bouncescope: %s\n", err.s);
+        store_close(store);
         strbuf_free(&err);
         return EXIT_USAGE;
     }
@@ -172,6 +188,7 @@ int cmd_scan(const struct options *o)
                     "bouncescope: neither /var/log/maillog nor /var/log/mail.log exists.\n"
                     "  Debian 12 without rsyslog logs mail only to the journal; try:\n"
                     "  journalctl -u postfix@- -o short-iso | bouncescope scan -\n");
+            store_close(store);
             pipeline_free(p);
             strbuf_free(&err);
             return EXIT_INPUT;
@@ -180,13 +197,30 @@ int cmd_scan(const struct options *o)
     rc = EXIT_OK;
     for (size_t i = 0; i < n_inputs; i++) {
         strbuf_reset(&err);
-        if (pipeline_read(p, inputs[i], &err) < 0) {
+        if (store_read_input(store, p, inputs[i], &err) < 0) {
+            if (store_failed(store)) {
+                fprintf(stderr, "bouncescope: %s\n", err.s);
+                store_close(store);
+                pipeline_free(p);
+                strbuf_free(&err);
+                return EXIT_STORE;
+            }
             fprintf(stderr, "bouncescope: %s (skipped)\n", err.s);
             rc = EXIT_INPUT;
         }
     }
-    strbuf_free(&err);
     pipeline_finish(p);
+    long fresh = store_finish_run(store, pipeline_aggregate(p), o->keep_days, &err);
+    if (fresh < 0) {
+        fprintf(stderr, "bouncescope: %s\n", err.s);
+        store_close(store);
+        pipeline_free(p);
+        strbuf_free(&err);
+        return EXIT_STORE;
+    }
+    bool recorded = store != NULL;
+    store_close(store);
+    strbuf_free(&err);
 
     struct report r = {
         .command = "scan",
@@ -203,7 +237,10 @@ int cmd_scan(const struct options *o)
     for (size_t i = 0; i < o->n_our_ips; i++)
         aggregate_add_our_ip(r.agg, o->our_ips[i]);
     struct dns_stage *dns = dns_stage_run(o, r.agg, &r.dns);
-    int wrc = report_write(o, &r);
+    /* --quiet: nothing to say when the history knows every group already */
+    int wrc = o->quiet && recorded && fresh == 0 ? EXIT_OK : report_write(o, &r);
+    if (wrc == EXIT_OK && rc == EXIT_OK && o->exit_new && fresh > 0)
+        rc = EXIT_NEW_PROBLEM;
     dns_stage_free(dns);
     pipeline_free(p);
     return wrc != EXIT_OK ? wrc : rc;

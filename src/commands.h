@@ -7,10 +7,16 @@
 #define BS_COMMANDS_H
 
 #include "cli.h"
+#include "pipeline.h"
 
 int cmd_scan(const struct options *o);
 int cmd_report(const struct options *o);
 int cmd_partner(const struct options *o);
 int cmd_check(const struct options *o);
+int cmd_vacuum(const struct options *o);
+
+/* shared by scan and the history commands (cmd_scan.c) */
+int scan_config(const struct options *o, struct pipeline_config *cfg);
+void scan_setup_patterns(const struct options *o);
 
 #endif

@@ -33,6 +33,8 @@ int main(int argc, char **argv)
         rc = cmd_partner(&o);
     } else if (!strcmp(o.command, "check")) {
         rc = cmd_check(&o);
+    } else if (!strcmp(o.command, "vacuum")) {
+        rc = cmd_vacuum(&o);
     }
     cli_options_free(&o);
     return rc;

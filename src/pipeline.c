@@ -231,7 +231,7 @@ static void handle_delivery(struct pipeline *p, const struct log_header *h,
              * domains with failures, which look it up themselves */
             aggregate_sent(p->agg, domain, SLICE_EMPTY, h->when, h->tz_minutes);
             if (p->cfg.sink.sent)
-                p->cfg.sink.sent(p->cfg.sink.ctx, domain, SLICE_EMPTY, h->when);
+                p->cfg.sink.sent(p->cfg.sink.ctx, domain, SLICE_EMPTY, h->when, h->tz_minutes);
             if (info.prior_deferrals && info.last_group)
                 aggregate_delivered_later(p->agg, info.last_group);
         }
@@ -360,6 +360,37 @@ static void handle_record(struct pipeline *p, const struct log_header *h,
     }
 }
 
+/* process_line - one line through header, MTA grammar and the record handlers */
+static void process_line(struct pipeline *p, struct header_clock *clock, struct input_stats *in,
+                         const char *file, struct slice line)
+{
+    struct log_header h;
+    struct mta_record rec;
+    if (line.n == 0)
+        return;
+    bool bad_time = false;
+    if (!header_parse(line, clock, &h, &bad_time)) {
+        problem_note(bad_time ? PROBLEM_BAD_TIME : PROBLEM_UNKNOWN_HEADER, file, p->cur_line, line);
+        return;
+    }
+    p->cur_h = &h;
+    p->cur_rec = &rec;
+    p->stats.header_formats[h.format & 7]++;
+    if (!in->first || h.when < in->first)
+        in->first = h.when;
+    if (h.when > in->last)
+        in->last = h.when;
+    p->cur_host = h.host;
+    if (h.when > p->latest)
+        p->latest = h.when;
+    if (!mta_parse(p->parsers, &h, &rec)) {
+        problem_note(PROBLEM_UNPARSED, file, p->cur_line, line);
+        p->stats.other_lines++;
+        return;
+    }
+    handle_record(p, &h, &rec);
+}
+
 struct correlator *pipeline_correlator(struct pipeline *p)
 {
     return p->correlator;
@@ -392,37 +423,14 @@ int pipeline_read_from(struct pipeline *p, const char *path, uint64_t offset, ui
     struct header_clock clock;
     header_clock_init(&clock, reader_mtime(r), p->cfg.year);
     struct slice line;
-    struct log_header h;
-    struct mta_record rec;
     p->cur_file = file;
-    p->cur_h = &h;
-    p->cur_rec = &rec;
     uint64_t lines = 0;
     while (reader_next(r, &line)) {
         lines++;
         p->cur_line = reader_line(r);
-        if (line.n == 0)
-            continue;
-        bool bad_time = false;
-        if (!header_parse(line, &clock, &h, &bad_time)) {
-            problem_note(bad_time ? PROBLEM_BAD_TIME : PROBLEM_UNKNOWN_HEADER, file, p->cur_line,
-                         line);
-            continue;
-        }
-        p->stats.header_formats[h.format & 7]++;
-        if (!in->first || h.when < in->first)
-            in->first = h.when;
-        if (h.when > in->last)
-            in->last = h.when;
-        p->cur_host = h.host;
-        if (h.when > p->latest)
-            p->latest = h.when;
-        if (!mta_parse(p->parsers, &h, &rec)) {
-            problem_note(PROBLEM_UNPARSED, file, p->cur_line, line);
-            p->stats.other_lines++;
-            continue;
-        }
-        handle_record(p, &h, &rec);
+        process_line(p, &clock, in, file, line);
+        /* every line counts towards a checkpoint, parsed or not, so a store's
+         * batches stay bounded whatever the log holds */
         if (p->cfg.sink.checkpoint && lines % PIPELINE_CHECKPOINT_LINES == 0)
             p->cfg.sink.checkpoint(p->cfg.sink.ctx, file, reader_offset(r), reader_line(r));
         if ((lines & (SWEEP_EVERY - 1)) == 0) {

@@ -38,7 +38,8 @@ struct pipeline_filter {
 struct pipeline_sink {
     void *ctx;
     void (*event)(void *ctx, const struct event *e);
-    void (*sent)(void *ctx, struct slice domain, struct slice provider, int64_t when);
+    void (*sent)(void *ctx, struct slice domain, struct slice provider, int64_t when,
+                 int tz_minutes);
     void (*checkpoint)(void *ctx, const char *file, uint64_t offset, uint64_t line);
 };
 

@@ -510,7 +510,8 @@ struct sent_cell {
     int tz;
 };
 
-static void sink_sent(void *ctx, struct slice domain, struct slice provider, int64_t when)
+static void sink_sent(void *ctx, struct slice domain, struct slice provider, int64_t when,
+                      int tz_minutes)
 {
     struct store *s = ctx;
     if (s->failure.len)
@@ -537,9 +538,7 @@ static void sink_sent(void *ctx, struct slice domain, struct slice provider, int
         c->first = when;
     if (when > c->last)
         c->last = when;
-    /* the sink gives no offset for a delivery: the last event's is close enough
-     * for a span's display */
-    c->tz = s->last_tz;
+    c->tz = tz_minutes;
     s->sent++;
 }
 

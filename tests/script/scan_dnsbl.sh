@@ -30,7 +30,7 @@ expect() { grep -qF -- "$3" "$2" || { fail "$1: want '$3' in:"; sed 's/^/    /' 
 reject() { ! grep -qF -- "$3" "$2" || fail "$1: did not want '$3'"; }
 
 LOG=$BS_SOURCE_DIR/examples/maillog
-SCAN=("$BIN" scan --year 2018 --patterns "$BS_SOURCE_DIR/tests/dnsbl/patterns")
+SCAN=("$BIN" scan --no-db --year 2018 --patterns "$BS_SOURCE_DIR/tests/dnsbl/patterns")
 
 "${SCAN[@]}" --dns-server "127.0.0.1:$RBL_PORT" "$LOG" > "$TMP/text" 2> "$TMP/err"
 expect text "$TMP/text" "implicated IP: 219.94.129.185 (3 failures) — blocklist status: listed [zen.test=127.0.0.2,127.0.0.4]"
