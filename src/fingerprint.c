@@ -400,6 +400,8 @@ enum {
     CC_HEX = 8,
     CC_ATOM = 16, /* letters, digits, . _ - + % @ */
     CC_STOP = 32, /* ends a word: a blank, or '\\' (maybe Exim's "\\n") */
+    CC_DOT = 64,
+    CC_AT = 128,
 };
 static unsigned char cc[256];
 
@@ -420,6 +422,10 @@ static void init_classes(void)
             k |= CC_HEX;
         if (ch == '.' || ch == '_' || ch == '-' || ch == '+' || ch == '%' || ch == '@')
             k |= CC_ATOM;
+        if (ch == '.')
+            k |= CC_DOT;
+        if (ch == '@')
+            k |= CC_AT;
         if (ch == '\\')
             k |= CC_STOP;
         cc[ch] = k;
@@ -568,17 +574,13 @@ static bool continuation(const char *p, size_t n, size_t *enh_off)
 
 enum atom_kind { ATOM_KEEP, ATOM_IP, ATOM_ADDR, ATOM_HOST, ATOM_ID, ATOM_NUM };
 
-/* classify_atom - what an atom (letters, digits, . _ - + % @) is masked as */
-static enum atom_kind classify_atom(const char *p, size_t n, bool smtp_code_ok)
+/* classify_atom - what an atom (letters, digits, . _ - + % @) is masked as;
+ * seen: the cc bits of its bytes OR-ed together */
+static enum atom_kind classify_atom(const char *p, size_t n, bool smtp_code_ok, unsigned seen)
 {
-    bool alpha = false, digit = false, dot = false;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '@')
-            return ATOM_ADDR;
-        alpha |= is_alpha(p[i]);
-        digit |= is_digit(p[i]);
-        dot |= p[i] == '.';
-    }
+    if (seen & CC_AT)
+        return ATOM_ADDR;
+    bool alpha = seen & CC_ALPHA, digit = seen & CC_DIGIT, dot = seen & CC_DOT;
     if (!digit)
         goto dotted_or_keep;
     if (ipv4_len(p, n) == n)
@@ -681,13 +683,19 @@ static void mask_range(struct fp_run *r, const char *p, const char *end, bool co
             continue;
         }
         const char *a = p;
-        while (p < lim && is_atom(*p))
-            p++;
+        unsigned seen = 0;
+        while (p < lim && (cc[(unsigned char)*p] & CC_ATOM))
+            seen |= cc[(unsigned char)*p++];
         size_t n = (size_t)(p - a);
         /* sentence punctuation is not part of a name: "Spamhaus." "net." */
-        while (n > 1 && (a[n - 1] == '.' || a[n - 1] == '-'))
-            n--;
-        enum atom_kind k = classify_atom(a, n, code_ok);
+        if (n > 1 && (a[n - 1] == '.' || a[n - 1] == '-')) {
+            while (n > 1 && (a[n - 1] == '.' || a[n - 1] == '-'))
+                n--;
+            seen = 0;
+            for (size_t i = 0; i < n; i++)
+                seen |= cc[(unsigned char)a[i]];
+        }
+        enum atom_kind k = classify_atom(a, n, code_ok, seen);
         if (k == ATOM_KEEP) {
             out_add(o, a, n);
         } else {
