@@ -38,5 +38,6 @@ PY
 }
 echo "input: $LOG, $((bytes / 1000000)) MB, $lines lines; $(nproc) cores; $(uname -m)"
 measure "grep -c (baseline)" grep -c 'status=\(deferred\|bounced\)' "$LOG"
-measure "bouncescope scan (text)" "$BIN" scan --no-dns "$LOG"
-measure "bouncescope scan (csv)" "$BIN" scan --no-dns --format csv "$LOG"
+measure "bouncescope scan (text)" "$BIN" scan --no-db --no-dns "$LOG"
+measure "bouncescope scan (csv)" "$BIN" scan --no-db --no-dns --format csv "$LOG"
+measure "bouncescope scan (html)" "$BIN" scan --no-db --no-dns --format html -o bench/out/report.html "$LOG"

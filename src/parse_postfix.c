@@ -246,6 +246,9 @@ bool postfix_parse(struct postfix_parser *p, struct slice program, struct slice 
     rec->mta = MTA_POSTFIX;
     if (any || is_delivery_agent(daemon)) {
         const char *st = memmem(msg.p, msg.n, "status=", 7);
+        /* without the daemon, qmgr's "from=<...>, status=expired" also has a status= */
+        if (st && any && !memmem(msg.p, (size_t)(st - msg.p), "to=", 3))
+            st = NULL;
         if (st) {
             /* one literal search finds the status word too: "sent" lines
              * (most of them) take the short pattern */
