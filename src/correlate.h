@@ -14,11 +14,19 @@
  * (Postfix "removed", Exim "Completed"), when every recipient it announced
  * has a final status (Sendmail logs no removal), or when it has been idle
  * longer than max_age seconds of log time (counted, PROBLEM_QUEUE_EVICTED).
+ *
+ * Between runs (the history store): every entry carries a dirty mark, set by
+ * each change (correlate_msg, message info, attempt, expire). correlate_save
+ * hands the caller each entry changed since the last save as a blob, and each
+ * key dropped since then with a NULL blob; correlate_load recreates an entry
+ * from its blob. Blobs are untrusted input to correlate_load: a malformed one
+ * is refused (-1) and changes nothing.
  */
 #ifndef BS_CORRELATE_H
 #define BS_CORRELATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "event.h"
@@ -71,9 +79,31 @@ typedef void (*expire_fn)(void *ctx, struct slice rcpt, const struct event *last
 void correlate_expire(struct correlator *c, struct queue_msg *m, struct slice rcpt,
                       expire_fn fn, void *ctx);
 
+/* queue_msg_finished - every announced recipient has a final status */
+bool queue_msg_finished(const struct queue_msg *m);
+
 /* correlate_sweep - drop entries idle since before now - max_age; returns how many */
 uint64_t correlate_sweep(struct correlator *c, int64_t now);
 uint64_t correlate_live(const struct correlator *c);
 uint64_t correlate_evicted(const struct correlator *c);
+
+/* correlate_save - call fn(ctx, key, keylen, NULL, 0) for every entry dropped
+ * (removed, ended, expired away, swept) since the last save that had been saved
+ * or loaded before (an entry never saved has nothing to delete), then fn(ctx,
+ * key, keylen, blob, n) for every live entry changed since the last save; the
+ * marks are then cleared. key is "host\0qid"; key and blob are valid during the
+ * call only. A key may come with NULL and then with a blob in one save (dropped
+ * and reused): apply the calls in order. */
+void correlate_save(struct correlator *c,
+                    void (*fn)(void *ctx, const char *key, size_t keylen, const void *blob, size_t n),
+                    void *ctx);
+
+/* correlate_load - recreate (replace) the entry key from a blob of correlate_save.
+ * The last deferral's reason and blocklist are looked up in cl by name (an unknown
+ * reason: the classifier's last, catch-all reason; an unknown blocklist: none);
+ * its group id is 0 (groups belong to one run's aggregate) and its file NULL.
+ * Returns 0, or -1 for a malformed blob or key (nothing changed). */
+int correlate_load(struct correlator *c, struct classifier *cl, const char *key, size_t keylen,
+                   const void *blob, size_t n);
 
 #endif

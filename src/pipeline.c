@@ -344,6 +344,9 @@ static void handle_record(struct pipeline *p, const struct log_header *h,
         } else {
             correlate_expire(p->correlator, m, SLICE_EMPTY, on_expire, p);
         }
+        /* Sendmail logs no removal: an expiry that ends every recipient ends the message */
+        if (queue_msg_finished(m))
+            correlate_drop(p->correlator, p->cur_host, rec->qid);
         break;
     case RECORD_DELIVERY: {
         p->stats.mta_lines++;
