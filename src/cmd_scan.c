@@ -169,6 +169,8 @@ int cmd_scan(const struct options *o)
         strbuf_free(&err);
         return EXIT_USAGE;
     }
+    if (store)
+        store_attach_pipeline(store, p); /* queue state of earlier runs */
     const char *const *inputs = (const char *const *)o->args;
     size_t n_inputs = o->n_args;
     const char *fallback[1];

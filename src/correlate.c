@@ -3,6 +3,12 @@
  *
  * One hashmap from "host\0qid" to a queue_msg; recipients are a small
  * array (most messages have one). Strings are owned copies.
+ *
+ * correlate_save walks the whole map for dirty entries (a checkpoint comes
+ * every 50,000 lines; the map holds the messages in flight, far fewer), and
+ * keeps the keys of dropped entries only for those saved or loaded before -
+ * so a run without a store keeps no growing list. correlate_load trusts
+ * nothing in a blob: every length and count is checked against what is left.
  */
 #include "correlate.h"
 

@@ -10,7 +10,9 @@
  *   events  every failure event, the columns of event.h plus template, file, line.
  *   sent    successful deliveries per hour, domain and provider (count, first, last).
  *   runs    one row per writing run; groups: the first run that saw a group key.
- *   dnsbl   blocklist answers with their TTL; queue: reserved for queue state.
+ *   dnsbl   blocklist answers with their TTL.
+ *   queue   the correlator's state (see correlate.h) by (host, qid): a blob per
+ *           queue entry alive at the last checkpoint.
  *
  * EXACTLY ONCE
  *   store_read_input opens a transaction, and every pipeline checkpoint (every
@@ -39,7 +41,16 @@
  *   events are dropped and the offset committed is its start, so the next run
  *   reads it whole (see sink_checkpoint).
  *
- * NOT DONE: queue state between runs (needs a correlator export/import).
+ * QUEUE STATE
+ *   A message deferred in one run and expired or delivered in the next must
+ *   still know its sender, message-id, attempts and the reason of its last
+ *   deferral. store_attach_pipeline loads every queue row into the pipeline's
+ *   correlator; every checkpoint writes the entries changed since the last one
+ *   (and deletes the dropped ones) in the batch's transaction - so the queue
+ *   state always matches the committed offsets, also after a kill.
+ *   Not exact in one case: the events of an unfinished last line are forgotten
+ *   (see sink_checkpoint), but what that half line did to the queue state stays
+ *   (as a delivery counted from it does).
  */
 #include "store.h"
 
@@ -57,7 +68,9 @@
 
 #include "aggregate.h"
 #include "classify.h"
+#include "correlate.h"
 #include "util/hashmap.h"
+#include "util/msg.h"
 #include "util/xalloc.h"
 
 /* 1 KiB of syslog is 5-10 lines with timestamps and queue ids: two different
@@ -110,6 +123,9 @@ struct store {
     bool in_txn;
     int64_t run;
     sqlite3_stmt *ins_event, *upd_file, *upsert_sent;
+    sqlite3_stmt *put_queue, *del_queue;
+    struct correlator *correlator; /* store_attach_pipeline; NULL: queue state not kept */
+    int64_t queue_updated;         /* time of the checkpoint writing the queue rows */
     /* the file being read */
     int64_t cur_id;
     uint64_t cur_start, cur_start_line; /* where reading started */
@@ -337,7 +353,10 @@ static int prepare_writes(struct store *s)
         "INSERT INTO sent(hour, domain, provider, tz, count, first, last) VALUES(?1,?2,?3,?4,?5,?6,?7)"
         " ON CONFLICT(hour, domain, provider) DO UPDATE SET count = count + excluded.count,"
         " first = min(first, excluded.first), last = max(last, excluded.last), tz = excluded.tz");
-    return s->ins_event && s->upd_file && s->upsert_sent ? 0 : -1;
+    s->put_queue = prepare(s, "INSERT OR REPLACE INTO queue(host, qid, state, updated) "
+                              "VALUES(?1, ?2, ?3, ?4)");
+    s->del_queue = prepare(s, "DELETE FROM queue WHERE host = ?1 AND qid = ?2");
+    return s->ins_event && s->upd_file && s->upsert_sent && s->put_queue && s->del_queue ? 0 : -1;
 }
 
 struct store *store_open_path(const char *path, bool write, int lock_seconds, struct strbuf *err)
@@ -435,6 +454,8 @@ void store_close(struct store *s)
     sqlite3_finalize(s->ins_event);
     sqlite3_finalize(s->upd_file);
     sqlite3_finalize(s->upsert_sent);
+    sqlite3_finalize(s->put_queue);
+    sqlite3_finalize(s->del_queue);
     if (s->db)
         sqlite3_close(s->db);
     if (s->lock_fd >= 0)
@@ -575,6 +596,85 @@ static int flush_sent(struct store *s)
     return 0;
 }
 
+/* bind_queue_key - host and qid of a correlator key "host\0qid" as ?1 and ?2. The
+ * split is at the first NUL; host\0qid rebuilds the same bytes whatever they hold. */
+static void bind_queue_key(sqlite3_stmt *st, const char *key, size_t keylen)
+{
+    const char *nul = memchr(key, '\0', keylen);
+    size_t hn = nul ? (size_t)(nul - key) : keylen;
+    sqlite3_bind_blob(st, 1, key, (int)hn, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, nul ? nul + 1 : "", (int)(nul ? keylen - hn - 1 : 0), SQLITE_STATIC);
+}
+
+/* save_queue_entry - correlate_save callback: write or delete one queue row */
+static void save_queue_entry(void *ctx, const char *key, size_t keylen, const void *blob, size_t n)
+{
+    struct store *s = ctx;
+    if (s->failure.len)
+        return;
+    sqlite3_stmt *st = blob ? s->put_queue : s->del_queue;
+    bind_queue_key(st, key, keylen);
+    if (blob) {
+        sqlite3_bind_blob(st, 3, blob, (int)n, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, s->queue_updated);
+    }
+    if (sqlite3_step(st) != SQLITE_DONE)
+        fail(s, "storing the queue state");
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+void store_attach_pipeline(struct store *s, struct pipeline *p)
+{
+    if (!s || !s->attached || !p || !s->put_queue)
+        return;
+    s->correlator = pipeline_correlator(p);
+    struct classifier *cl = pipeline_classifier(p);
+    sqlite3_stmt *st = prepare(s, "SELECT rowid, host, qid, state FROM queue");
+    if (!st)
+        return;
+    struct strbuf key = STRBUF_INIT;
+    int64_t *bad = NULL;
+    size_t n_bad = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        strbuf_reset(&key);
+        const void *host = sqlite3_column_blob(st, 1);
+        strbuf_add(&key, host ? host : "", (size_t)sqlite3_column_bytes(st, 1));
+        strbuf_addc(&key, '\0');
+        const void *qid = sqlite3_column_blob(st, 2);
+        strbuf_add(&key, qid ? qid : "", (size_t)sqlite3_column_bytes(st, 2));
+        const void *blob = sqlite3_column_blob(st, 3);
+        size_t n = (size_t)sqlite3_column_bytes(st, 3);
+        if (correlate_load(s->correlator, cl, key.s, key.len, blob ? blob : "", n) < 0) {
+            bad = xrealloc(bad, (n_bad + 1) * sizeof *bad);
+            bad[n_bad++] = sqlite3_column_int64(st, 0);
+        }
+    }
+    sqlite3_finalize(st);
+    strbuf_free(&key);
+    if (rc != SQLITE_DONE)
+        fail(s, "reading the queue state");
+    /* a row no correlator can read (damage, or a blob of another version) would be
+     * skipped by every run: say so once and remove it */
+    if (n_bad && !s->failure.len) {
+        msg_warn("%s: %zu stored queue entr%s unreadable, dropped (later lines of those "
+                 "messages lack their sender and attempts)", s->path, n_bad,
+                 n_bad == 1 ? "y was" : "ies were");
+        st = prepare(s, "DELETE FROM queue WHERE rowid = ?1");
+        for (size_t i = 0; st && i < n_bad; i++) {
+            sqlite3_bind_int64(st, 1, bad[i]);
+            if (sqlite3_step(st) != SQLITE_DONE) {
+                fail(s, "removing unreadable queue state");
+                break;
+            }
+            sqlite3_reset(st);
+        }
+        sqlite3_finalize(st);
+    }
+    free(bad);
+}
+
 /* unfinished_line - when the plain file's byte before offset is not a newline, the
  * last line read was still being written: the offset where that line starts
  * (returned through start), 1; 0 when the line was complete or cannot be told */
@@ -616,6 +716,12 @@ static void sink_checkpoint(void *ctx, const char *file, uint64_t offset, uint64
         return;
     if (flush_sent(s) < 0)
         return;
+    if (s->correlator) {
+        s->queue_updated = (int64_t)time(NULL);
+        correlate_save(s->correlator, save_queue_entry, s);
+        if (s->failure.len)
+            return;
+    }
     uint64_t start;
     if (s->cur_id && !s->cur_gzip && line > 0 && unfinished_line(file, offset, &start)) {
         /* syslog was writing this line as we read it: "Oct 19 16:36:25 mx postfix/smtp[1]:

@@ -23,8 +23,10 @@
  * store_finish_run (the last committed batch stays valid). Exit status for
  * all of these: EXIT_STORE.
  *
- * Not done here: queue state across runs (needs a correlator export, see
- * README_store.md), re-checking blocklists (the dnsbl table is a cache the
+ * Queue state across runs: store_attach_pipeline loads it into the pipeline's
+ * correlator, and each checkpoint stores its changes with the batch.
+ *
+ * Not done here: re-checking blocklists (the dnsbl table is a cache the
  * DNS stage may use through store_dnsbl_get/put).
  */
 #ifndef BS_STORE_H
@@ -60,6 +62,14 @@ void store_close(struct store *s);
  * state: then the store is not attached, a note goes to err and false is returned
  * (the caller reads without the store: pass NULL to store_read_input). */
 bool store_attach(struct store *s, struct pipeline_config *cfg, struct strbuf *err);
+
+/* store_attach_pipeline - keep p's queue state (correlate.h) between runs: load every
+ * stored queue entry into pipeline_correlator(p) now (reasons by name through
+ * pipeline_classifier(p); unreadable rows are dropped with a warning), and write its
+ * changes at every checkpoint, in the batch's transaction. Call right after
+ * pipeline_new, before the first store_read_input. Does nothing for a NULL or
+ * unattached store; a database error is reported by the next store_read_input. */
+void store_attach_pipeline(struct store *s, struct pipeline *p);
 
 /* store_read_input - read path from where the last run stopped (or whole: NULL store,
  * stdin); -1 and err when the input cannot be opened or the database failed */
