@@ -389,7 +389,8 @@ static int cmp_group(const void *x, const void *y)
 struct group **aggregate_groups(struct aggregate *a, size_t *n)
 {
     struct group **v = xmalloc((a->n_groups + 1) * sizeof *v);
-    memcpy(v, a->by_id, a->n_groups * sizeof *v);
+    if (a->n_groups) /* by_id is NULL before the first group: memcpy(NULL) is undefined */
+        memcpy(v, a->by_id, a->n_groups * sizeof *v);
     qsort(v, a->n_groups, sizeof *v, cmp_group);
     *n = a->n_groups;
     return v;

@@ -37,66 +37,35 @@
 #include "commands.h"
 #include "conf.h"
 #include "dnsbl.h"
+#include "dns_stage.h"
+#include "escape.h"
 #include "util/msg.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-/* csv_cell - one RFC 4180 cell; text a spreadsheet would run as a formula
- * (= + - @ TAB CR first) gets a leading apostrophe */
+/* csv_cell - one RFC 4180 cell through escape.c's csv_field (formula
+ * neutralisation included), then a comma or the line end */
 static void csv_cell(FILE *fp, const char *s, bool last)
 {
-    if (!s)
-        s = "";
-    bool formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
-                   s[0] == '\r';
-    bool quote = formula || strpbrk(s, ",\"\r\n") != NULL;
-    if (quote)
-        fputc('"', fp);
-    if (formula)
-        fputc('\'', fp);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', fp);
-        fputc(*s, fp);
-    }
-    if (quote)
-        fputc('"', fp);
+    struct strbuf b = STRBUF_INIT;
+    csv_field(&b, slice_cstr(s ? s : ""));
+    fwrite(strbuf_cstr(&b), 1, b.len, fp);
     fputs(last ? "\r\n" : ",", fp);
+    strbuf_free(&b);
 }
 
-/* json_str - a JSON string literal (NULL: null) */
+/* json_str - a JSON string literal through escape.c's json_string (NULL: null);
+ * TXT records come from the network and are as untrusted as log text */
 static void json_str(FILE *fp, const char *s)
 {
     if (!s) {
         fputs("null", fp);
         return;
     }
-    fputc('"', fp);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"':
-            fputs("\\\"", fp);
-            break;
-        case '\\':
-            fputs("\\\\", fp);
-            break;
-        case '\n':
-            fputs("\\n", fp);
-            break;
-        case '\r':
-            fputs("\\r", fp);
-            break;
-        case '\t':
-            fputs("\\t", fp);
-            break;
-        default:
-            if (*p < 0x20 || *p == 0x7f)
-                fprintf(fp, "\\u%04x", *p);
-            else
-                fputc(*p, fp);
-        }
-    }
-    fputc('"', fp);
+    struct strbuf b = STRBUF_INIT;
+    json_string(&b, slice_cstr(s));
+    fwrite(strbuf_cstr(&b), 1, b.len, fp);
+    strbuf_free(&b);
 }
 
 /* codes_text - "127.0.0.2,127.0.0.4" and "SBL: ...; XBL: ..." of a result */
@@ -111,7 +80,7 @@ static void codes_text(const struct dnsbl_result *r, struct strbuf *codes, struc
     }
 }
 
-static void write_text(FILE *fp, const struct dnsbl *d)
+static void check_write_text(FILE *fp, const struct dnsbl *d)
 {
     for (size_t i = 0; i < dnsbl_count(d); i++) {
         const struct dnsbl_entry *e = dnsbl_at(d, i);
@@ -177,7 +146,7 @@ static void write_text(FILE *fp, const struct dnsbl *d)
     }
 }
 
-static void write_csv(FILE *fp, const struct dnsbl *d)
+static void check_write_csv(FILE *fp, const struct dnsbl *d)
 {
     struct strbuf codes = STRBUF_INIT, meaning = STRBUF_INIT;
     fputs("address,list,zone,status,codes,meaning,txt,delist_url,detail,advice\r\n", fp);
@@ -202,7 +171,7 @@ static void write_csv(FILE *fp, const struct dnsbl *d)
     strbuf_free(&meaning);
 }
 
-static void write_json(FILE *fp, const struct dnsbl *d)
+static void check_write_json(FILE *fp, const struct dnsbl *d)
 {
     fputs("{\"addresses\":[", fp);
     for (size_t i = 0; i < dnsbl_count(d); i++) {
@@ -306,14 +275,7 @@ int cmd_check(const struct options *o)
     /* main.c leaves the search path to the commands: --patterns dirs before the shipped one */
     for (size_t i = 0; i < o->n_patterns; i++)
         conf_search_add(o->patterns[i]);
-    struct dnsbl_config cfg = {
-        .servers = o->dns_servers,
-        .n_servers = o->n_dns_servers,
-        .timeout_ms = o->dns_timeout_ms,
-        .tries = o->dns_tries,
-        .max_inflight = o->dns_max_inflight,
-        .dqs_key = o->dqs_key,
-    };
+    struct dnsbl_config cfg = dns_config_from_options(o);
     struct dnsbl *d = dnsbl_new(&cfg, &err);
     if (!d) {
         fprintf(stderr, "bouncescope: %s\n", strbuf_cstr(&err));
@@ -350,11 +312,11 @@ int cmd_check(const struct options *o)
         goto out;
     }
     if (!strcmp(o->format, "csv"))
-        write_csv(fp, d);
+        check_write_csv(fp, d);
     else if (!strcmp(o->format, "json"))
-        write_json(fp, d);
+        check_write_json(fp, d);
     else
-        write_text(fp, d);
+        check_write_text(fp, d);
     if (fp != stdout ? fclose(fp) != 0 : fflush(fp) != 0) {
         fprintf(stderr, "bouncescope: %s: write error\n", o->output ? o->output : "stdout");
         rc = EXIT_INTERNAL;

@@ -18,12 +18,79 @@
 #include "dns_stage.h"
 #include "pipeline.h"
 #include "problems.h"
+#include "reader.h"
 #include "report.h"
 #include "store.h"
+#include "syslog_header.h"
 #include "util/msg.h"
 #include "util/xalloc.h"
 
 static const char *const default_logs[] = { "/var/log/maillog", "/var/log/mail.log" };
+
+struct input_order {
+    const char *path;
+    int64_t first;  /* time of the first line with a readable header */
+    size_t given;   /* position on the command line */
+};
+
+static int cmp_input(const void *x, const void *y)
+{
+    const struct input_order *a = x, *b = y;
+    if (a->first != b->first)
+        return a->first < b->first ? -1 : 1;
+    return a->given < b->given ? -1 : 1;
+}
+
+/* first_time - the time of the first of a file's first 100 lines that has a
+ * header we can read; 0 when none has (or the file cannot be read) */
+static int64_t first_time(const char *path, int year)
+{
+    struct strbuf err = STRBUF_INIT;
+    struct reader *r = reader_open(path, &err);
+    strbuf_free(&err);
+    if (!r)
+        return 0;
+    struct header_clock clock;
+    header_clock_init(&clock, reader_mtime(r), year);
+    struct slice line;
+    struct log_header h;
+    int64_t when = 0;
+    for (int i = 0; i < 100 && !when && reader_next(r, &line); i++) {
+        bool bad_time;
+        if (header_parse(line, &clock, &h, &bad_time))
+            when = h.when;
+    }
+    reader_close(r);
+    return when;
+}
+
+/* order_inputs - oldest log first. `scan /var/log/mail.log*` lists the newest
+ * file first (mail.log, mail.log.1, mail.log.2.gz); read that way, an expiry
+ * comes before the deferrals it ends and a message's lines are split the
+ * wrong way round. Files are ordered by the time of their first line - the
+ * content, not the modification time, which a copy or a checkout changes;
+ * ties keep the given order. With stdin, or a file whose first lines have no
+ * time we can read, the given order is kept. The result borrows the paths. */
+static const char **order_inputs(const char *const *inputs, size_t n, int year)
+{
+    struct input_order *v = xcalloc(n ? n : 1, sizeof *v);
+    bool sortable = true;
+    for (size_t i = 0; i < n; i++) {
+        v[i].path = inputs[i];
+        v[i].given = i;
+        if (sortable && strcmp(inputs[i], "-"))
+            v[i].first = first_time(inputs[i], year);
+        if (!v[i].first)
+            sortable = false;
+    }
+    if (sortable)
+        qsort(v, n, sizeof *v, cmp_input);
+    const char **out = xcalloc(n ? n : 1, sizeof *out);
+    for (size_t i = 0; i < n; i++)
+        out[i] = v[i].path;
+    free(v);
+    return out;
+}
 
 /* scan_setup_patterns - --patterns dirs, then /etc/bouncescope/patterns.d, then shipped */
 void scan_setup_patterns(const struct options *o)
@@ -197,6 +264,8 @@ int cmd_scan(const struct options *o)
         }
     }
     rc = EXIT_OK;
+    const char **ordered = order_inputs(inputs, n_inputs, o->year);
+    inputs = ordered;
     for (size_t i = 0; i < n_inputs; i++) {
         strbuf_reset(&err);
         if (store_read_input(store, p, inputs[i], &err) < 0) {
@@ -205,12 +274,14 @@ int cmd_scan(const struct options *o)
                 store_close(store);
                 pipeline_free(p);
                 strbuf_free(&err);
+                free(ordered);
                 return EXIT_STORE;
             }
             fprintf(stderr, "bouncescope: %s (skipped)\n", err.s);
             rc = EXIT_INPUT;
         }
     }
+    free(ordered);
     pipeline_finish(p);
     long fresh = store_finish_run(store, pipeline_aggregate(p), o->keep_days, &err);
     if (fresh < 0) {

@@ -92,6 +92,19 @@ static size_t stage_listings(void *ctx, const char *ip, const struct report_list
     return e->n_results;
 }
 
+struct dnsbl_config dns_config_from_options(const struct options *o)
+{
+    struct dnsbl_config cfg = {
+        .servers = o->dns_servers,
+        .n_servers = o->n_dns_servers,
+        .timeout_ms = o->dns_timeout_ms,
+        .tries = o->dns_tries,
+        .max_inflight = o->dns_max_inflight,
+        .dqs_key = o->dqs_key,
+    };
+    return cfg;
+}
+
 struct dns_stage *dns_stage_run(const struct options *o, struct aggregate *agg,
                                 struct report_dns *dns)
 {
@@ -111,14 +124,7 @@ struct dns_stage *dns_stage_run(const struct options *o, struct aggregate *agg,
         dns->note = "nothing to check";
         return s;
     }
-    struct dnsbl_config cfg = {
-        .servers = o->dns_servers,
-        .n_servers = o->n_dns_servers,
-        .timeout_ms = o->dns_timeout_ms,
-        .tries = o->dns_tries,
-        .max_inflight = o->dns_max_inflight,
-        .dqs_key = o->dqs_key,
-    };
+    struct dnsbl_config cfg = dns_config_from_options(o);
     struct strbuf err = STRBUF_INIT;
     s->d = dnsbl_new(&cfg, &err);
     if (!s->d) {

@@ -13,7 +13,12 @@
 #include "cli.h"
 #include "report.h"
 
+#include "dnsbl.h"
+
 struct dns_stage;
+
+/* dns_config_from_options - the engine's settings from the command line/config */
+struct dnsbl_config dns_config_from_options(const struct options *o);
 
 /* dns_stage_run - look the IPs up (or not) and fill dns; free with dns_stage_free */
 struct dns_stage *dns_stage_run(const struct options *o, struct aggregate *agg,

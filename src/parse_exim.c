@@ -93,14 +93,6 @@ void exim_parser_free(struct exim_parser *p)
     free(p);
 }
 
-static int64_t to_int(struct slice s)
-{
-    int64_t v = 0;
-    for (size_t i = 0; i < s.n && s.p[i] >= '0' && s.p[i] <= '9'; i++)
-        v = v * 10 + (s.p[i] - '0');
-    return v;
-}
-
 /* set_text - the reason text; the remote reply and stage when it is an SMTP error */
 static void set_text(struct exim_parser *p, struct slice text, struct mta_record *rec)
 {
@@ -190,7 +182,7 @@ bool exim_parse(struct exim_parser *p, struct slice msg, struct mta_record *rec)
         if (slice_eq_cstr(rec->sender, "<>"))
             rec->sender = SLICE_EMPTY;
         struct slice size = rx_group(rx, msg, p->ar_size);
-        rec->size = size.n ? to_int(size) : -1;
+        rec->size = size.n ? slice_to_int(size) : -1;
         rec->message_id = rx_group(rx, msg, p->ar_msgid);
         return true;
     }

@@ -119,22 +119,6 @@ static bool is_delivery_agent(struct slice d)
     return false;
 }
 
-static int64_t to_int(struct slice s)
-{
-    int64_t v = 0;
-    for (size_t i = 0; i < s.n && s.p[i] >= '0' && s.p[i] <= '9'; i++)
-        v = v * 10 + (s.p[i] - '0');
-    return v;
-}
-
-/* strip_angles - "<a@b>" -> "a@b" */
-static struct slice strip_angles(struct slice s)
-{
-    if (s.n >= 2 && s.p[0] == '<' && s.p[s.n - 1] == '>')
-        return slice_make(s.p + 1, s.n - 2);
-    return s;
-}
-
 /* parse_text - split the (TEXT) of a status line into reply, stage, remote host */
 static void parse_text(struct postfix_parser *p, struct slice text, struct mta_record *rec)
 {
@@ -185,7 +169,7 @@ static bool parse_sent(struct postfix_parser *p, struct slice msg, struct mta_re
     rec->kind = RECORD_DELIVERY;
     rec->status = DELIVERY_SENT;
     rec->qid = rx_group(rx, msg, p->s_qid);
-    rec->recipients = strip_angles(rx_group(rx, msg, p->s_to));
+    rec->recipients = slice_strip_angles(rx_group(rx, msg, p->s_to));
     parse_relay(p, rx_group(rx, msg, p->s_relay), rec);
     rec->text_source = TEXT_REMOTE_REPLY;
     return true;
@@ -208,8 +192,8 @@ static bool parse_delivery(struct postfix_parser *p, struct slice msg, struct mt
         return true; /* deliverable/undeliverable probes, unknown words: not mail */
     rec->kind = RECORD_DELIVERY;
     rec->qid = rx_group(rx, msg, p->d_qid);
-    rec->recipients = strip_angles(rx_group(rx, msg, p->d_to));
-    rec->orig_recipient = strip_angles(rx_group(rx, msg, p->d_orig_to));
+    rec->recipients = slice_strip_angles(rx_group(rx, msg, p->d_to));
+    rec->orig_recipient = slice_strip_angles(rx_group(rx, msg, p->d_orig_to));
     rec->dsn = rx_group(rx, msg, p->d_dsn);
     parse_relay(p, rx_group(rx, msg, p->d_relay), rec);
     struct slice text = rx_group(rx, msg, p->d_text);
@@ -271,8 +255,8 @@ bool postfix_parse(struct postfix_parser *p, struct slice program, struct slice 
             rec->kind = RECORD_MESSAGE;
             rec->qid = rx_group(rx, msg, p->qa_qid);
             rec->sender = rx_group(rx, msg, p->qa_from);
-            rec->size = to_int(rx_group(rx, msg, p->qa_size));
-            rec->nrcpt = (int)to_int(rx_group(rx, msg, p->qa_nrcpt));
+            rec->size = slice_to_int(rx_group(rx, msg, p->qa_size));
+            rec->nrcpt = (int)slice_to_int(rx_group(rx, msg, p->qa_nrcpt));
             return true;
         }
         if (ends_with(msg, ": removed") && rx_match(p->removed->rx, msg)) {

@@ -96,21 +96,6 @@ static bool starts_with_reply_code(struct slice s)
            s.p[2] >= '0' && s.p[2] <= '9' && (s.p[3] == ' ' || s.p[3] == '-');
 }
 
-static int64_t to_int(struct slice s)
-{
-    int64_t v = 0;
-    for (size_t i = 0; i < s.n && s.p[i] >= '0' && s.p[i] <= '9'; i++)
-        v = v * 10 + (s.p[i] - '0');
-    return v;
-}
-
-static struct slice strip_angles(struct slice s)
-{
-    if (s.n >= 2 && s.p[0] == '<' && s.p[s.n - 1] == '>')
-        return slice_make(s.p + 1, s.n - 2);
-    return s;
-}
-
 /* clean_relay - "mx1.example.net." -> "mx1.example.net"; "[192.0.2.10]" -> "" */
 static struct slice clean_relay(struct slice relay)
 {
@@ -204,9 +189,9 @@ bool sendmail_parse(struct sendmail_parser *p, struct slice msg, struct mta_reco
         rec->kind = RECORD_MESSAGE;
         rec->qid = rx_group(rx, msg, p->f_qid);
         rec->sender = rx_group(rx, msg, p->f_from);
-        rec->size = to_int(rx_group(rx, msg, p->f_size));
-        rec->nrcpt = (int)to_int(rx_group(rx, msg, p->f_nrcpt));
-        rec->message_id = strip_angles(rx_group(rx, msg, p->f_msgid));
+        rec->size = slice_to_int(rx_group(rx, msg, p->f_size));
+        rec->nrcpt = (int)slice_to_int(rx_group(rx, msg, p->f_nrcpt));
+        rec->message_id = slice_strip_angles(rx_group(rx, msg, p->f_msgid));
         return true;
     }
     if (grammar_match(p->expired, msg)) {

@@ -66,4 +66,21 @@ static inline struct slice slice_trim(struct slice s)
     return s;
 }
 
+/* slice_to_int - the leading decimal digits as a number (0 if none) */
+static inline long long slice_to_int(struct slice s)
+{
+    long long v = 0;
+    for (size_t i = 0; i < s.n && s.p[i] >= '0' && s.p[i] <= '9'; i++)
+        v = v * 10 + (s.p[i] - '0');
+    return v;
+}
+
+/* slice_strip_angles - "<a@b>" -> "a@b"; anything else unchanged */
+static inline struct slice slice_strip_angles(struct slice s)
+{
+    if (s.n >= 2 && s.p[0] == '<' && s.p[s.n - 1] == '>')
+        return slice_make(s.p + 1, s.n - 2);
+    return s;
+}
+
 #endif

@@ -124,7 +124,8 @@ struct expired {
     unsigned calls, attempts;
     uint32_t group;
     char rcpt[64];
-    struct event last;
+    struct event last; /* points into `copy` */
+    struct event *copy;
     bool has_last;
 };
 
@@ -137,8 +138,11 @@ static void on_expire(void *ctx, struct slice rcpt, const struct event *last, un
     x->attempts = attempts;
     x->group = group_id;
     x->has_last = last != NULL;
-    if (last)
-        x->last = *last; /* slices point into the correlator's copy: compare before freeing it */
+    if (last) {
+        /* the correlator frees its copy when the recipient ends: keep our own */
+        x->copy = event_dup(last);
+        x->last = *x->copy;
+    }
 }
 
 START_TEST(test_round_trip)
@@ -198,6 +202,7 @@ START_TEST(test_round_trip)
     ck_assert_int_eq(x.last.text_shortened, 1);
     ck_assert_uint_eq(x.last.attempts, 1);
     ck_assert_uint_eq(x.last.line, 42);
+    free(x.copy);
 
     /* the expiry changed it; then the MTA removes it: a delete */
     struct saved ex = { 0 }, rm = { 0 };
@@ -231,6 +236,7 @@ START_TEST(test_unknown_reason_and_sweep)
     correlate_expire(d, m, SLICE_EMPTY, on_expire, &x);
     ck_assert_uint_eq(x.calls, 1);
     ck_assert_ptr_eq(x.last.reason, classifier_reason_at(cl, classifier_reason_count(cl) - 1));
+    free(x.copy);
 
     /* a loaded entry idle for longer than max_age is swept, and its row deleted */
     struct correlator *w = correlator_new(7 * DAY);
