@@ -23,13 +23,13 @@
 struct postfix_parser {
     struct grammar *g;
     struct grammar_rule *delivery, *sent, *queue_active, *expired, *removed, *message_id;
-    struct grammar_rule *said, *refused, *remote, *relay;
+    struct grammar_rule *said, *refused, *remote;
     /* group numbers, looked up once */
     int d_qid, d_to, d_orig_to, d_relay, d_dsn, d_status, d_text;
     int qa_qid, qa_from, qa_size, qa_nrcpt;
     int s_qid, s_to, s_relay;
     int ex_qid, ex_from, rm_qid, mi_qid, mi_msgid;
-    int sa_host, sa_ip, sa_reply, sa_stage, rf_host, rf_ip, rf_reply, re_host, re_ip, rl_host, rl_ip;
+    int sa_host, sa_ip, sa_reply, sa_stage, rf_host, rf_ip, rf_reply, re_host, re_ip;
 };
 
 struct postfix_parser *postfix_parser_load(struct strbuf *err)
@@ -47,8 +47,7 @@ struct postfix_parser *postfix_parser_load(struct strbuf *err)
         !(p->sent = grammar_require(g, "line", "sent", err)) ||
         !(p->said = grammar_require(g, "text", "said", err)) ||
         !(p->refused = grammar_require(g, "text", "refused", err)) ||
-        !(p->remote = grammar_require(g, "text", "remote", err)) ||
-        !(p->relay = grammar_require(g, "text", "relay", err))) {
+        !(p->remote = grammar_require(g, "text", "remote", err))) {
         postfix_parser_free(p);
         return NULL;
     }
@@ -81,8 +80,6 @@ struct postfix_parser *postfix_parser_load(struct strbuf *err)
     p->rf_reply = GI(refused, "reply");
     p->re_host = GI(remote, "host");
     p->re_ip = GI(remote, "ip");
-    p->rl_host = GI(relay, "host");
-    p->rl_ip = GI(relay, "ip");
 #undef GI
     if (p->d_to < 0 || p->d_status < 0 || p->sa_reply < 0) {
         strbuf_addf(err, "postfix.conf: [line delivery] needs groups to and status, [text said] reply");
@@ -132,7 +129,7 @@ static void parse_text(struct postfix_parser *p, struct slice text, struct mta_r
     if (grammar_match(p->said, text)) {
         rec->relay_host = rx_group(p->said->rx, text, p->sa_host);
         rec->relay_ip = rx_group(p->said->rx, text, p->sa_ip);
-        rec->text = rx_group(p->said->rx, text, p->sa_reply);
+        rec->text = slice_trim(rx_group(p->said->rx, text, p->sa_reply));
         rec->stage = rx_group(p->said->rx, text, p->sa_stage);
         rec->text_source = TEXT_REMOTE_REPLY;
         return;
@@ -151,13 +148,23 @@ static void parse_text(struct postfix_parser *p, struct slice text, struct mta_r
     }
 }
 
-/* parse_relay - "mx1.example.net[198.51.100.25]:25" -> host and ip */
-static void parse_relay(struct postfix_parser *p, struct slice relay, struct mta_record *rec)
+/* parse_relay - "mx1.example.net[198.51.100.25]:25" -> host and ip.
+ * The relay field's shape is fixed by Postfix (log_adhoc.c: host[addr]:port,
+ * "none", a transport name, host[private/dovecot-lmtp]); it is split by hand
+ * because it is on every delivery line, sent ones included. */
+static void parse_relay(struct slice relay, struct mta_record *rec)
 {
-    if (relay.n && !slice_eq_cstr(relay, "none") && grammar_match(p->relay, relay)) {
-        rec->relay_host = rx_group(p->relay->rx, relay, p->rl_host);
-        rec->relay_ip = rx_group(p->relay->rx, relay, p->rl_ip);
+    if (!relay.n || slice_eq_cstr(relay, "none"))
+        return;
+    const char *open = memchr(relay.p, '[', relay.n);
+    if (!open) {
+        rec->relay_host = relay;
+        return;
     }
+    rec->relay_host = slice_make(relay.p, (size_t)(open - relay.p));
+    const char *close = memchr(open, ']', (size_t)(relay.p + relay.n - open));
+    if (close)
+        rec->relay_ip = slice_make(open + 1, (size_t)(close - open - 1));
 }
 
 /* parse_sent - the head of a status=sent line (the common case, kept cheap) */
@@ -170,7 +177,7 @@ static bool parse_sent(struct postfix_parser *p, struct slice msg, struct mta_re
     rec->status = DELIVERY_SENT;
     rec->qid = rx_group(rx, msg, p->s_qid);
     rec->recipients = slice_strip_angles(rx_group(rx, msg, p->s_to));
-    parse_relay(p, rx_group(rx, msg, p->s_relay), rec);
+    parse_relay(rx_group(rx, msg, p->s_relay), rec);
     rec->text_source = TEXT_REMOTE_REPLY;
     return true;
 }
@@ -195,8 +202,11 @@ static bool parse_delivery(struct postfix_parser *p, struct slice msg, struct mt
     rec->recipients = slice_strip_angles(rx_group(rx, msg, p->d_to));
     rec->orig_recipient = slice_strip_angles(rx_group(rx, msg, p->d_orig_to));
     rec->dsn = rx_group(rx, msg, p->d_dsn);
-    parse_relay(p, rx_group(rx, msg, p->d_relay), rec);
+    parse_relay(rx_group(rx, msg, p->d_relay), rec);
     struct slice text = rx_group(rx, msg, p->d_text);
+    text = slice_trim(text);
+    if (text.n && text.p[text.n - 1] == ')')
+        text.n--; /* the closing parenthesis of "status=deferred (...)" */
     if (rec->status != DELIVERY_SENT) {
         /* parse_text may take the remote host from "host X[ip] said:"; the
          * relay= field names the same host, so either is right */
