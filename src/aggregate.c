@@ -25,6 +25,7 @@ struct aggregate {
     struct hashmap *domains; /* domain -> struct domain_tally */
     struct hashmap *ips;     /* ip -> struct ip_summary */
     struct hashmap *buckets; /* int64 start -> struct time_bucket */
+    struct hashmap *templates; /* fingerprint -> template text, shared by the groups */
     struct u64set seen_rcpt, seen_msg, seen_domain, seen_host;
     struct aggregate_totals totals;
     struct strbuf key;
@@ -37,7 +38,6 @@ static void free_group(void *p)
     free(g->provider);
     free(g->remote_host);
     free(g->domain);
-    free(g->template_text);
     free(g->dsn);
     free(g->sample_text);
     free(g->sample_recipient);
@@ -81,6 +81,7 @@ struct aggregate *aggregate_new(unsigned group_fields, size_t n_reasons)
     a->domains = hashmap_new(free_domain);
     a->ips = hashmap_new(free_ip);
     a->buckets = hashmap_new(free_bucket);
+    a->templates = hashmap_new(free);
     return a;
 }
 
@@ -92,6 +93,7 @@ void aggregate_free(struct aggregate *a)
     hashmap_free(a->domains);
     hashmap_free(a->ips);
     hashmap_free(a->buckets);
+    hashmap_free(a->templates);
     free(a->by_id);
     u64set_free(&a->seen_rcpt);
     u64set_free(&a->seen_msg);
@@ -164,6 +166,16 @@ static struct slice provider_label(const struct event *e, struct strbuf *tmp)
     strbuf_adds(tmp, "(no host) ");
     strbuf_add(tmp, e->domain.p, e->domain.n);
     return strbuf_slice(tmp);
+}
+
+/* template_of - the template of a fingerprint, stored once: a large log has tens
+ * of thousands of groups (one per remote host and reason) but few templates */
+static char *template_of(struct aggregate *a, const struct event *e)
+{
+    void **slot = hashmap_slot(a->templates, &e->fingerprint, sizeof e->fingerprint);
+    if (!*slot)
+        *slot = xmemdup(e->template_text.p, e->template_text.n);
+    return *slot;
 }
 
 static void add_key_part(struct strbuf *key, struct slice s)
@@ -277,7 +289,7 @@ uint32_t aggregate_add(struct aggregate *a, const struct event *e)
         g->reason = e->reason;
         g->blocklist = e->blocklist;
         g->fingerprint = e->fingerprint;
-        g->template_text = xmemdup(e->template_text.p, e->template_text.n);
+        g->template_text = template_of(a, e);
         g->dsn = xmemdup(e->dsn.p, e->dsn.n);
         g->sample_text = xmemdup(e->text.p, e->text.n);
         g->sample_recipient = xmemdup(e->recipient.p, e->recipient.n);
@@ -300,8 +312,7 @@ uint32_t aggregate_add(struct aggregate *a, const struct event *e)
     if (g->text_source == TEXT_GENERIC && e->text_source != TEXT_GENERIC) {
         free(g->sample_text);
         g->sample_text = xmemdup(e->text.p, e->text.n);
-        free(g->template_text);
-        g->template_text = xmemdup(e->template_text.p, e->template_text.n);
+        g->template_text = template_of(a, e);
         g->text_source = e->text_source;
         g->sample_file = e->file;
         g->sample_line = e->line;

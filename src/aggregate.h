@@ -45,7 +45,7 @@ struct group {
     const struct reason *reason;
     const struct blocklist_ref *blocklist;
     uint64_t fingerprint;
-    char *template_text;
+    const char *template_text; /* shared by every group of that fingerprint */
     char *dsn;
     char *sample_text; /* one real text */
     char *sample_recipient;

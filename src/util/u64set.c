@@ -33,7 +33,9 @@ bool u64set_add(struct u64set *s, uint64_t key)
         s->count += fresh;
         return fresh;
     }
-    if ((s->count + 1) * 2 > s->cap)
+    /* grow at 3/4 full: linear probing over 8-byte keys is still short there,
+     * and these sets are most of the memory a large scan uses */
+    if ((s->count + 1) * 4 > s->cap * 3)
         grow(s);
     size_t j = (size_t)(key * 0x9E3779B97F4A7C15ULL >> 7) & (s->cap - 1);
     while (s->keys[j]) {

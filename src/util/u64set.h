@@ -3,7 +3,7 @@
  *
  * Used to count distinct recipients/messages/domains per group exactly: the
  * key is a hash of (group id, value). Zero is a valid key (stored aside).
- * Memory: 16 bytes per key at most (load factor >= 0.5).
+ * Memory: at most about 21 bytes per key (load factor between 3/8 and 3/4).
  */
 #ifndef BS_U64SET_H
 #define BS_U64SET_H
