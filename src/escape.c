@@ -36,6 +36,19 @@ size_t utf8_valid_len(const unsigned char *p, size_t n)
 
 static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
 
+/* add_utf8 - copy the UTF-8 sequence at p, or U+FFFD for an invalid byte;
+ * returns the bytes consumed */
+static size_t add_utf8(struct strbuf *out, const unsigned char *p, size_t n)
+{
+    size_t len = utf8_valid_len(p, n);
+    if (!len) {
+        strbuf_add(out, replacement, 3);
+        return 1;
+    }
+    strbuf_add(out, p, len);
+    return len;
+}
+
 void csv_field(struct strbuf *out, struct slice s)
 {
     bool quote = false;
@@ -67,14 +80,7 @@ void json_string(struct strbuf *out, struct slice s)
     for (size_t i = 0; i < s.n;) {
         unsigned char c = p[i];
         if (c >= 0x80) {
-            size_t len = utf8_valid_len(p + i, s.n - i);
-            if (len) {
-                strbuf_add(out, p + i, len);
-                i += len;
-            } else {
-                strbuf_add(out, replacement, 3);
-                i++;
-            }
+            i += add_utf8(out, p + i, s.n - i);
             continue;
         }
         switch (c) {
@@ -119,14 +125,7 @@ void html_text(struct strbuf *out, struct slice s)
     for (size_t i = 0; i < s.n;) {
         unsigned char c = p[i];
         if (c >= 0x80) {
-            size_t len = utf8_valid_len(p + i, s.n - i);
-            if (len) {
-                strbuf_add(out, p + i, len);
-                i += len;
-            } else {
-                strbuf_add(out, replacement, 3);
-                i++;
-            }
+            i += add_utf8(out, p + i, s.n - i);
             continue;
         }
         switch (c) {
@@ -161,14 +160,7 @@ void text_safe(struct strbuf *out, struct slice s)
     for (size_t i = 0; i < s.n;) {
         unsigned char c = p[i];
         if (c >= 0x80) {
-            size_t len = utf8_valid_len(p + i, s.n - i);
-            if (len) {
-                strbuf_add(out, p + i, len);
-                i += len;
-            } else {
-                strbuf_add(out, replacement, 3);
-                i++;
-            }
+            i += add_utf8(out, p + i, s.n - i);
             continue;
         }
         strbuf_addc(out, (c < 0x20 || c == 0x7f) ? '?' : (char)c);
