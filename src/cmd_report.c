@@ -149,7 +149,7 @@ int cmd_report(const struct options *o)
     int wrc = EXIT_OK;
     struct dns_stage *dns = NULL;
     if (!(o->quiet && !fresh)) {
-        dns = dns_stage_run(o, r.agg, &r.dns);
+        dns = dns_stage_run(o, r.agg, NULL, &r.dns);
         wrc = report_write(o, &r);
     }
     dns_stage_free(dns);
@@ -464,7 +464,7 @@ int cmd_partner(const struct options *o)
             .generated = (int64_t)time(NULL),
             .group_by = o->group_by,
         };
-        struct dns_stage *dns = dns_stage_run(o, r.agg, &r.dns);
+        struct dns_stage *dns = dns_stage_run(o, r.agg, NULL, &r.dns);
         rc = report_write(&oo, &r);
         dns_stage_free(dns);
     } else {

@@ -292,7 +292,6 @@ int cmd_scan(const struct options *o)
         return EXIT_STORE;
     }
     bool recorded = store != NULL;
-    store_close(store);
     strbuf_free(&err);
 
     struct report r = {
@@ -309,7 +308,8 @@ int cmd_scan(const struct options *o)
     };
     for (size_t i = 0; i < o->n_our_ips; i++)
         aggregate_add_our_ip(r.agg, o->our_ips[i]);
-    struct dns_stage *dns = dns_stage_run(o, r.agg, &r.dns);
+    struct dns_stage *dns = dns_stage_run(o, r.agg, store, &r.dns);
+    store_close(store);
     /* --quiet: nothing to say when the history knows every group already */
     int wrc = o->quiet && recorded && fresh == 0 ? EXIT_OK : report_write(o, &r);
     if (wrc == EXIT_OK && rc == EXIT_OK && o->exit_new && fresh > 0)

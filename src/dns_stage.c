@@ -12,8 +12,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dnsbl.h"
+#include "store.h"
 #include "util/msg.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -92,6 +94,36 @@ static size_t stage_listings(void *ctx, const char *ip, const struct report_list
     return e->n_results;
 }
 
+/* cache_lookup / cache_store - the engine's persistent cache, over the store */
+static int cache_lookup(void *arg, const char *address, const char *zone, struct dnsbl_cached *out)
+{
+    struct store_dnsbl row;
+    int64_t now = (int64_t)time(NULL);
+    if (store_dnsbl_get(arg, address, zone, now, &row) != 1)
+        return 0;
+    if (strcmp(row.status, "listed") && strcmp(row.status, "not_listed"))
+        return 0;
+    out->status = !strcmp(row.status, "listed") ? DNSBL_LISTED : DNSBL_NOT_LISTED;
+    out->codes = row.codes ? row.codes : "";
+    out->txt = row.txt ? row.txt : "";
+    int64_t left = row.checked + row.ttl - now;
+    out->ttl = left > 0 ? (uint32_t)left : 0;
+    return 1;
+}
+
+static void cache_store(void *arg, const char *address, const char *zone,
+                        const struct dnsbl_cached *in)
+{
+    struct store_dnsbl row = {
+        .status = dnsbl_status_word(in->status),
+        .codes = in->codes,
+        .txt = in->txt,
+        .checked = (int64_t)time(NULL),
+        .ttl = in->ttl,
+    };
+    store_dnsbl_put(arg, address, zone, &row);
+}
+
 struct dnsbl_config dns_config_from_options(const struct options *o)
 {
     struct dnsbl_config cfg = {
@@ -106,7 +138,7 @@ struct dnsbl_config dns_config_from_options(const struct options *o)
 }
 
 struct dns_stage *dns_stage_run(const struct options *o, struct aggregate *agg,
-                                struct report_dns *dns)
+                                struct store *store, struct report_dns *dns)
 {
     struct dns_stage *s = xcalloc(1, sizeof *s);
     memset(dns, 0, sizeof *dns);
@@ -125,6 +157,11 @@ struct dns_stage *dns_stage_run(const struct options *o, struct aggregate *agg,
         return s;
     }
     struct dnsbl_config cfg = dns_config_from_options(o);
+    if (store) {
+        cfg.cache_lookup = cache_lookup;
+        cfg.cache_store = cache_store;
+        cfg.cache_arg = store;
+    }
     struct strbuf err = STRBUF_INIT;
     s->d = dnsbl_new(&cfg, &err);
     if (!s->d) {
@@ -149,7 +186,8 @@ struct dns_stage *dns_stage_run(const struct options *o, struct aggregate *agg,
     strbuf_free(&err);
     dns->checked = true;
     const struct dnsbl_stats *st = dnsbl_stats(s->d);
-    snprintf(s->note, sizeof s->note, "%zu lookups, %zu timeouts", st->lookups, st->timeouts);
+    snprintf(s->note, sizeof s->note, "%zu lookups, %zu from the cache, %zu timeouts", st->lookups,
+             st->cache_hits, st->timeouts);
     dns->note = s->note;
     return s;
 }

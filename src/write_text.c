@@ -133,6 +133,8 @@ static void write_ips(FILE *fp, const struct report *r)
         return;
     }
     fprintf(fp, "Implicated IPs (our sending addresses that rejections name)\n");
+    if (r->dns.checked && r->dns.note)
+        fprintf(fp, "  DNS blocklist checks: %s\n", r->dns.note);
     char a[32];
     for (size_t i = 0; i < n; i++) {
         const struct ip_summary *s = ips[i];

@@ -63,6 +63,17 @@ expect silent-csv "$TMP/silent.csv" ",219.94.129.185,unknown,"
 "${SCAN[@]}" --no-dns --format csv --detail "$LOG" > "$TMP/nodns.csv"
 expect nodns "$TMP/nodns.csv" ",219.94.129.185,unchecked,"
 
+# the history database keeps answers for their TTL: a second run whose DNS server
+# never answers still knows the listing (and an unknown answer is never cached)
+DBSCAN=("$BIN" scan --db "$TMP/h.db" --year 2018 --patterns "$BS_SOURCE_DIR/tests/dnsbl/patterns")
+"${DBSCAN[@]}" --dns-server "127.0.0.1:$RBL_PORT" "$LOG" > /dev/null 2>&1
+cat > "$TMP/more.log" <<'LOG'
+Oct 24 17:20:00 www1234.sakura.ne.jp sendmail[20002]: w9OHK020002: to=<y@jumonji-u.ac.jp>, delay=00:00:01, xdelay=00:00:01, mailer=esmtp, pri=1, relay=jumonjiu-ac-jp01i.mail.protection.outlook.com. [104.47.93.36], dsn=5.7.1, reply=550 5.7.1 Service unavailable, Client host [219.94.129.185] blocked using Spamhaus, stat=Service unavailable
+LOG
+"${DBSCAN[@]}" --dns-server "127.0.0.1:$SILENT_PORT" --dns-timeout 100 --dns-tries 1 "$TMP/more.log" > "$TMP/cached" 2>&1
+expect cache "$TMP/cached" "implicated IP: 219.94.129.185 (1 failures) — blocklist status: listed [zen.test=127.0.0.2,127.0.0.4]"
+expect cache "$TMP/cached" "from the cache"
+
 if [ $fails -ne 0 ]; then
     echo "scan_dnsbl: 0 passed, $fails failed"
     exit 1
