@@ -52,7 +52,7 @@ static void status_counts(FILE *fp, const uint64_t count[4])
 static void write_group(FILE *fp, const struct report *r, const struct group *g, size_t rank)
 {
     char a[32], b[40], c[40], d[32], e[32];
-    fprintf(fp, "#%zu  ", rank);
+    fprintf(fp, "#%zu  %s", rank, g->is_new ? "NEW · " : "");
     status_counts(fp, g->count);
     fprintf(fp, " · ");
     put_safe(fp, g->provider, 80);
