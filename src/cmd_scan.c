@@ -92,6 +92,28 @@ static const char **order_inputs(const char *const *inputs, size_t n, int year)
     return out;
 }
 
+/* warn_problems - one line per kind of unreadable input on stderr, with the
+ * first place it happened: the CSV and JSON reports carry no prose, and a cron
+ * job's mail should say that a log was damaged even when the report is a file */
+static void warn_problems(const struct options *o)
+{
+    if (o->quiet)
+        return;
+    for (int k = 0; k < PROBLEM_KIND_COUNT; k++) {
+        const struct problem_tally *t = &problems_global.kinds[k];
+        if (!t->count || problem_is_informational(k) || !t->n_examples)
+            continue;
+        const struct problem_example *ex = &t->examples[0];
+        if (t->count == 1)
+            msg_warn("%s:%llu: %s", ex->file ? ex->file : "", (unsigned long long)ex->line,
+                     problem_label(k));
+        else
+            msg_warn("%s:%llu: %s (%llu lines like this; the text report lists examples)",
+                     ex->file ? ex->file : "", (unsigned long long)ex->line, problem_label(k),
+                     (unsigned long long)t->count);
+    }
+}
+
 /* scan_setup_patterns - --patterns dirs, then /etc/bouncescope/patterns.d, then shipped */
 void scan_setup_patterns(const struct options *o)
 {
@@ -283,6 +305,7 @@ int cmd_scan(const struct options *o)
     }
     free(ordered);
     pipeline_finish(p);
+    warn_problems(o);
     long fresh = store_finish_run(store, pipeline_aggregate(p), o->keep_days, &err);
     if (fresh < 0) {
         fprintf(stderr, "bouncescope: %s\n", err.s);
