@@ -68,8 +68,8 @@ static const struct {
     { "scan", C_SCAN, "scan [OPTIONS] [FILE...|-]   read mail logs, report failed deliveries" },
     { "report", C_REPORT, "report [OPTIONS]             report from the history database" },
     { "partner", C_PARTNER, "partner [OPTIONS] DOMAIN     everything about one recipient domain, address or provider" },
-    { "check", C_CHECK, "check [OPTIONS] ADDR...|-     look up IPs or domains in DNS blocklists" },
-    { "vacuum", C_VACUUM, "vacuum [--db PATH]            compact the history database" },
+    { "check", C_CHECK, "check [OPTIONS] ADDR...|-    look up IPs or domains in DNS blocklists" },
+    { "vacuum", C_VACUUM, "vacuum [--db PATH]           compact the history database" },
 };
 
 static int command_bit(const char *name)
@@ -176,6 +176,9 @@ static int apply(struct options *o, const struct opt *op, const char *v)
     } else if (!strcmp(n, "markdown")) {
         o->markdown = true;
     } else if (!strcmp(n, "help")) {
+        /* "bouncescope scan --help": the help of that command */
+        if (o->command && strcmp(o->command, "help") && !o->n_args)
+            o->args[o->n_args++] = (char *)o->command;
         o->command = "help";
     }
     return 0;
