@@ -4,6 +4,8 @@
  * One hash lookup per event finds its group; distinct counts are sets of
  * hash(group id, value). Groups, domains and IPs live in hashmaps owned
  * here; the sorted views are arrays of pointers into them.
+ *
+ * Not here: deciding reasons or keys (classify.c, fingerprint.c), formatting (write_*.c).
  */
 #include "aggregate.h"
 

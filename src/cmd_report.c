@@ -20,6 +20,8 @@
  * Not done: blocklist status from the store's dnsbl cache (report runs the
  * same DNS stage as scan; partner names the lists the texts named); the whole
  * original log line (the store keeps the reply text and file:line).
+ *
+ * Not here: the database itself (store.c) or the report formats (write_*.c).
  */
 #include <inttypes.h>
 #include <stdlib.h>

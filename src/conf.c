@@ -3,6 +3,8 @@
  *
  * It only splits files into sections and entries and keeps file:line for
  * every one of them; what a key means is up to the module that reads it.
+ *
+ * Not here: what a key means (each module that reads a file), compiling patterns (regex.c).
  */
 #include "conf.h"
 

@@ -1,5 +1,7 @@
 /*
  * delivery.c - small helpers around struct mta_record (see delivery.h).
+ *
+ * Not here: parsing log lines (parse_*.c).
  */
 #include "delivery.h"
 

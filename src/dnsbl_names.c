@@ -5,6 +5,8 @@
  * domain is 1-63 byte labels of letters, digits, '-' and '_' (DBL keys on
  * host names, where '_' occurs), at most 253 bytes, and its last label is
  * not all digits - "219.94.129" is a typo for an IP, not a domain.
+ *
+ * Not here: sending queries or reading answers (dnsbl.c).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memmem (slice.h), getline */

@@ -1,5 +1,7 @@
 /*
  * escape.c - escaping for CSV, JSON, HTML and terminal text (see escape.h).
+ *
+ * Not here: choosing what to print; every writer decides that and calls one of these.
  */
 #include "escape.h"
 

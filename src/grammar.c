@@ -1,5 +1,7 @@
 /*
  * grammar.c - compile and look up log grammar rules (see grammar.h).
+ *
+ * Not here: interpreting the groups of a match (the MTA parsers do).
  */
 #include "grammar.h"
 

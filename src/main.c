@@ -1,5 +1,7 @@
 /*
  * main.c - parse the command line and run one command. Nothing else.
+ *
+ * Not here: option parsing (cli.c) or any command's work (cmd_*.c).
  */
 #include <stdio.h>
 #include <string.h>

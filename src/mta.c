@@ -1,5 +1,7 @@
 /*
  * mta.c - pick the parser for a line by its program tag (see mta.h).
+ *
+ * Not here: the grammars themselves (parse_postfix.c, parse_sendmail.c, parse_exim.c).
  */
 #include "mta.h"
 

@@ -5,6 +5,9 @@
  * regex for other daemons), the MTA grammar (PCRE2 after a literal check),
  * and only for failures: classification, fingerprint, provider,
  * aggregation. Nothing is allocated per line on the common path.
+ *
+ * Not here: reading bytes (reader.c), headers (syslog_header.c), the store (store.c),
+ * DNS (dns_stage.c) or any output (write_*.c).
  */
 #include "pipeline.h"
 

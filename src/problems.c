@@ -1,5 +1,7 @@
 /*
  * problems.c - counts and first examples of unreadable input (see problems.h).
+ *
+ * Not here: detecting problems; the reader, header parser and pipeline report them.
  */
 #include "problems.h"
 

@@ -1,5 +1,7 @@
 /*
  * regex.c - compiled PCRE2 patterns with reusable match data (see regex.h).
+ *
+ * Not here: where patterns come from (conf.c, grammar.c) or what their groups mean.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "regex.h"

@@ -1,5 +1,7 @@
 /*
  * report.c - helpers shared by the writers (see report.h).
+ *
+ * Not here: any format's layout (write_*.c).
  */
 #include "report.h"
 

@@ -4,6 +4,8 @@
  *
  * Every cell goes through csv_field (quoting and formula neutralisation).
  * Lines end in CRLF as RFC 4180 says.
+ *
+ * Not here: the event columns' definitions (event.c) or escaping rules (escape.c).
  */
 #include <inttypes.h>
 #include <stdlib.h>

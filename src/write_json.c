@@ -53,6 +53,8 @@
  *
  *   This module does NOT compute anything the other writers would need and
  *   does NOT decide what the spool holds (the caller sets r->spool).
+ *
+ * Not here: the HTML page (write_html.c), which embeds this JSON.
  */
 #include <inttypes.h>
 #include <stdlib.h>

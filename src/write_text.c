@@ -7,6 +7,8 @@
  * real sample; then implicated IPs, the domains with failures, and what the
  * run read (and could not). Log text is passed through text_safe so that
  * escape sequences in a log cannot reach the terminal.
+ *
+ * Not here: the numbers themselves (aggregate.c); this file only lays them out.
  */
 #include <inttypes.h>
 #include <stdlib.h>
