@@ -4,7 +4,8 @@
  * Per line: header (hand-written, every line), program tag dispatch (no
  * regex for other daemons), the MTA grammar (PCRE2 after a literal check),
  * and only for failures: classification, fingerprint, provider,
- * aggregation. Nothing is allocated per line on the common path.
+ * aggregation. Per line nothing is allocated but the queue state a message
+ * needs (correlate.c: its entry, sender, message-id, recipients).
  *
  * Not here: reading bytes (reader.c), headers (syslog_header.c), the store (store.c),
  * DNS (dns_stage.c) or any output (write_*.c).
