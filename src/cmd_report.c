@@ -170,6 +170,7 @@ struct partner {
     struct event_spool *spool;
     uint64_t sent, sent_since;
     int64_t since; /* for sent_since */
+    struct store *store; /* for the blocklist answers kept by earlier scans */
 };
 
 static void partner_event(void *ctx, const struct event *e)
@@ -386,8 +387,14 @@ static void partner_text(FILE *fp, const char *who, bool is_domain, struct partn
                 c == 1 ? "" : "s");
         if (ev[i]->blocklist)
             fprintf(fp, "  named by %s", ev[i]->blocklist->label);
-        fprintf(fp, "  (check now: bouncescope check %.*s)\n", (int)ev[i]->implicated_ip.n,
-                ev[i]->implicated_ip.p);
+        char ip[64];
+        snprintf(ip, sizeof ip, "%.*s", (int)ev[i]->implicated_ip.n, ev[i]->implicated_ip.p);
+        struct strbuf known = STRBUF_INIT;
+        if (store_dnsbl_describe(pt->store, ip, &known))
+            fprintf(fp, "\n      blocklists (last scan): %s\n", known.s);
+        else
+            fprintf(fp, "  (not checked yet: bouncescope check %s)\n", ip);
+        strbuf_free(&known);
         any = true;
     }
     if (!any)
@@ -414,7 +421,7 @@ int cmd_partner(const struct options *o)
     int rc = open_and_build(o, true, &cfg, &p, &s);
     if (rc != EXIT_OK)
         return rc;
-    struct partner pt = { .agg = pipeline_aggregate(p), .spool = pipeline_spool(p) };
+    struct partner pt = { .agg = pipeline_aggregate(p), .spool = pipeline_spool(p), .store = s };
     struct store_query q = query_from(&cfg);
     if (strchr(who, '@')) {
         q.recipient = who;

@@ -53,6 +53,7 @@
  *   (as a delivery counted from it does).
  */
 #include "store.h"
+#include "syslog_header.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1238,6 +1239,30 @@ int store_dnsbl_get(struct store *s, const char *address, const char *zone, int6
     }
     sqlite3_finalize(st);
     return found;
+}
+
+int store_dnsbl_describe(struct store *s, const char *address, struct strbuf *out)
+{
+    if (!s)
+        return 0;
+    sqlite3_stmt *st = prepare(s, "SELECT zone, status, codes, checked FROM dnsbl "
+                                  "WHERE address = ?1 ORDER BY zone");
+    if (!st)
+        return 0;
+    sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+    int n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *zone = (const char *)sqlite3_column_text(st, 0);
+        const char *status = (const char *)sqlite3_column_text(st, 1);
+        const char *codes = (const char *)sqlite3_column_text(st, 2);
+        char when[40];
+        format_iso_time(sqlite3_column_int64(st, 3), 0, when, sizeof when);
+        strbuf_addf(out, "%s%s %s%s%s (checked %s)", n ? "; " : "", zone ? zone : "",
+                    status ? status : "", codes && *codes ? " " : "", codes ? codes : "", when);
+        n++;
+    }
+    sqlite3_finalize(st);
+    return n;
 }
 
 int store_dnsbl_put(struct store *s, const char *address, const char *zone,

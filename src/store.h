@@ -130,6 +130,11 @@ int store_dnsbl_get(struct store *s, const char *address, const char *zone, int6
 int store_dnsbl_put(struct store *s, const char *address, const char *zone,
                     const struct store_dnsbl *row);
 
+/* store_dnsbl_describe - the last stored blocklist answers for address, fresh or
+ * not, as "zone listed 127.0.0.2 (checked 2026-11-27T03:00:00+00:00); zone
+ * not_listed (...)" appended to out; 0 when there are none */
+int store_dnsbl_describe(struct store *s, const char *address, struct strbuf *out);
+
 /* store_path - the file's path (for messages) */
 const char *store_path(const struct store *s);
 

@@ -73,6 +73,9 @@ LOG
 "${DBSCAN[@]}" --dns-server "127.0.0.1:$SILENT_PORT" --dns-timeout 100 --dns-tries 1 "$TMP/more.log" > "$TMP/cached" 2>&1
 expect cache "$TMP/cached" "implicated IP: 219.94.129.185 (1 failures) — blocklist status: listed [zen.test=127.0.0.2,127.0.0.4]"
 expect cache "$TMP/cached" "from the cache"
+# partner shows what the last scans learnt about the implicated IP
+"$BIN" partner --db "$TMP/h.db" jumonji-u.ac.jp > "$TMP/partner" 2>&1
+expect partner "$TMP/partner" "blocklists (last scan): zen.test listed 127.0.0.2,127.0.0.4 (checked "
 
 if [ $fails -ne 0 ]; then
     echo "scan_dnsbl: 0 passed, $fails failed"
