@@ -12,6 +12,7 @@
  */
 #include "correlate.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,15 +22,23 @@
 
 struct rcpt_state {
     char *addr;
+    size_t addr_len;
     unsigned deferrals;
     bool ended;
     struct event *last_deferral; /* owned; NULL unless the last attempt was a deferral */
     uint32_t last_group;
 };
 
+/* bytes kept inside each entry for its strings (sender, message-id, the first
+ * recipients' addresses): most messages fit, and a message then costs one
+ * allocation instead of five - this runs for every message of the log */
+#define MSG_LOCAL_BYTES 112
+#define MSG_INLINE_RCPTS 2
+
 struct queue_msg {
     char *sender;
     char *message_id;
+    size_t sender_len, message_id_len;
     int64_t size;
     int nrcpt;          /* announced recipients, -1 unknown */
     unsigned n_ended;
@@ -40,7 +49,32 @@ struct queue_msg {
     size_t keylen;
     bool dirty;  /* changed since the last correlate_save */
     bool stored; /* saved or loaded once: a drop must be passed on to correlate_save */
+    struct rcpt_state rcpt_inline[MSG_INLINE_RCPTS];
+    size_t local_used;
+    char local[MSG_LOCAL_BYTES];
 };
+
+/* msg_strdup - a NUL-terminated copy of s, inside m when it fits */
+static char *msg_strdup(struct queue_msg *m, struct slice s)
+{
+    if (m->local_used + s.n + 1 <= sizeof m->local) {
+        char *p = m->local + m->local_used;
+        if (s.n)
+            memcpy(p, s.p, s.n);
+        p[s.n] = '\0';
+        m->local_used += s.n + 1;
+        return p;
+    }
+    return xmemdup(s.p ? s.p : "", s.n);
+}
+
+/* msg_strfree - free a string of msg_strdup (the space inside m is not reused) */
+static void msg_strfree(struct queue_msg *m, char *p)
+{
+    uintptr_t a = (uintptr_t)p, lo = (uintptr_t)m->local;
+    if (p && (a < lo || a >= lo + sizeof m->local))
+        free(p);
+}
 
 struct correlator {
     struct hashmap *map;
@@ -56,12 +90,13 @@ static void free_msg(void *p)
 {
     struct queue_msg *m = p;
     for (size_t i = 0; i < m->n_rcpts; i++) {
-        free(m->rcpts[i].addr);
+        msg_strfree(m, m->rcpts[i].addr);
         free(m->rcpts[i].last_deferral);
     }
-    free(m->rcpts);
-    free(m->sender);
-    free(m->message_id);
+    if (m->rcpts != m->rcpt_inline)
+        free(m->rcpts);
+    msg_strfree(m, m->sender);
+    msg_strfree(m, m->message_id);
     free(m);
 }
 
@@ -142,22 +177,27 @@ void correlate_drop(struct correlator *c, struct slice host, struct slice qid)
     hashmap_del(c->map, c->key.s, c->key.len);
 }
 
-static void set_str(char **dst, struct slice s)
+/* set_str - replace a string of m; the same value again (Postfix repeats
+ * "(queue active)" on every retry) keeps the old copy */
+static void set_str(struct queue_msg *m, char **dst, size_t *len, struct slice s)
 {
-    free(*dst);
-    *dst = xmemdup(s.p, s.n);
+    if (*dst && *len == s.n && memcmp(*dst, s.p, s.n) == 0)
+        return;
+    msg_strfree(m, *dst);
+    *dst = msg_strdup(m, s);
+    *len = s.n;
 }
 
 void queue_msg_set_sender(struct queue_msg *m, struct slice sender)
 {
     m->dirty = true;
-    set_str(&m->sender, sender);
+    set_str(m, &m->sender, &m->sender_len, sender);
 }
 
 void queue_msg_set_message_id(struct queue_msg *m, struct slice message_id)
 {
     m->dirty = true;
-    set_str(&m->message_id, message_id);
+    set_str(m, &m->message_id, &m->message_id_len, message_id);
 }
 
 void queue_msg_set_size(struct queue_msg *m, int64_t size, int nrcpt)
@@ -173,28 +213,36 @@ void queue_msg_set_size(struct queue_msg *m, int64_t size, int nrcpt)
 
 struct slice queue_msg_sender(const struct queue_msg *m)
 {
-    return m && m->sender ? slice_cstr(m->sender) : SLICE_EMPTY;
+    return m && m->sender ? slice_make(m->sender, m->sender_len) : SLICE_EMPTY;
 }
 
 struct slice queue_msg_message_id(const struct queue_msg *m)
 {
-    return m && m->message_id ? slice_cstr(m->message_id) : SLICE_EMPTY;
+    return m && m->message_id ? slice_make(m->message_id, m->message_id_len) : SLICE_EMPTY;
 }
 
 static struct rcpt_state *find_rcpt(struct queue_msg *m, struct slice rcpt, bool create)
 {
     for (size_t i = 0; i < m->n_rcpts; i++)
-        if (strlen(m->rcpts[i].addr) == rcpt.n && memcmp(m->rcpts[i].addr, rcpt.p, rcpt.n) == 0)
+        if (m->rcpts[i].addr_len == rcpt.n && memcmp(m->rcpts[i].addr, rcpt.p, rcpt.n) == 0)
             return &m->rcpts[i];
     if (!create)
         return NULL;
-    if (m->n_rcpts == m->cap_rcpts) {
-        m->cap_rcpts = m->cap_rcpts ? m->cap_rcpts * 2 : 2;
-        m->rcpts = xrealloc(m->rcpts, m->cap_rcpts * sizeof *m->rcpts);
+    if (!m->cap_rcpts) {
+        m->rcpts = m->rcpt_inline;
+        m->cap_rcpts = MSG_INLINE_RCPTS;
+    } else if (m->n_rcpts == m->cap_rcpts) {
+        struct rcpt_state *more = xmalloc(m->cap_rcpts * 2 * sizeof *more);
+        memcpy(more, m->rcpts, m->n_rcpts * sizeof *more);
+        if (m->rcpts != m->rcpt_inline)
+            free(m->rcpts);
+        m->rcpts = more;
+        m->cap_rcpts *= 2;
     }
     struct rcpt_state *r = &m->rcpts[m->n_rcpts++];
     memset(r, 0, sizeof *r);
-    r->addr = xmemdup(rcpt.p, rcpt.n);
+    r->addr = msg_strdup(m, rcpt);
+    r->addr_len = rcpt.n;
     return r;
 }
 
@@ -494,11 +542,13 @@ int correlate_load(struct correlator *c, struct classifier *cl, const char *key,
         goto err;
     if (flags & 1) {
         struct slice s = get_bytes(&r);
-        m->sender = xmemdup(s.p ? s.p : "", s.n);
+        m->sender = msg_strdup(m, s);
+        m->sender_len = s.n;
     }
     if (flags & 2) {
         struct slice s = get_bytes(&r);
-        m->message_id = xmemdup(s.p ? s.p : "", s.n);
+        m->message_id = msg_strdup(m, s);
+        m->message_id_len = s.n;
     }
     m->size = get_i(&r);
     int64_t nrcpt = get_i(&r);
@@ -520,7 +570,8 @@ int correlate_load(struct correlator *c, struct classifier *cl, const char *key,
     for (size_t i = 0; i < m->n_rcpts; i++) {
         struct rcpt_state *rs = &m->rcpts[i];
         struct slice addr = get_bytes(&r);
-        rs->addr = xmemdup(addr.p ? addr.p : "", addr.n);
+        rs->addr = msg_strdup(m, addr);
+        rs->addr_len = addr.n;
         uint64_t deferrals = get_u(&r), is_ended = get_u(&r), has_last = get_u(&r);
         if (r.bad || deferrals > UINT32_MAX || is_ended > 1 || has_last > 1)
             goto err;
