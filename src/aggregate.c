@@ -28,6 +28,7 @@ struct aggregate {
     struct hashmap *ips;     /* ip -> struct ip_summary */
     struct hashmap *buckets; /* int64 start -> struct time_bucket */
     struct hashmap *templates; /* fingerprint -> template text, shared by the groups */
+    struct hashmap *senders;   /* sender domain -> (unused) */
     struct u64set seen_rcpt, seen_msg, seen_domain, seen_host;
     struct aggregate_totals totals;
     struct strbuf key;
@@ -84,6 +85,7 @@ struct aggregate *aggregate_new(unsigned group_fields, size_t n_reasons)
     a->ips = hashmap_new(free_ip);
     a->buckets = hashmap_new(free_bucket);
     a->templates = hashmap_new(free);
+    a->senders = hashmap_new(NULL);
     return a;
 }
 
@@ -96,6 +98,7 @@ void aggregate_free(struct aggregate *a)
     hashmap_free(a->ips);
     hashmap_free(a->buckets);
     hashmap_free(a->templates);
+    hashmap_free(a->senders);
     free(a->by_id);
     u64set_free(&a->seen_rcpt);
     u64set_free(&a->seen_msg);
@@ -339,6 +342,9 @@ uint32_t aggregate_add(struct aggregate *a, const struct event *e)
     add_sample(g->sample_recipients, &g->n_sample_recipients, e->recipient);
     if (e->implicated_ip.n)
         count_ip(a, g, e);
+    struct slice sdom = recipient_domain(e->sender);
+    if (sdom.n)
+        hashmap_slot(a->senders, sdom.p, sdom.n);
     struct domain_tally *d = domain_of(a, e->domain, e->provider);
     d->count[e->status]++;
     a->totals.count[e->status]++;
@@ -372,6 +378,23 @@ void aggregate_add_our_ip(struct aggregate *a, const char *ip)
         *slot = s;
     }
     ((struct ip_summary *)*slot)->ours = true;
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+const char **aggregate_sender_domains(struct aggregate *a, size_t *n)
+{
+    const char **v = xmalloc((hashmap_count(a->senders) + 1) * sizeof *v);
+    size_t k = 0;
+    const char *key;
+    for (size_t it = 0; hashmap_next(a->senders, &it, &key, NULL, NULL);)
+        v[k++] = key;
+    qsort(v, k, sizeof *v, cmp_str);
+    *n = k;
+    return v;
 }
 
 struct group *aggregate_group(struct aggregate *a, uint32_t id)

@@ -79,7 +79,7 @@ struct ip_summary {
     unsigned n_groups;
     const struct blocklist_ref *named[8]; /* blocklists the texts named */
     unsigned n_named;
-    bool ours; /* given by --our-ip */
+    bool ours; /* given by --our-ip, or a sender domain with --check-domains */
 };
 
 struct time_bucket {
@@ -110,6 +110,10 @@ void aggregate_sent(struct aggregate *a, struct slice domain, struct slice provi
 void aggregate_delivered_later(struct aggregate *a, uint32_t group_id);
 /* aggregate_add_our_ip - an IP the user named, checked even when no text names it */
 void aggregate_add_our_ip(struct aggregate *a, const char *ip);
+
+/* aggregate_sender_domains - the sender domains of the failures (for domain
+ * blocklists), sorted; the caller frees the array, not the strings */
+const char **aggregate_sender_domains(struct aggregate *a, size_t *n);
 
 /* sorted views, valid until the aggregate changes; the caller frees the arrays */
 struct group **aggregate_groups(struct aggregate *a, size_t *n);

@@ -49,6 +49,7 @@ static const struct opt table[] = {
     { "dns-tries", 0, "N", C_ALL, "tries per query (default 2)" },
     { "dns-max-inflight", 0, "N", C_ALL, "cap on DNS queries in flight (default 200)" },
     { "our-ip", 0, "IP", C_SCAN | C_REPORT | C_PARTNER, "also check this sending IP of ours (repeatable)" },
+    { "check-domains", 0, NULL, C_SCAN, "also check the sender domains of failures against domain blocklists (Spamhaus DBL)" },
     { "patterns", 0, "DIR", C_ALL, "read pattern files from DIR before the shipped ones (repeatable)" },
     { "queue-max-age", 0, "DAYS", C_SCAN, "forget unfinished queue ids idle this long (default 7)" },
     { "keep", 0, "DAYS", C_SCAN, "prune stored events older than DAYS (default 90)" },
@@ -153,6 +154,8 @@ static int apply(struct options *o, const struct opt *op, const char *v)
         return parse_long(n, v, 1, 10000, &o->dns_max_inflight);
     } else if (!strcmp(n, "our-ip")) {
         return add_multi(o->our_ips, &o->n_our_ips, n, v);
+    } else if (!strcmp(n, "check-domains")) {
+        o->check_domains = true;
     } else if (!strcmp(n, "patterns")) {
         return add_multi(o->patterns, &o->n_patterns, n, v);
     } else if (!strcmp(n, "queue-max-age")) {

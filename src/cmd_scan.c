@@ -331,6 +331,15 @@ int cmd_scan(const struct options *o)
     };
     for (size_t i = 0; i < o->n_our_ips; i++)
         aggregate_add_our_ip(r.agg, o->our_ips[i]);
+    if (o->check_domains && !o->no_dns) {
+        /* our sender domains, for the domain lists (a listed domain is refused
+         * whatever IP it is sent from) */
+        size_t n;
+        const char **doms = aggregate_sender_domains(r.agg, &n);
+        for (size_t i = 0; i < n; i++)
+            aggregate_add_our_ip(r.agg, doms[i]);
+        free(doms);
+    }
     struct dns_stage *dns = dns_stage_run(o, r.agg, store, &r.dns);
     store_close(store);
     /* --quiet: nothing to say when the history knows every group already */

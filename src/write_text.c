@@ -144,7 +144,7 @@ static void write_ips(FILE *fp, const struct report *r)
         put_safe(fp, s->ip, 64);
         fprintf(fp, "  %s failures", fmt_count(s->events, a, sizeof a));
         if (s->ours)
-            fprintf(fp, " (given with --our-ip)");
+            fprintf(fp, " (ours: --our-ip, or a sender domain with --check-domains)");
         for (unsigned k = 0; k < s->n_named; k++)
             fprintf(fp, "%s%s", k ? ", " : "; named: ", s->named[k]->label);
         const char *st = report_ip_status(r, s->ip);

@@ -59,6 +59,18 @@ reject silent "$TMP/silent" "not_listed"
 "${SCAN[@]}" --dns-server "127.0.0.1:$SILENT_PORT" --dns-timeout 100 --dns-tries 1 --format csv --detail "$LOG" > "$TMP/silent.csv" 2>/dev/null
 expect silent-csv "$TMP/silent.csv" ",219.94.129.185,unknown,"
 
+# --check-domains: the sender domain of a failure against the domain list (test DBL)
+cat > "$TMP/dbl.log" <<'LOG'
+2018-10-19T16:36:24.000000+09:00 mx1.example.jp postfix/qmgr[812]: 1A2B3C4D5E: from=<news@spam.example>, size=4521, nrcpt=1 (queue active)
+2018-10-19T16:36:25.000000+09:00 mx1.example.jp postfix/smtp[2101]: 1A2B3C4D5E: to=<a@example.net>, relay=mx1.example.net[198.51.100.25]:25, delay=1.2, delays=0.05/0.01/0.6/0.54, dsn=5.7.1, status=bounced (host mx1.example.net[198.51.100.25] said: 554 5.7.1 Service unavailable; Sender address [news@spam.example] blocked using dbl.spamhaus.org (in reply to MAIL FROM command))
+LOG
+"${SCAN[@]}" --dns-server "127.0.0.1:$RBL_PORT" --check-domains "$TMP/dbl.log" > "$TMP/dbl" 2>&1
+expect dbl "$TMP/dbl" "spam.example"
+expect dbl "$TMP/dbl" "listed     Spamhaus DBL 127.0.1.2"
+"${SCAN[@]}" --dns-server "127.0.0.1:$RBL_PORT" "$TMP/dbl.log" > "$TMP/nodbl" 2>&1
+expect no-check-domains "$TMP/nodbl" "blocklist named: Spamhaus DBL"
+reject no-check-domains "$TMP/nodbl" "listed     Spamhaus DBL"
+
 # --no-dns: unchecked
 "${SCAN[@]}" --no-dns --format csv --detail "$LOG" > "$TMP/nodns.csv"
 expect nodns "$TMP/nodns.csv" ",219.94.129.185,unchecked,"
