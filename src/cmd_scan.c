@@ -290,6 +290,7 @@ int cmd_scan(const struct options *o)
     inputs = ordered;
     for (size_t i = 0; i < n_inputs; i++) {
         strbuf_reset(&err);
+        size_t before = pipeline_stats(p)->n_inputs;
         if (store_read_input(store, p, inputs[i], &err) < 0) {
             if (store_failed(store)) {
                 fprintf(stderr, "bouncescope: %s\n", err.s);
@@ -301,7 +302,17 @@ int cmd_scan(const struct options *o)
             }
             fprintf(stderr, "bouncescope: %s (skipped)\n", err.s);
             rc = EXIT_INPUT;
+            continue;
         }
+        /* like GoAccess: a file none of whose lines has a known header is most
+         * likely not a mail log at all; say so plainly rather than report nothing */
+        const struct scan_stats *st = pipeline_stats(p);
+        if (st->n_inputs == before) /* the store had read it all before */
+            continue;
+        const struct input_stats *in = &st->inputs[st->n_inputs - 1];
+        if (in->lines && !in->first && !in->failed)
+            msg_warn("%s: none of its %llu lines is in a known log format: is it a mail log?",
+                     in->name, (unsigned long long)in->lines);
     }
     free(ordered);
     pipeline_finish(p);
