@@ -9,6 +9,8 @@
  */
 #include "aggregate.h"
 
+#include "fingerprint.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -279,14 +281,19 @@ uint32_t aggregate_add(struct aggregate *a, const struct event *e)
         add_key_part(&a->key, e->domain);
     if (a->fields & GROUP_BY_REASON)
         add_key_part(&a->key, slice_cstr(e->reason ? e->reason->name : ""));
-    if (a->fields & GROUP_BY_FINGERPRINT)
-        strbuf_add(&a->key, &e->fingerprint, sizeof e->fingerprint);
+    if (a->fields & GROUP_BY_FINGERPRINT) {
+        /* as hex: the key is also the group's name in the history database */
+        char hex[17];
+        fingerprint_hex(e->fingerprint, hex);
+        strbuf_add(&a->key, hex, 16);
+    }
     void **slot = hashmap_slot(a->groups, a->key.s, a->key.len);
     struct group *g = *slot;
     if (!g) {
         g = xcalloc(1, sizeof *g);
         *slot = g;
         g->key = xmemdup(a->key.s, a->key.len);
+        g->keylen = a->key.len;
         struct slice prov = provider_label(e, &tmp);
         g->provider = xmemdup(prov.p, prov.n);
         g->remote_host = xmemdup(e->remote_host.p, e->remote_host.n);

@@ -38,7 +38,8 @@ struct ip_tally {
 
 struct group {
     uint32_t id;
-    char *key;
+    char *key;         /* the --group-by fields, 0x1f-separated; may hold any log byte */
+    size_t keylen;
     char *provider;    /* provider name, or remote host, or "" */
     char *remote_host; /* first remote host seen */
     char *domain;      /* first recipient domain seen */

@@ -959,13 +959,13 @@ long store_finish_run(struct store *s, struct aggregate *agg, long keep_days, st
                                    "VALUES(?1, ?2, ?3)");
     sqlite3_stmt *get = prepare(s, "SELECT first_run FROM groups WHERE key = ?1");
     for (size_t i = 0; ins && get && i < n; i++) {
-        sqlite3_bind_text(ins, 1, gs[i]->key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 1, gs[i]->key, (int)gs[i]->keylen, SQLITE_STATIC);
         sqlite3_bind_int64(ins, 2, s->run);
         sqlite3_bind_int64(ins, 3, gs[i]->first);
         if (sqlite3_step(ins) != SQLITE_DONE)
             fail(s, "recording groups");
         sqlite3_reset(ins);
-        sqlite3_bind_text(get, 1, gs[i]->key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(get, 1, gs[i]->key, (int)gs[i]->keylen, SQLITE_STATIC);
         if (sqlite3_step(get) == SQLITE_ROW && sqlite3_column_int64(get, 0) == s->run) {
             gs[i]->is_new = true;
             fresh++;
@@ -1021,7 +1021,7 @@ void store_mark_new(struct store *s, struct aggregate *agg)
     size_t n = 0;
     struct group **gs = aggregate_groups(agg, &n);
     for (size_t i = 0; i < n; i++) {
-        sqlite3_bind_text(st, 1, gs[i]->key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 1, gs[i]->key, (int)gs[i]->keylen, SQLITE_STATIC);
         gs[i]->is_new = sqlite3_step(st) == SQLITE_ROW;
         sqlite3_reset(st);
     }
