@@ -174,7 +174,7 @@ bool sendmail_parse(struct sendmail_parser *p, struct slice msg, struct mta_reco
 {
     rec->mta = MTA_SENDMAIL;
     /* the delivery line is "QID: to=...": a fixed place, no search */
-    const char *colon = memchr(msg.p, ':', msg.n < 24 ? msg.n : 24);
+    const char *colon = memchr(msg.p, ':', msg.n < 26 ? msg.n : 26);
     if (colon && (size_t)(msg.p + msg.n - colon) > 5 && memcmp(colon, ": to=", 5) == 0) {
         const char *st = memmem(colon, (size_t)(msg.p + msg.n - colon), " stat=", 6);
         if (!st)

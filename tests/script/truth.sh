@@ -17,6 +17,18 @@ for mta in postfix sendmail exim; do
         python3 "$GEN" --mta "$mta" --stamp "$stamp" --lines "$LINES" --seed 7 --domains 800 \
             --truth "$work/$mta-$stamp.truth" > "$log"
         "$BIN" scan --no-db --no-dns --year 2018 --format csv --detail "$log" > "$work/$mta-$stamp.csv"
+        "$BIN" scan --no-db --no-dns --year 2018 --format json "$log" > "$work/$mta-$stamp.json"
+        # successful deliveries are counted too (failure rates divide by them)
+        if ! python3 - "$work/$mta-$stamp.truth" "$work/$mta-$stamp.json" <<'PY'
+import json, sys
+want = sum(1 for l in open(sys.argv[1]) if l.split("\t")[1] == "sent")
+got = json.load(open(sys.argv[2]))["totals"]["sent"]
+print("sent deliveries: got %d, want %d" % (got, want))
+sys.exit(0 if got == want else 1)
+PY
+        then
+            fail=1
+        fi
         echo "== $mta $stamp"
         if ! python3 "$SRC/tests/tools/truth_compare.py" "$work/$mta-$stamp.truth" \
             "$work/$mta-$stamp.csv" "$GEN"; then
