@@ -285,7 +285,12 @@ bool postfix_parse(struct postfix_parser *p, struct slice program, struct slice 
             return true;
     }
     if (any || slice_eq_cstr(daemon, "cleanup")) {
-        if (grammar_match(p->message_id, msg)) {
+        /* "QID: message-id=<...>": the field sits right after the queue id, so a
+         * look there replaces the literal search (one cleanup line per message) */
+        const char *colon = memchr(msg.p, ':', msg.n < 32 ? msg.n : 32);
+        struct slice field = colon ? slice_make(colon, (size_t)(msg.p + msg.n - colon)) : SLICE_EMPTY;
+        if ((slice_starts(field, ": message-id=") || slice_starts(field, ": resent-message-id=")) &&
+            rx_match(p->message_id->rx, msg)) {
             rec->kind = RECORD_MESSAGE;
             rec->qid = rx_group(p->message_id->rx, msg, p->mi_qid);
             rec->message_id = rx_group(p->message_id->rx, msg, p->mi_msgid);
