@@ -1,0 +1,152 @@
+/*
+ * test_cli.c - the command line and the config file (cli.c).
+ *
+ * Table of command lines -> the fields they must set or the usage error they
+ * must give; config files written to a temporary directory.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define MAXARGS 16
+
+static int parse(struct options *o, const char *line)
+{
+    static char buf[1024];
+    char *argv[MAXARGS];
+    int argc = 0;
+    snprintf(buf, sizeof buf, "%s", line);
+    argv[argc++] = "bouncescope";
+    for (char *t = strtok(buf, " "); t && argc < MAXARGS - 1; t = strtok(NULL, " "))
+        argv[argc++] = t;
+    argv[argc] = NULL;
+    return cli_parse(argc, argv, o);
+}
+
+START_TEST(test_forms)
+{
+    struct options o;
+    ck_assert_int_eq(parse(&o, "scan --format=csv -o out.csv --detail --top 5 a.log b.log"), EXIT_OK);
+    ck_assert_str_eq(o.command, "scan");
+    ck_assert_str_eq(o.format, "csv");
+    ck_assert_str_eq(o.output, "out.csv");
+    ck_assert(o.detail);
+    ck_assert_int_eq(o.top, 5);
+    ck_assert_uint_eq(o.n_args, 2);
+    ck_assert_str_eq(o.args[1], "b.log");
+    cli_options_free(&o);
+
+    /* options after arguments, repeatable options, "-" as an argument, "--" */
+    ck_assert_int_eq(parse(&o, "check - --dns-server 127.0.0.1:5353 --dns-server ::1 -- --odd"), EXIT_OK);
+    ck_assert_uint_eq(o.n_dns_servers, 2);
+    ck_assert_str_eq(o.dns_servers[1], "::1");
+    ck_assert_uint_eq(o.n_args, 2);
+    ck_assert_str_eq(o.args[0], "-");
+    ck_assert_str_eq(o.args[1], "--odd");
+    cli_options_free(&o);
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+    static const char *const bad[] = {
+        "scan --bogus",            /* unknown option */
+        "scan --format pdf",       /* not a format */
+        "scan --top",              /* missing value */
+        "scan --top x",            /* not a number */
+        "scan --year 1800",        /* out of range */
+        "scan --detail=yes",       /* a flag takes no value */
+        "frobnicate",              /* unknown command */
+        "check --dqs-key secret",  /* config-only */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        struct options o;
+        int rc = parse(&o, bad[i]);
+        ck_assert_msg(rc == EXIT_USAGE, "'%s': got %d, want EXIT_USAGE", bad[i], rc);
+        cli_options_free(&o);
+    }
+}
+END_TEST
+
+START_TEST(test_help)
+{
+    struct options o;
+    ck_assert_int_eq(parse(&o, "scan --help"), EXIT_OK);
+    ck_assert_str_eq(o.command, "help");
+    ck_assert_uint_eq(o.n_args, 1);
+    ck_assert_str_eq(o.args[0], "scan");
+    cli_options_free(&o);
+    ck_assert_int_eq(parse(&o, ""), EXIT_OK);
+    ck_assert_str_eq(o.command, "help");
+    cli_options_free(&o);
+}
+END_TEST
+
+static char *write_config(const char *text)
+{
+    static char path[64];
+    snprintf(path, sizeof path, "/tmp/bs-cli-%ld.conf", (long)getpid());
+    FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs(text, fp);
+    fclose(fp);
+    return path;
+}
+
+START_TEST(test_config)
+{
+    char line[256];
+    char *path = write_config("# comment\n"
+                              "our-ip = 192.0.2.1\n"
+                              "our-ip = 192.0.2.2\n"
+                              "no-dns\n"
+                              "quiet = no\n"
+                              "format = csv\n"
+                              "dqs-key = abc123\n"
+                              "top = 7\n");
+    struct options o;
+    snprintf(line, sizeof line, "scan --config %s --top 3 x.log", path);
+    ck_assert_int_eq(parse(&o, line), EXIT_OK);
+    ck_assert_uint_eq(o.n_our_ips, 2);
+    ck_assert_str_eq(o.our_ips[1], "192.0.2.2");
+    ck_assert(o.no_dns);
+    ck_assert(!o.quiet); /* "quiet = no" leaves the flag off */
+    ck_assert_str_eq(o.format, "csv");
+    ck_assert_str_eq(o.dqs_key, "abc123");
+    ck_assert_int_eq(o.top, 3); /* the command line wins */
+    cli_options_free(&o);
+
+    static const char *const bad[] = { "bogus = 1\n", "top\n", "help\n", "format = pdf\n" };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        path = write_config(bad[i]);
+        snprintf(line, sizeof line, "scan --config %s", path);
+        int rc = parse(&o, line);
+        ck_assert_msg(rc == EXIT_USAGE, "config '%s': got %d, want EXIT_USAGE", bad[i], rc);
+        cli_options_free(&o);
+    }
+    snprintf(line, sizeof line, "scan --config /nonexistent/bs.conf");
+    ck_assert_int_eq(parse(&o, line), EXIT_USAGE);
+    cli_options_free(&o);
+    unlink(path);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_forms);
+    tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_help);
+    tcase_add_test(tc, test_config);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
