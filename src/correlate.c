@@ -119,12 +119,24 @@ void correlator_free(struct correlator *c)
     free(c);
 }
 
+/* make_key - "host\0qid" into c->key; this runs for nearly every MTA line,
+ * so the usual case (the buffer already big enough) is two memcpy and no call
+ * into strbuf */
 static void make_key(struct correlator *c, struct slice host, struct slice qid)
 {
-    strbuf_reset(&c->key);
-    strbuf_add(&c->key, host.p, host.n);
-    strbuf_addc(&c->key, '\0');
-    strbuf_add(&c->key, qid.p, qid.n);
+    size_t need = host.n + 1 + qid.n;
+    if (need >= c->key.cap) {
+        strbuf_reset(&c->key);
+        strbuf_reserve(&c->key, need);
+    }
+    char *k = c->key.s;
+    if (host.n)
+        memcpy(k, host.p, host.n);
+    k[host.n] = '\0';
+    if (qid.n)
+        memcpy(k + host.n + 1, qid.p, qid.n);
+    k[need] = '\0';
+    c->key.len = need;
 }
 
 struct queue_msg *correlate_msg(struct correlator *c, struct slice host, struct slice qid,
@@ -171,10 +183,12 @@ static void note_dropped(struct correlator *c, const struct queue_msg *m, const 
 void correlate_drop(struct correlator *c, struct slice host, struct slice qid)
 {
     make_key(c, host, qid);
-    struct queue_msg *m = hashmap_get(c->map, c->key.s, c->key.len);
-    if (m)
+    /* one lookup: take the entry out, then free it as hashmap_del would */
+    struct queue_msg *m = hashmap_take(c->map, c->key.s, c->key.len);
+    if (m) {
         note_dropped(c, m, c->key.s, c->key.len);
-    hashmap_del(c->map, c->key.s, c->key.len);
+        free_msg(m);
+    }
 }
 
 /* set_str - replace a string of m; the same value again (Postfix repeats
