@@ -91,6 +91,15 @@ struct correlator {
     struct queue_msg *last;
     size_t last_len;
     char last_key[96];
+    /* the key of the last entry dropped, while no entry has been created
+     * since: Postfix ends a message twice, with the last recipient's final
+     * status and then "removed" -
+     *   postfix/smtp[20634]: E8EFBAC43D: to=<...>, ... status=sent (250 2.0.0 OK ...)
+     *   postfix/qmgr[812]: E8EFBAC43D: removed
+     * and the second drop is known to find nothing */
+    bool gone;
+    size_t gone_len;
+    char gone_key[96];
 };
 
 static void free_msg(void *p)
@@ -146,12 +155,19 @@ static void make_key(struct correlator *c, struct slice host, struct slice qid)
     c->key.len = need;
 }
 
+/* key_is - whether the key k (klen bytes) is "host\0qid" (an empty slice
+ * may have a NULL pointer, which memcmp must not see) */
+static inline bool key_is(const char *k, size_t klen, struct slice host, struct slice qid)
+{
+    return klen == host.n + 1 + qid.n && k[host.n] == '\0' &&
+           (!host.n || memcmp(k, host.p, host.n) == 0) &&
+           (!qid.n || memcmp(k + host.n + 1, qid.p, qid.n) == 0);
+}
+
 /* last_is - whether the cached last entry is the one of host and qid */
 static bool last_is(const struct correlator *c, struct slice host, struct slice qid)
 {
-    return c->last && c->last_len == host.n + 1 + qid.n && c->last_key[host.n] == '\0' &&
-           memcmp(c->last_key, host.p, host.n) == 0 &&
-           memcmp(c->last_key + host.n + 1, qid.p, qid.n) == 0;
+    return c->last && key_is(c->last_key, c->last_len, host, qid);
 }
 
 /* remember_last - cache m as the entry of the key in c->key (if it fits) */
@@ -183,6 +199,7 @@ struct queue_msg *correlate_msg(struct correlator *c, struct slice host, struct 
         } else {
             void **slot = hashmap_slot(c->map, c->key.s, c->key.len);
             if (!*slot) {
+                c->gone = false;
                 m = xcalloc(1, sizeof *m);
                 m->size = -1;
                 m->nrcpt = -1;
@@ -213,6 +230,8 @@ static void note_dropped(struct correlator *c, const struct queue_msg *m, const 
 
 void correlate_drop(struct correlator *c, struct slice host, struct slice qid)
 {
+    if (c->gone && key_is(c->gone_key, c->gone_len, host, qid))
+        return;
     make_key(c, host, qid);
     /* one lookup: take the entry out, then free it as hashmap_del would */
     struct queue_msg *m = hashmap_take(c->map, c->key.s, c->key.len);
@@ -221,6 +240,12 @@ void correlate_drop(struct correlator *c, struct slice host, struct slice qid)
             c->last = NULL;
         note_dropped(c, m, c->key.s, c->key.len);
         free_msg(m);
+    }
+    /* absent now either way; the same drop again needs no lookup */
+    c->gone = c->key.len <= sizeof c->gone_key;
+    if (c->gone) {
+        memcpy(c->gone_key, c->key.s, c->key.len);
+        c->gone_len = c->key.len;
     }
 }
 
@@ -669,6 +694,7 @@ int correlate_load(struct correlator *c, struct classifier *cl, const char *key,
     m->n_ended = ended;
     m->stored = true; /* it has a stored copy: a drop must delete it */
     c->last = NULL; /* the put may replace (and free) an entry */
+    c->gone = false;
     hashmap_put(c->map, key, keylen, m);
     return 0;
 err:
