@@ -105,6 +105,7 @@ struct fp_gate {
     char **words;
     size_t n_words;
     uint64_t tri[65536 / 64];   /* hashed first three bytes of the longer words, every case */
+    uint64_t lead[65536 / 64];  /* first two bytes of the longer words, every case */
     uint64_t pairs[65536 / 64]; /* two-byte words, in every case */
     bool single[256];           /* one-byte words, in either case */
     bool short_words;           /* some word is one or two bytes */
@@ -251,6 +252,8 @@ static void add_prefix(struct fp_gate *g, const char *word, size_t n)
         } else {
             unsigned h = tri_hash((unsigned char)a, (unsigned char)b, v[2][k >> 2 & 1]);
             g->tri[h >> 6] |= 1ULL << (h & 63);
+            unsigned pair = a << 8 | b;
+            g->lead[pair >> 6] |= 1ULL << (pair & 63);
         }
     }
 }
@@ -867,9 +870,14 @@ static bool gate_open(const struct fp_gate *g, struct slice text)
 {
     const unsigned char *t = (const unsigned char *)text.p;
     size_t n = text.n;
-    /* words of three bytes or more: a hashed 3-byte prefix table, few
-     * false hits ("sen" of "sender", "spa" of "space") */
+    /* words of three bytes or more: the exact 2-byte prefix table lets most
+     * positions go by with one lookup, then a hashed 3-byte prefix table,
+     * few false hits ("sen" of "sender", "spa" of "space"). A short word
+     * word_at would also have found here is found by the loop below. */
     for (size_t i = 0; i + 2 < n; i++) {
+        unsigned pair = (unsigned)t[i] << 8 | t[i + 1];
+        if (!(g->lead[pair >> 6] & (1ULL << (pair & 63))))
+            continue;
         unsigned h = tri_hash(t[i], t[i + 1], t[i + 2]);
         if ((g->tri[h >> 6] & (1ULL << (h & 63))) && word_at(g, t, n, i))
             return true;
