@@ -5,6 +5,7 @@
 #   rbl_start [EXTRA_ZONESPEC...] || exit 1   # sets RBL_PORT, RBL_PID; extra specs are
 #                                             # name:type:/abs/file (e.g. the bench's zones)
 #   trap rbl_stop EXIT                        # stop it by its PID whatever happens
+#   silent_start DIR; ... silent_stop          # a UDP socket that never answers (SILENT_PORT)
 #
 # rbldnsd runs in the foreground (-n) as our background child, so $! is its PID.
 # As root it must be told a user (-u): it refuses to serve as root.
@@ -51,5 +52,24 @@ rbl_stop() {
         RBL_PID=
     fi
     [ -n "${RBL_LOG:-}" ] && rm -f "$RBL_LOG"
+    return 0
+}
+
+# silent_start DIR / silent_stop: a UDP socket on loopback that never answers
+# (for timeout tests); sets SILENT_PORT and SILENT_PID
+silent_start() {
+    python3 "$RBL_DIR/dnsq.py" silent "$1/silent.port" &
+    SILENT_PID=$!
+    local _
+    for _ in $(seq 50); do [ -s "$1/silent.port" ] && break; sleep 0.1; done
+    SILENT_PORT=$(cat "$1/silent.port")
+}
+
+silent_stop() {
+    if [ -n "${SILENT_PID:-}" ]; then
+        kill "$SILENT_PID" 2>/dev/null
+        wait "$SILENT_PID" 2>/dev/null
+        SILENT_PID=
+    fi
     return 0
 }

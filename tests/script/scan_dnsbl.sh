@@ -11,18 +11,14 @@ BIN=${1:?usage: scan_dnsbl.sh /path/to/bouncescope}
 : "${BS_SOURCE_DIR:?}"
 . "$BS_SOURCE_DIR/tests/dnsbl/rbldnsd.sh"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/scan_dnsbl.XXXXXX")
-SILENT_PID=
 cleanup() {
     rbl_stop
-    [ -n "$SILENT_PID" ] && kill "$SILENT_PID" 2>/dev/null && wait "$SILENT_PID" 2>/dev/null
+    silent_stop
     rm -rf "$TMP"
 }
 trap cleanup EXIT
 rbl_start || exit 1
-python3 "$BS_SOURCE_DIR/tests/dnsbl/dnsq.py" silent "$TMP/silent.port" &
-SILENT_PID=$!
-for _ in $(seq 50); do [ -s "$TMP/silent.port" ] && break; sleep 0.1; done
-SILENT_PORT=$(cat "$TMP/silent.port")
+silent_start "$TMP"
 
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
