@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 PACKAGES=(build-essential cmake pkg-config libpcre2-dev libsqlite3-dev libc-ares-dev check
           zlib1g-dev rbldnsd python3)
 # the tests also render the HTML report in a real browser
-TEST_PACKAGES=(chromium)
+TEST_PACKAGES=(chromium clang-format)
 
 need_install() { # [extra packages...]
     local missing=()

@@ -23,12 +23,12 @@
 struct aggregate {
     unsigned fields;
     size_t n_reasons;
-    struct hashmap *groups;  /* key -> struct group */
-    struct group **by_id;    /* id - 1 -> group */
+    struct hashmap *groups; /* key -> struct group */
+    struct group **by_id;   /* id - 1 -> group */
     size_t n_groups, cap_groups;
-    struct hashmap *domains; /* domain -> struct domain_tally */
-    struct hashmap *ips;     /* ip -> struct ip_summary */
-    struct hashmap *buckets; /* int64 start -> struct time_bucket */
+    struct hashmap *domains;   /* domain -> struct domain_tally */
+    struct hashmap *ips;       /* ip -> struct ip_summary */
+    struct hashmap *buckets;   /* int64 start -> struct time_bucket */
     struct hashmap *templates; /* fingerprint -> template text, shared by the groups */
     struct hashmap *senders;   /* sender domain -> (unused) */
     struct u64set seen_rcpt, seen_msg, seen_domain, seen_host;
@@ -116,8 +116,8 @@ int aggregate_parse_group_by(const char *spec, unsigned *fields, struct strbuf *
         const char *name;
         unsigned bit;
     } names[] = {
-        { "provider", GROUP_BY_PROVIDER }, { "host", GROUP_BY_HOST },
-        { "domain", GROUP_BY_DOMAIN },     { "reason", GROUP_BY_REASON },
+        { "provider", GROUP_BY_PROVIDER },       { "host", GROUP_BY_HOST },
+        { "domain", GROUP_BY_DOMAIN },           { "reason", GROUP_BY_REASON },
         { "fingerprint", GROUP_BY_FINGERPRINT },
     };
     *fields = 0;
@@ -130,8 +130,10 @@ int aggregate_parse_group_by(const char *spec, unsigned *fields, struct strbuf *
             if (strlen(names[i].name) == len && !strncmp(names[i].name, p, len))
                 bit = names[i].bit;
         if (!bit) {
-            strbuf_addf(err, "--group-by: '%.*s' is not one of provider, host, domain, reason, "
-                             "fingerprint", (int)len, p);
+            strbuf_addf(err,
+                        "--group-by: '%.*s' is not one of provider, host, domain, reason, "
+                        "fingerprint",
+                        (int)len, p);
             return -1;
         }
         *fields |= bit;
@@ -217,7 +219,8 @@ static void span(struct aggregate_totals *t, int64_t when, int tz)
     t->tz_minutes = tz;
 }
 
-static struct domain_tally *domain_of(struct aggregate *a, struct slice domain, struct slice provider)
+static struct domain_tally *domain_of(struct aggregate *a, struct slice domain,
+                                      struct slice provider)
 {
     void **slot = hashmap_slot(a->domains, domain.p, domain.n);
     if (!*slot) {

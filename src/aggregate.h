@@ -38,7 +38,7 @@ struct ip_tally {
 
 struct group {
     uint32_t id;
-    char *key;         /* the --group-by fields, 0x1f-separated; may hold any log byte */
+    char *key; /* the --group-by fields, 0x1f-separated; may hold any log byte */
     size_t keylen;
     char *provider;    /* provider name, or remote host, or "" */
     char *remote_host; /* first remote host seen */
@@ -55,7 +55,7 @@ struct group {
     enum text_source text_source;
     int64_t first, last;
     int tz_minutes;
-    uint64_t count[4];  /* by enum delivery_status (SENT unused) */
+    uint64_t count[4]; /* by enum delivery_status (SENT unused) */
     uint64_t recipients, messages, domains, hosts;
     uint64_t delivered_later; /* recipients delivered after a deferral of this group */
     struct ip_tally ips[GROUP_MAX_IPS];
@@ -84,14 +84,14 @@ struct ip_summary {
 };
 
 struct time_bucket {
-    int64_t start;      /* UTC seconds, multiple of the bucket width */
+    int64_t start;       /* UTC seconds, multiple of the bucket width */
     uint64_t *by_reason; /* counts per reason index */
 };
 
 struct aggregate_totals {
-    uint64_t count[4];     /* sent, deferred, bounced, expired events */
-    int64_t first, last;   /* time span of failures and deliveries */
-    int tz_minutes;        /* offset of the last line, for display */
+    uint64_t count[4];   /* sent, deferred, bounced, expired events */
+    int64_t first, last; /* time span of failures and deliveries */
+    int tz_minutes;      /* offset of the last line, for display */
 };
 
 struct aggregate;

@@ -45,8 +45,8 @@ static int add_code(struct blcat_code **arr, size_t *n, const struct conf_entry 
     struct blcat_code c = { 0 };
     const char *rest;
     if (parse_v4(e->value, &c.addr, c.text, &rest) < 0) {
-        strbuf_addf(err, "%s:%d: %s: '%s' does not start with an IPv4 answer like 127.0.0.2", e->file,
-                    e->line, e->key, e->value);
+        strbuf_addf(err, "%s:%d: %s: '%s' does not start with an IPv4 answer like 127.0.0.2",
+                    e->file, e->line, e->key, e->value);
         return -1;
     }
     c.tag = "";
@@ -116,8 +116,8 @@ static int parse_list(const struct conf_section *s, struct blcat_list *l, struct
                 else if (n == 6 && !strncmp(p, "domain", 6))
                     l->query |= BLCAT_Q_DOMAIN;
                 else if (n) {
-                    strbuf_addf(err, "%s:%d: query: '%.*s' is not ip4, ip6 or domain", e->file, e->line,
-                                (int)n, p);
+                    strbuf_addf(err, "%s:%d: query: '%.*s' is not ip4, ip6 or domain", e->file,
+                                e->line, (int)n, p);
                     return -1;
                 }
                 p += n;
@@ -133,10 +133,11 @@ static int parse_list(const struct conf_section *s, struct blcat_list *l, struct
             else if (!strcmp(v, "dead"))
                 l->status = BLCAT_DEAD;
             else {
-                strbuf_addf(err,
-                            "%s:%d: status: '%s' is not active, needs-key, needs-registered-resolver "
-                            "or dead",
-                            e->file, e->line, v);
+                strbuf_addf(
+                    err,
+                    "%s:%d: status: '%s' is not active, needs-key, needs-registered-resolver "
+                    "or dead",
+                    e->file, e->line, v);
                 return -1;
             }
         } else if (!strcmp(k, "default-check")) {
@@ -163,8 +164,8 @@ static int parse_list(const struct conf_section *s, struct blcat_list *l, struct
                         found = true;
                     }
                 if (!found) {
-                    strbuf_addf(err, "%s:%d: advice for %s, which no earlier `code` line names", e->file,
-                                e->line, text);
+                    strbuf_addf(err, "%s:%d: advice for %s, which no earlier `code` line names",
+                                e->file, e->line, text);
                     return -1;
                 }
             } else {
@@ -182,8 +183,8 @@ static int parse_list(const struct conf_section *s, struct blcat_list *l, struct
         /* other keys (mentions, ...) belong to the classifier */
     }
     if (l->zone && !l->query) {
-        strbuf_addf(err, "%s:%d: [list %s] has a zone but no `query = ip4|ip6|domain`", s->file, s->line,
-                    l->id);
+        strbuf_addf(err, "%s:%d: [list %s] has a zone but no `query = ip4|ip6|domain`", s->file,
+                    s->line, l->id);
         return -1;
     }
     bool dom = l->query & BLCAT_Q_DOMAIN;

@@ -79,16 +79,20 @@
 
 /* IPv4 or IPv6, substituted for {ip} in [implicated-ip] patterns. The
  * look-arounds keep "10.1.2.3" out of "110.1.2.34" and "4.16.55.1.2". */
-#define IPV4_RX "(?<![0-9.])(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}" \
-                "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(?![0-9]|\\.\\d)"
-#define IPV6_RX "(?<![0-9A-Fa-f:])(?=[0-9A-Fa-f:.]*::|(?:[0-9A-Fa-f]{1,4}:){5})" \
-                "(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\\d{1,3}\\.){3}\\d{1,3}|[0-9A-Fa-f]{1,4})?" \
-                "(?![0-9A-Fa-f:])"
+#define IPV4_RX                                                    \
+    "(?<![0-9.])(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}" \
+    "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(?![0-9]|\\.\\d)"
+#define IPV6_RX                                                                  \
+    "(?<![0-9A-Fa-f:])(?=[0-9A-Fa-f:.]*::|(?:[0-9A-Fa-f]{1,4}:){5})"             \
+    "(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\\d{1,3}\\.){3}\\d{1,3}|[0-9A-Fa-f]{1,4})?" \
+    "(?![0-9A-Fa-f:])"
 #define IP_RX "(?:IPv6:)?(?<ip>" IPV4_RX "|" IPV6_RX ")"
 
 enum cond { COND_TEXT, COND_DSN, COND_STAGE, COND_HOST, COND_STATUS, COND_SOURCE, COND_N };
 
-static const char *const cond_names[COND_N] = { "text", "dsn", "stage", "host", "status", "source" };
+static const char *const cond_names[COND_N] = {
+    "text", "dsn", "stage", "host", "status", "source"
+};
 
 struct reason_entry {
     struct reason pub;
@@ -295,8 +299,10 @@ static int load_rules(struct classifier *c, struct strbuf *err)
             while (k < COND_N && strcmp(e->key, cond_names[k]) != 0)
                 k++;
             if (k == COND_N) {
-                strbuf_addf(err, "%s:%d: unknown key '%s' in [rule] (want text, dsn, stage, host, "
-                            "status, source or blocklist)", e->file, e->line, e->key);
+                strbuf_addf(err,
+                            "%s:%d: unknown key '%s' in [rule] (want text, dsn, stage, host, "
+                            "status, source or blocklist)",
+                            e->file, e->line, e->key);
                 return -1;
             }
             if (ru->cond[k]) {
@@ -361,15 +367,18 @@ static int load_ips(struct classifier *c, struct strbuf *err)
 
 /* classifier_load_from - build from loaded reasons.conf and blocklists.conf
  * data; takes ownership of both (also on failure) */
-struct classifier *classifier_load_from(struct conf *reasons, struct conf *lists, struct strbuf *err)
+struct classifier *classifier_load_from(struct conf *reasons, struct conf *lists,
+                                        struct strbuf *err)
 {
     struct classifier *c = xcalloc(1, sizeof *c);
     c->reasons_conf = reasons;
     c->lists_conf = lists;
     for (size_t i = 0; i < reasons->n_sections; i++) {
         const struct conf_section *s = &reasons->sections[i];
-        if (strcmp(s->kind, "reason") && strcmp(s->kind, "rule") && strcmp(s->kind, "implicated-ip")) {
-            strbuf_addf(err, "%s:%d: unknown section kind '%s' (want reason, rule or implicated-ip)",
+        if (strcmp(s->kind, "reason") && strcmp(s->kind, "rule") &&
+            strcmp(s->kind, "implicated-ip")) {
+            strbuf_addf(err,
+                        "%s:%d: unknown section kind '%s' (want reason, rule or implicated-ip)",
                         s->file, s->line, s->kind);
             goto err;
         }
@@ -533,8 +542,8 @@ static const char *source_name(enum text_source s)
 /* rule_matches - every condition of ru matches; cheap fields first */
 static bool rule_matches(const struct rule *ru, const struct slice *f)
 {
-    static const int order[COND_N] = { COND_STATUS, COND_SOURCE, COND_DSN, COND_STAGE, COND_HOST,
-                                       COND_TEXT };
+    static const int order[COND_N] = { COND_STATUS, COND_SOURCE, COND_DSN,
+                                       COND_STAGE,  COND_HOST,   COND_TEXT };
     for (int i = 0; i < COND_N; i++) {
         int k = order[i];
         if (ru->cond[k] && !rx_match(ru->cond[k], f[k]))

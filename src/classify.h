@@ -39,7 +39,7 @@ struct blocklist_ref {
 
 struct classify_input {
     struct slice text;
-    struct slice dsn;    /* may be empty: then taken from the text */
+    struct slice dsn; /* may be empty: then taken from the text */
     struct slice stage;
     struct slice remote_host;
     struct slice remote_ip;
@@ -60,7 +60,8 @@ struct classifier;
 struct classifier *classifier_load(struct strbuf *err);
 struct conf;
 /* classifier_load_from - the same from loaded files; takes ownership of both (also on failure) */
-struct classifier *classifier_load_from(struct conf *reasons, struct conf *lists, struct strbuf *err);
+struct classifier *classifier_load_from(struct conf *reasons, struct conf *lists,
+                                        struct strbuf *err);
 void classifier_free(struct classifier *c);
 /* classifier_cache - on (the default): texts that differ only in IPs,
  * addresses and ids reuse the first one's reason and blocklist */

@@ -14,7 +14,15 @@
 
 #include "util/xalloc.h"
 
-enum { C_SCAN = 1, C_REPORT = 2, C_PARTNER = 4, C_CHECK = 8, C_VACUUM = 32, C_ALL = 15 | 32, C_CONFIG_ONLY = 16 };
+enum {
+    C_SCAN = 1,
+    C_REPORT = 2,
+    C_PARTNER = 4,
+    C_CHECK = 8,
+    C_VACUUM = 32,
+    C_ALL = 15 | 32,
+    C_CONFIG_ONLY = 16
+};
 
 #define DEFAULT_CONFIG "/etc/bouncescope/bouncescope.conf"
 
@@ -29,32 +37,48 @@ struct opt {
 static const struct opt table[] = {
     { "format", 'f', "FMT", C_ALL, "output format: text (default), csv, json, html" },
     { "output", 'o', "FILE", C_ALL, "write the report to FILE instead of standard output" },
-    { "detail", 0, NULL, C_SCAN | C_REPORT, "csv/json: one row per failure event instead of per group" },
+    { "detail", 0, NULL, C_SCAN | C_REPORT,
+      "csv/json: one row per failure event instead of per group" },
     { "group-by", 0, "KEYS", C_SCAN | C_REPORT,
       "group failures by a comma list of provider, host, domain, reason, fingerprint "
       "(default provider,reason,fingerprint)" },
-    { "domain", 0, "DOMAIN", C_SCAN | C_REPORT, "only failures to this recipient domain (and its subdomains)" },
-    { "sender", 0, "ADDR", C_SCAN | C_REPORT, "only failures of mail from this sender (address or @domain)" },
-    { "status", 0, "LIST", C_SCAN | C_REPORT, "only these statuses: comma list of deferred, bounced, expired" },
+    { "domain", 0, "DOMAIN", C_SCAN | C_REPORT,
+      "only failures to this recipient domain (and its subdomains)" },
+    { "sender", 0, "ADDR", C_SCAN | C_REPORT,
+      "only failures of mail from this sender (address or @domain)" },
+    { "status", 0, "LIST", C_SCAN | C_REPORT,
+      "only these statuses: comma list of deferred, bounced, expired" },
     { "since", 0, "TIME", C_SCAN | C_REPORT | C_PARTNER,
       "only failures at or after TIME (2026-11-27, 2026-11-27T10:00, yesterday, today, 7d, 12h)" },
-    { "until", 0, "TIME", C_SCAN | C_REPORT | C_PARTNER, "only failures before TIME (same forms as --since)" },
+    { "until", 0, "TIME", C_SCAN | C_REPORT | C_PARTNER,
+      "only failures before TIME (same forms as --since)" },
     { "top", 0, "N", C_SCAN | C_REPORT, "show at most N groups (text default 20, csv/json all)" },
-    { "year", 0, "YEAR", C_SCAN, "year of syslog lines without one (default: from the file's mtime)" },
-    { "db", 0, "PATH", C_ALL, "the history database (default: $XDG_STATE_HOME/bouncescope/bouncescope.db)" },
-    { "no-db", 0, NULL, C_SCAN | C_CHECK, "keep this run in memory only; read and write no database" },
-    { "dns-server", 0, "HOST[:PORT]", C_ALL, "DNS server for blocklist lookups (repeatable; default: system resolver)" },
-    { "no-dns", 0, NULL, C_SCAN | C_REPORT | C_PARTNER, "do not look up implicated IPs in DNS blocklists" },
+    { "year", 0, "YEAR", C_SCAN,
+      "year of syslog lines without one (default: from the file's mtime)" },
+    { "db", 0, "PATH", C_ALL,
+      "the history database (default: $XDG_STATE_HOME/bouncescope/bouncescope.db)" },
+    { "no-db", 0, NULL, C_SCAN | C_CHECK,
+      "keep this run in memory only; read and write no database" },
+    { "dns-server", 0, "HOST[:PORT]", C_ALL,
+      "DNS server for blocklist lookups (repeatable; default: system resolver)" },
+    { "no-dns", 0, NULL, C_SCAN | C_REPORT | C_PARTNER,
+      "do not look up implicated IPs in DNS blocklists" },
     { "dns-timeout", 0, "MS", C_ALL, "per-query timeout in milliseconds (default 400)" },
     { "dns-tries", 0, "N", C_ALL, "tries per query (default 2)" },
     { "dns-max-inflight", 0, "N", C_ALL, "cap on DNS queries in flight (default 200)" },
-    { "our-ip", 0, "IP", C_SCAN | C_REPORT | C_PARTNER, "also check this sending IP of ours (repeatable)" },
-    { "check-domains", 0, NULL, C_SCAN, "also check the sender domains of failures against domain blocklists (Spamhaus DBL)" },
-    { "patterns", 0, "DIR", C_ALL, "read pattern files from DIR before the shipped ones (repeatable)" },
-    { "queue-max-age", 0, "DAYS", C_SCAN, "forget unfinished queue ids idle this long (default 7)" },
+    { "our-ip", 0, "IP", C_SCAN | C_REPORT | C_PARTNER,
+      "also check this sending IP of ours (repeatable)" },
+    { "check-domains", 0, NULL, C_SCAN,
+      "also check the sender domains of failures against domain blocklists (Spamhaus DBL)" },
+    { "patterns", 0, "DIR", C_ALL,
+      "read pattern files from DIR before the shipped ones (repeatable)" },
+    { "queue-max-age", 0, "DAYS", C_SCAN,
+      "forget unfinished queue ids idle this long (default 7)" },
     { "keep", 0, "DAYS", C_SCAN, "prune stored events older than DAYS (default 90)" },
-    { "exit-new", 0, NULL, C_SCAN | C_REPORT, "exit with status 10 when a failure group is new since the last run" },
-    { "config", 'c', "FILE", C_ALL, "read options from FILE (default " DEFAULT_CONFIG " when it exists)" },
+    { "exit-new", 0, NULL, C_SCAN | C_REPORT,
+      "exit with status 10 when a failure group is new since the last run" },
+    { "config", 'c', "FILE", C_ALL,
+      "read options from FILE (default " DEFAULT_CONFIG " when it exists)" },
     { "dqs-key", 0, "KEY", C_CONFIG_ONLY, "Spamhaus DQS key (config file only; never printed)" },
     { "quiet", 'q', NULL, C_ALL, "print nothing when there is nothing new; no progress messages" },
     { "markdown", 0, NULL, 0, "help: print the option table as Markdown" },
@@ -68,7 +92,8 @@ static const struct {
 } commands[] = {
     { "scan", C_SCAN, "scan [OPTIONS] [FILE...|-]   read mail logs, report failed deliveries" },
     { "report", C_REPORT, "report [OPTIONS]             report from the history database" },
-    { "partner", C_PARTNER, "partner [OPTIONS] DOMAIN     everything about one recipient domain, address or provider" },
+    { "partner", C_PARTNER,
+      "partner [OPTIONS] DOMAIN     everything about one recipient domain, address or provider" },
     { "check", C_CHECK, "check [OPTIONS] ADDR...|-    look up IPs or domains in DNS blocklists" },
     { "vacuum", C_VACUUM, "vacuum [--db PATH]           compact the history database" },
 };
@@ -87,7 +112,8 @@ static int parse_long(const char *name, const char *v, long min, long max, long 
     errno = 0;
     long x = strtol(v, &end, 10);
     if (errno || *end || end == v || x < min || x > max) {
-        fprintf(stderr, "bouncescope: --%s: '%s' is not a number from %ld to %ld\n", name, v, min, max);
+        fprintf(stderr, "bouncescope: --%s: '%s' is not a number from %ld to %ld\n", name, v, min,
+                max);
         return -1;
     }
     *out = x;
@@ -205,7 +231,8 @@ static const struct opt *find_short(char c)
 
 static const char *keep_string(struct options *o, const char *s)
 {
-    o->config_strings = xrealloc(o->config_strings, (o->n_config_strings + 1) * sizeof *o->config_strings);
+    o->config_strings =
+        xrealloc(o->config_strings, (o->n_config_strings + 1) * sizeof *o->config_strings);
     return o->config_strings[o->n_config_strings++] = xstrdup(s);
 }
 
@@ -256,7 +283,8 @@ static int read_config(struct options *o, const char *path, bool must_exist)
                 continue;
             value = NULL;
         } else if (!value || !*value) {
-            fprintf(stderr, "bouncescope: %s:%d: option %s needs a value\n", path, lineno, op->name);
+            fprintf(stderr, "bouncescope: %s:%d: option %s needs a value\n", path, lineno,
+                    op->name);
             rc = -1;
             break;
         } else {
@@ -332,13 +360,16 @@ int cli_parse(int argc, char **argv, struct options *o)
             return EXIT_USAGE;
         }
         if (op->commands == C_CONFIG_ONLY) {
-            fprintf(stderr, "bouncescope: --%s is read only from the config file "
-                            "(a secret on the command line shows in ps)\n", op->name);
+            fprintf(stderr,
+                    "bouncescope: --%s is read only from the config file "
+                    "(a secret on the command line shows in ps)\n",
+                    op->name);
             return EXIT_USAGE;
         }
         if (op->value && !value) {
             if (i + 1 >= argc) {
-                fprintf(stderr, "bouncescope: option --%s needs a value (%s)\n", op->name, op->value);
+                fprintf(stderr, "bouncescope: option --%s needs a value (%s)\n", op->name,
+                        op->value);
                 return EXIT_USAGE;
             }
             value = argv[++i];
@@ -353,8 +384,10 @@ int cli_parse(int argc, char **argv, struct options *o)
         o->command = "help";
     } else if (strcmp(o->command, "help") && strcmp(o->command, "version") &&
                !command_bit(o->command)) {
-        fprintf(stderr, "bouncescope: unknown command '%s' (commands: scan, report, partner, check, vacuum)\n",
-                o->command);
+        fprintf(
+            stderr,
+            "bouncescope: unknown command '%s' (commands: scan, report, partner, check, vacuum)\n",
+            o->command);
         return EXIT_USAGE;
     }
     return EXIT_OK;
@@ -376,8 +409,8 @@ void cli_usage(FILE *fp, const char *command)
             continue;
         char lhs[64];
         if (op->shortname)
-            snprintf(lhs, sizeof lhs, "-%c, --%s%s%s", op->shortname, op->name, op->value ? " " : "",
-                     op->value ? op->value : "");
+            snprintf(lhs, sizeof lhs, "-%c, --%s%s%s", op->shortname, op->name,
+                     op->value ? " " : "", op->value ? op->value : "");
         else
             snprintf(lhs, sizeof lhs, "    --%s%s%s", op->name, op->value ? " " : "",
                      op->value ? op->value : "");

@@ -37,41 +37,41 @@ enum {
 #define CLI_MAX_MULTI 32
 
 struct options {
-    const char *command;     /* scan, report, partner, check, help, version */
-    const char *format;      /* text (default), csv, json, html */
-    const char *output;      /* NULL: stdout */
+    const char *command; /* scan, report, partner, check, help, version */
+    const char *format;  /* text (default), csv, json, html */
+    const char *output;  /* NULL: stdout */
     bool detail;
-    const char *group_by;    /* NULL: provider,reason,fingerprint */
+    const char *group_by; /* NULL: provider,reason,fingerprint */
     const char *domain;
     const char *sender;
-    const char *status;      /* comma list */
+    const char *status; /* comma list */
     const char *since;
     const char *until;
-    long top;                /* 0: default */
-    int year;                /* 0: infer */
+    long top; /* 0: default */
+    int year; /* 0: infer */
     const char *db;
     bool no_db;
     const char *dns_servers[CLI_MAX_MULTI];
     size_t n_dns_servers;
     bool no_dns;
-    long dns_timeout_ms;     /* 0: default */
-    long dns_tries;          /* 0: default */
-    long dns_max_inflight;   /* 0: default */
+    long dns_timeout_ms;   /* 0: default */
+    long dns_tries;        /* 0: default */
+    long dns_max_inflight; /* 0: default */
     const char *our_ips[CLI_MAX_MULTI];
     size_t n_our_ips;
     bool check_domains;
     const char *patterns[CLI_MAX_MULTI];
     size_t n_patterns;
-    const char *config;       /* --config FILE, or the default when it existed */
-    const char *dqs_key;      /* Spamhaus DQS key: config file only, never printed */
-    char **config_strings;    /* owned copies of the config file's values */
+    const char *config;    /* --config FILE, or the default when it existed */
+    const char *dqs_key;   /* Spamhaus DQS key: config file only, never printed */
+    char **config_strings; /* owned copies of the config file's values */
     size_t n_config_strings;
     double queue_max_age_days; /* 0: default */
-    long keep_days;          /* 0: default */
+    long keep_days;            /* 0: default */
     bool quiet;
     bool exit_new;
-    bool markdown;           /* help --markdown */
-    char **args;             /* positional arguments after the command */
+    bool markdown; /* help --markdown */
+    char **args;   /* positional arguments after the command */
     size_t n_args;
 };
 

@@ -111,7 +111,8 @@ static void check_write_text(FILE *fp, const struct dnsbl *d)
                 fprintf(fp, "LISTED\n");
                 for (size_t k = 0; k < r->n_codes; k++) {
                     const struct dnsbl_code *c = &r->codes[k];
-                    fprintf(fp, "      %s %s%s%s\n", c->addr, c->tag, *c->tag ? ": " : "", c->meaning);
+                    fprintf(fp, "      %s %s%s%s\n", c->addr, c->tag, *c->tag ? ": " : "",
+                            c->meaning);
                     if (c->advice)
                         fprintf(fp, "        what to do: %s\n", c->advice);
                 }

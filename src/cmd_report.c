@@ -169,7 +169,7 @@ struct partner {
     struct aggregate *agg;
     struct event_spool *spool;
     uint64_t sent, sent_since;
-    int64_t since; /* for sent_since */
+    int64_t since;       /* for sent_since */
     struct store *store; /* for the blocklist answers kept by earlier scans */
 };
 
@@ -254,13 +254,16 @@ static void partner_summary(FILE *fp, const char *who, bool is_domain, struct pa
     const struct event *first = ev[from];
     char t1[32], t2[32];
     bool all_since = pt->sent_since == 0; /* no delivery got through since the story began */
-    const char *verb = last->status == DELIVERY_BOUNCED  ? "rejected"
+    const char *verb = last->status == DELIVERY_BOUNCED   ? "rejected"
                        : last->status == DELIVERY_EXPIRED ? "returned undelivered after retries"
                                                           : "deferred (temporarily refused)";
     /* deliveries are counted per domain: "all" and "some" only make sense for one */
     fprintf(fp, "Summary: since %s %smail to %s is %s",
             short_time(first->when, first->tz_minutes, t1, sizeof t1),
-            !is_domain ? "" : all_since ? "all " : "some ", who, verb);
+            !is_domain  ? ""
+            : all_since ? "all "
+                        : "some ",
+            who, verb);
     if (last->provider.n)
         fprintf(fp, " by %.*s", (int)last->provider.n, last->provider.p);
     else if (last->remote_host.n)
@@ -279,8 +282,8 @@ static void partner_summary(FILE *fp, const char *who, bool is_domain, struct pa
         fprintf(fp, " (%.*s)", (int)last->dsn.n, last->dsn.p);
     struct strbuf list = STRBUF_INIT;
     size_t rcpts = distinct_recipients(ev, from, n, &list);
-    fprintf(fp, "; %zu failure%s for %zu recipient%s (%s), last at %s", n - from, n - from == 1 ? "" : "s",
-            rcpts, rcpts == 1 ? "" : "s", list.s ? list.s : "",
+    fprintf(fp, "; %zu failure%s for %zu recipient%s (%s), last at %s", n - from,
+            n - from == 1 ? "" : "s", rcpts, rcpts == 1 ? "" : "s", list.s ? list.s : "",
             short_time(last->when, last->tz_minutes, t2, sizeof t2));
     if (pt->sent_since)
         fprintf(fp, "; %" PRIu64 " message%s did get through in that time", pt->sent_since,
@@ -305,8 +308,9 @@ static void partner_text(FILE *fp, const char *who, bool is_domain, struct partn
     for (size_t i = 0; i < n; i++)
         count[ev[i]->status & 3]++;
     uint64_t final_fail = count[DELIVERY_BOUNCED] + count[DELIVERY_EXPIRED];
-    fprintf(fp, "\nDeliveries: %" PRIu64 " sent, %" PRIu64 " deferred, %" PRIu64 " bounced, %" PRIu64
-                " expired — %s of final outcomes failed\n",
+    fprintf(fp,
+            "\nDeliveries: %" PRIu64 " sent, %" PRIu64 " deferred, %" PRIu64 " bounced, %" PRIu64
+            " expired — %s of final outcomes failed\n",
             pt->sent, count[DELIVERY_DEFERRED], count[DELIVERY_BOUNCED], count[DELIVERY_EXPIRED],
             fmt_percent(final_fail, final_fail + pt->sent, buf, sizeof buf));
 
@@ -404,8 +408,8 @@ static void partner_text(FILE *fp, const char *who, bool is_domain, struct partn
     fprintf(fp, "\nLog lines (reply text, file:line):\n");
     for (size_t i = 0; i < n; i++)
         fprintf(fp, "  %s:%" PRIu64 "  %s %s\n    %.*s\n", ev[i]->file, ev[i]->line,
-                fmt_time(ev[i]->when, ev[i]->tz_minutes, a, sizeof a), delivery_status_name(ev[i]->status),
-                (int)ev[i]->text.n, ev[i]->text.p);
+                fmt_time(ev[i]->when, ev[i]->tz_minutes, a, sizeof a),
+                delivery_status_name(ev[i]->status), (int)ev[i]->text.n, ev[i]->text.p);
 }
 
 int cmd_partner(const struct options *o)
@@ -507,7 +511,8 @@ int cmd_vacuum(const struct options *o)
     struct strbuf err = STRBUF_INIT;
     struct store *s = store_open(o, &err);
     if (!s) {
-        fprintf(stderr, "bouncescope: %s\n", err.len ? err.s : "vacuum needs a database (not --no-db)");
+        fprintf(stderr, "bouncescope: %s\n",
+                err.len ? err.s : "vacuum needs a database (not --no-db)");
         strbuf_free(&err);
         return err.len ? EXIT_STORE : EXIT_USAGE;
     }

@@ -29,8 +29,8 @@ static const char *const default_logs[] = { "/var/log/maillog", "/var/log/mail.l
 
 struct input_order {
     const char *path;
-    int64_t first;  /* time of the first line with a readable header */
-    size_t given;   /* position on the command line */
+    int64_t first; /* time of the first line with a readable header */
+    size_t given;  /* position on the command line */
 };
 
 static int cmp_input(const void *x, const void *y)
@@ -130,7 +130,8 @@ static int parse_statuses(const char *spec, unsigned *bits)
     for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         enum delivery_status s;
         if (!delivery_status_parse(t, &s) || s == DELIVERY_SENT) {
-            fprintf(stderr, "bouncescope: --status: '%s' is not one of deferred, bounced, expired\n", t);
+            fprintf(stderr,
+                    "bouncescope: --status: '%s' is not one of deferred, bounced, expired\n", t);
             free(copy);
             return -1;
         }
@@ -275,10 +276,9 @@ int cmd_scan(const struct options *o)
             }
         }
         if (!n_inputs) {
-            fprintf(stderr,
-                    "bouncescope: neither /var/log/maillog nor /var/log/mail.log exists.\n"
-                    "  Debian 12 without rsyslog logs mail only to the journal; try:\n"
-                    "  journalctl -u postfix@- -o short-iso | bouncescope scan -\n");
+            fprintf(stderr, "bouncescope: neither /var/log/maillog nor /var/log/mail.log exists.\n"
+                            "  Debian 12 without rsyslog logs mail only to the journal; try:\n"
+                            "  journalctl -u postfix@- -o short-iso | bouncescope scan -\n");
             store_close(store);
             pipeline_free(p);
             strbuf_free(&err);

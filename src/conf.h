@@ -37,8 +37,8 @@ struct conf_entry {
 };
 
 struct conf_section {
-    char *kind;  /* "rule", "reason", "list", ... */
-    char *name;  /* the rest of the header, may be "" */
+    char *kind; /* "rule", "reason", "list", ... */
+    char *name; /* the rest of the header, may be "" */
     const char *file;
     int line;
     struct conf_entry *entries;

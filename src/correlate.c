@@ -40,7 +40,7 @@ struct queue_msg {
     char *message_id;
     size_t sender_len, message_id_len;
     int64_t size;
-    int nrcpt;          /* announced recipients, -1 unknown */
+    int nrcpt; /* announced recipients, -1 unknown */
     unsigned n_ended;
     int64_t last_seen;
     struct rcpt_state *rcpts;
@@ -81,9 +81,10 @@ struct correlator {
     int64_t max_age;
     uint64_t evicted;
     struct strbuf key;
-    struct strbuf dropped; /* keys of stored entries dropped since the last save: u32 length + bytes */
+    struct strbuf
+        dropped; /* keys of stored entries dropped since the last save: u32 length + bytes */
     size_t n_dropped;
-    struct strbuf blob;    /* correlate_save's serialisation buffer */
+    struct strbuf blob; /* correlate_save's serialisation buffer */
     /* the entry of the last correlate_msg and its key: a message's lines
      * often follow one another (cleanup, qmgr, smtp, qmgr "removed"), and a
      * hit costs one memcmp instead of hashing and probing. Cleared whenever
@@ -364,8 +365,8 @@ int64_t correlate_last_deferral_time(struct queue_msg *m, struct slice rcpt)
     return r && r->last_deferral ? r->last_deferral->when : 0;
 }
 
-void correlate_expire(struct correlator *c, struct queue_msg *m, struct slice rcpt,
-                      expire_fn fn, void *ctx)
+void correlate_expire(struct correlator *c, struct queue_msg *m, struct slice rcpt, expire_fn fn,
+                      void *ctx)
 {
     (void)c;
     m->dirty = true;
@@ -450,9 +451,20 @@ uint64_t correlate_evicted(const struct correlator *c)
  */
 #define BLOB_VERSION 1
 
-#define BLOB_SLICES(X)                                                                       \
-    X(qid) X(sender) X(recipient) X(domain) X(remote_host) X(remote_ip) X(dsn) X(text) X(stage) \
-        X(message_id) X(implicated_ip) X(template_text) X(provider)
+#define BLOB_SLICES(X) \
+    X(qid)             \
+    X(sender)          \
+    X(recipient)       \
+    X(domain)          \
+    X(remote_host)     \
+    X(remote_ip)       \
+    X(dsn)             \
+    X(text)            \
+    X(stage)           \
+    X(message_id)      \
+    X(implicated_ip)   \
+    X(template_text)   \
+    X(provider)
 
 static void put_u(struct strbuf *b, uint64_t v)
 {
@@ -522,7 +534,8 @@ static void serialise(const struct queue_msg *m, struct strbuf *b)
 }
 
 void correlate_save(struct correlator *c,
-                    void (*fn)(void *ctx, const char *key, size_t keylen, const void *blob, size_t n),
+                    void (*fn)(void *ctx, const char *key, size_t keylen, const void *blob,
+                               size_t n),
                     void *ctx)
 {
     /* drops first: a key dropped and used again since the last save is deleted,
@@ -639,7 +652,8 @@ int correlate_load(struct correlator *c, struct classifier *cl, const char *key,
         m->n_rcpts = m->cap_rcpts = (size_t)n_rcpts;
     }
     const struct reason *fallback = cl && classifier_reason_count(cl)
-        ? classifier_reason_at(cl, classifier_reason_count(cl) - 1) : NULL;
+                                        ? classifier_reason_at(cl, classifier_reason_count(cl) - 1)
+                                        : NULL;
     unsigned ended = 0;
     for (size_t i = 0; i < m->n_rcpts; i++) {
         struct rcpt_state *rs = &m->rcpts[i];
@@ -693,7 +707,7 @@ int correlate_load(struct correlator *c, struct classifier *cl, const char *key,
         goto err;
     m->n_ended = ended;
     m->stored = true; /* it has a stored copy: a drop must delete it */
-    c->last = NULL; /* the put may replace (and free) an entry */
+    c->last = NULL;   /* the put may replace (and free) an entry */
     c->gone = false;
     hashmap_put(c->map, key, keylen, m);
     return 0;

@@ -76,8 +76,8 @@ int64_t correlate_last_deferral_time(struct queue_msg *m, struct slice rcpt);
  * of that deferral (NULL if none is known); the recipients then end */
 typedef void (*expire_fn)(void *ctx, struct slice rcpt, const struct event *last_deferral,
                           unsigned attempts, uint32_t group_id);
-void correlate_expire(struct correlator *c, struct queue_msg *m, struct slice rcpt,
-                      expire_fn fn, void *ctx);
+void correlate_expire(struct correlator *c, struct queue_msg *m, struct slice rcpt, expire_fn fn,
+                      void *ctx);
 
 /* queue_msg_finished - every announced recipient has a final status */
 bool queue_msg_finished(const struct queue_msg *m);
@@ -95,7 +95,8 @@ uint64_t correlate_evicted(const struct correlator *c);
  * call only. A key may come with NULL and then with a blob in one save (dropped
  * and reused): apply the calls in order. */
 void correlate_save(struct correlator *c,
-                    void (*fn)(void *ctx, const char *key, size_t keylen, const void *blob, size_t n),
+                    void (*fn)(void *ctx, const char *key, size_t keylen, const void *blob,
+                               size_t n),
                     void *ctx);
 
 /* correlate_load - recreate (replace) the entry key from a blob of correlate_save.

@@ -30,11 +30,11 @@ enum mta_kind {
 };
 
 enum record_kind {
-    RECORD_OTHER,     /* not ours: inbound, other daemons, diagnostics */
-    RECORD_DELIVERY,  /* one attempt for one or more recipients */
-    RECORD_MESSAGE,   /* what is known of a queue id: sender, size, message-id, nrcpt */
-    RECORD_EXPIRED,   /* queue lifetime over: recipients (or all pending ones) expire */
-    RECORD_REMOVED,   /* the queue id is gone (Postfix removed, Exim Completed) */
+    RECORD_OTHER,    /* not ours: inbound, other daemons, diagnostics */
+    RECORD_DELIVERY, /* one attempt for one or more recipients */
+    RECORD_MESSAGE,  /* what is known of a queue id: sender, size, message-id, nrcpt */
+    RECORD_EXPIRED,  /* queue lifetime over: recipients (or all pending ones) expire */
+    RECORD_REMOVED,  /* the queue id is gone (Postfix removed, Exim Completed) */
 };
 
 /* where the failure text came from, for "the log lacks the remote reply" */
@@ -58,13 +58,13 @@ struct mta_record {
     struct slice text;       /* the reason text (remote reply preferred) */
     struct slice stage;      /* SMTP stage: "RCPT TO", "DATA", "end of DATA", or empty */
     enum text_source text_source;
-    bool text_shortened;     /* Sendmail cut the middle ("head...tail") */
-    bool retry_only;         /* Exim "retry time not reached": not an attempt */
+    bool text_shortened; /* Sendmail cut the middle ("head...tail") */
+    bool retry_only;     /* Exim "retry time not reached": not an attempt */
     /* RECORD_MESSAGE */
     struct slice sender;
     struct slice message_id;
-    int64_t size;            /* -1 unknown */
-    int nrcpt;               /* -1 unknown */
+    int64_t size; /* -1 unknown */
+    int nrcpt;    /* -1 unknown */
     /* RECORD_EXPIRED: recipients empty means every pending recipient of qid */
 };
 

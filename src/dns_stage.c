@@ -24,8 +24,8 @@ struct dns_stage {
     struct dnsbl *d;
     struct report_listing *listings; /* scratch for the last listings() call */
     size_t cap;
-    struct strbuf strings;           /* owns the codes/meaning text of that call */
-    char **owned;                    /* pointers into `strings` are unstable: separate copies */
+    struct strbuf strings; /* owns the codes/meaning text of that call */
+    char **owned;          /* pointers into `strings` are unstable: separate copies */
     size_t n_owned, cap_owned;
     char note[160];
 };
@@ -137,8 +137,8 @@ struct dnsbl_config dns_config_from_options(const struct options *o)
     return cfg;
 }
 
-struct dns_stage *dns_stage_run(const struct options *o, struct aggregate *agg,
-                                struct store *store, struct report_dns *dns)
+struct dns_stage *dns_stage_run(const struct options *o, struct aggregate *agg, struct store *store,
+                                struct report_dns *dns)
 {
     struct dns_stage *s = xcalloc(1, sizeof *s);
     memset(dns, 0, sizeof *dns);

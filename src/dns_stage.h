@@ -25,8 +25,8 @@ struct store;
 /* dns_stage_run - look the IPs up (or not) and fill dns; free with dns_stage_free.
  * With a store, fresh answers of earlier runs are reused (within their TTL) and
  * new listed/not-listed answers are kept there; unknown results never are. */
-struct dns_stage *dns_stage_run(const struct options *o, struct aggregate *agg,
-                                struct store *store, struct report_dns *dns);
+struct dns_stage *dns_stage_run(const struct options *o, struct aggregate *agg, struct store *store,
+                                struct report_dns *dns);
 void dns_stage_free(struct dns_stage *s);
 
 #endif

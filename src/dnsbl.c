@@ -253,7 +253,8 @@ static int run_queries(struct dnsbl *d, struct query *qs, size_t n, struct strbu
             short r = snap[i].revents;
             if (!r)
                 continue;
-            ares_process_fd(d->ch, (r & (POLLIN | POLLERR | POLLHUP)) ? snap[i].fd : ARES_SOCKET_BAD,
+            ares_process_fd(d->ch,
+                            (r & (POLLIN | POLLERR | POLLHUP)) ? snap[i].fd : ARES_SOCKET_BAD,
                             (r & POLLOUT) ? snap[i].fd : ARES_SOCKET_BAD);
         }
     }
@@ -297,8 +298,9 @@ static const char *bad_answer(struct dnsbl *d, const struct blcat_list *l, const
         if (e)
             return keepf(d, "error code %s: %s", t, e->meaning);
         if ((a >> 24) != 127)
-            return keepf(d, "answer %s is outside 127.0.0.0/8: a resolver that rewrites answers "
-                            "or a broken list",
+            return keepf(d,
+                         "answer %s is outside 127.0.0.0/8: a resolver that rewrites answers "
+                         "or a broken list",
                          t);
         if (a == 0x7f000001)
             return keepf(d, "answer 127.0.0.1, which no working list gives: a broken list or a "
@@ -321,9 +323,10 @@ static void finish_test(struct dnsbl *d, struct ztest *z)
         if (why && strncmp(why, "error code", 10) != 0)
             why = keepf(d, "zone failed its self-test: test point %s: %s", lp, why);
     } else if (a->status == ARES_ENOTFOUND || a->status == ARES_ENODATA) {
-        why = keepf(d, "zone failed its self-test: test point %s (RFC 5782) is not listed: the zone "
-                       "does not answer from this resolver, or the resolver answers NXDOMAIN for "
-                       "everything",
+        why = keepf(d,
+                    "zone failed its self-test: test point %s (RFC 5782) is not listed: the zone "
+                    "does not answer from this resolver, or the resolver answers NXDOMAIN for "
+                    "everything",
                     lp);
     } else {
         why = transport_reason(d, a->status);
@@ -334,9 +337,10 @@ static void finish_test(struct dnsbl *d, struct ztest *z)
             if (b && !strncmp(b, "error code", 10))
                 why = b;
             else
-                why = keepf(d, "zone failed its self-test: test point %s (RFC 5782), which must not "
-                               "be listed, is listed: the zone lists everything or a resolver "
-                               "rewrites answers",
+                why = keepf(d,
+                            "zone failed its self-test: test point %s (RFC 5782), which must not "
+                            "be listed, is listed: the zone lists everything or a resolver "
+                            "rewrites answers",
                             up);
         } else if (u->status != ARES_ENOTFOUND && u->status != ARES_ENODATA) {
             why = transport_reason(d, u->status);
@@ -460,7 +464,8 @@ static bool from_cache(struct dnsbl *d, struct entry *e, size_t j)
 {
     struct dnsbl_result *r = &e->res[j];
     struct dnsbl_cached c;
-    if (!d->cfg.cache_lookup || d->cfg.cache_lookup(d->cfg.cache_arg, e->pub.address, r->zone, &c) != 1)
+    if (!d->cfg.cache_lookup ||
+        d->cfg.cache_lookup(d->cfg.cache_arg, e->pub.address, r->zone, &c) != 1)
         return false;
     if (c.status != DNSBL_LISTED && c.status != DNSBL_NOT_LISTED)
         return false;
@@ -694,9 +699,10 @@ static int servers_csv(const struct dnsbl_config *cfg, struct strbuf *csv, struc
             if (*end || end == port || p < 1 || p > 65535)
                 goto bad;
         }
-        strbuf_addf(csv, "%s%s%s%s:%ld", csv->len ? "," : "", v6 ? "[" : "", host, v6 ? "]" : "", p);
+        strbuf_addf(csv, "%s%s%s%s:%ld", csv->len ? "," : "", v6 ? "[" : "", host, v6 ? "]" : "",
+                    p);
         continue;
-bad:
+    bad:
         strbuf_addf(err, "--dns-server '%s': expected HOST, HOST:PORT or [IPv6]:PORT", s);
         return -1;
     }
@@ -709,12 +715,14 @@ static int activate(struct dnsbl *d, const struct blcat_list *l, bool explicit, 
     const char *key = d->cfg.dqs_key;
     if (!l->zone) {
         if (explicit)
-            strbuf_addf(err, "blocklist '%s' is not a DNS list (no zone in blocklists.conf)", l->id);
+            strbuf_addf(err, "blocklist '%s' is not a DNS list (no zone in blocklists.conf)",
+                        l->id);
         return explicit ? -1 : 0;
     }
     if (l->status == BLCAT_DEAD) {
         if (explicit)
-            strbuf_addf(err, "blocklist '%s' is dead and is not queried (its zone may list everything)",
+            strbuf_addf(err,
+                        "blocklist '%s' is dead and is not queried (its zone may list everything)",
                         l->id);
         return explicit ? -1 : 0;
     }
@@ -763,7 +771,8 @@ struct dnsbl *dnsbl_new(const struct dnsbl_config *cfg, struct strbuf *err)
         d->cfg.dqs_key = getenv("BOUNCESCOPE_DQS_KEY");
     if (d->cfg.dqs_key && *d->cfg.dqs_key) {
         for (const char *p = d->cfg.dqs_key; *p; p++)
-            if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'))) {
+            if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                  (*p >= '0' && *p <= '9'))) {
                 strbuf_adds(err, "the Spamhaus DQS key may contain only letters and digits");
                 goto err;
             }
@@ -780,8 +789,9 @@ struct dnsbl *dnsbl_new(const struct dnsbl_config *cfg, struct strbuf *err)
         for (size_t i = 0; i < cfg->n_lists; i++) {
             const struct blcat_list *l = blcat_find(d->cat, cfg->lists[i]);
             if (!l) {
-                strbuf_addf(err, "unknown blocklist '%s' (ids are the [list ID] sections of "
-                                 "blocklists.conf)",
+                strbuf_addf(err,
+                            "unknown blocklist '%s' (ids are the [list ID] sections of "
+                            "blocklists.conf)",
                             cfg->lists[i]);
                 goto err;
             }

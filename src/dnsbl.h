@@ -101,11 +101,11 @@ struct dnsbl_cached {
 struct dnsbl_config {
     const char *const *servers; /* "HOST[:PORT]"; none: the system resolver */
     size_t n_servers;
-    long timeout_ms;   /* per try; 0: DNSBL_DEFAULT_TIMEOUT_MS (c-ares doubles it per retry) */
-    long tries;        /* 0: DNSBL_DEFAULT_TRIES */
-    long max_inflight; /* 0: DNSBL_DEFAULT_MAX_INFLIGHT */
-    const char *dqs_key;           /* Spamhaus DQS key; NULL: $BOUNCESCOPE_DQS_KEY */
-    const char *const *lists;      /* list ids to check; NULL: every default-check list */
+    long timeout_ms;     /* per try; 0: DNSBL_DEFAULT_TIMEOUT_MS (c-ares doubles it per retry) */
+    long tries;          /* 0: DNSBL_DEFAULT_TRIES */
+    long max_inflight;   /* 0: DNSBL_DEFAULT_MAX_INFLIGHT */
+    const char *dqs_key; /* Spamhaus DQS key; NULL: $BOUNCESCOPE_DQS_KEY */
+    const char *const *lists; /* list ids to check; NULL: every default-check list */
     size_t n_lists;
     /* optional persistent cache; strings filled by lookup must live until the next call */
     int (*cache_lookup)(void *arg, const char *address, const char *zone, struct dnsbl_cached *out);
@@ -137,9 +137,9 @@ struct dnsbl_result {
 };
 
 struct dnsbl_entry {
-    const char *address; /* normalised ("::ffff:192.0.2.1" -> "192.0.2.1") */
-    const char *kind;    /* "ip4", "ip6", "domain" */
-    enum dnsbl_status summary; /* listed if any list lists it, else unknown if any
+    const char *address;                /* normalised ("::ffff:192.0.2.1" -> "192.0.2.1") */
+    const char *kind;                   /* "ip4", "ip6", "domain" */
+    enum dnsbl_status summary;          /* listed if any list lists it, else unknown if any
                                   is unknown, else not_listed; unchecked before a run */
     const struct dnsbl_result *results; /* one per list that answers for this kind */
     size_t n_results;
@@ -154,10 +154,10 @@ struct dnsbl_zone_test {
 };
 
 struct dnsbl_stats {
-    size_t queries;   /* sent to c-ares (A and TXT, self-tests included) */
-    size_t answered;  /* any DNS answer (incl. NXDOMAIN, SERVFAIL, REFUSED) */
-    size_t timeouts;  /* no answer after every try */
-    size_t lookups;   /* (address, list) pairs resolved by DNS this context */
+    size_t queries;  /* sent to c-ares (A and TXT, self-tests included) */
+    size_t answered; /* any DNS answer (incl. NXDOMAIN, SERVFAIL, REFUSED) */
+    size_t timeouts; /* no answer after every try */
+    size_t lookups;  /* (address, list) pairs resolved by DNS this context */
     size_t cache_hits;
 };
 

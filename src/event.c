@@ -27,14 +27,17 @@ static const struct {
     [COL_PROVIDER] = { "provider", "mail provider of the remote host (patterns/providers.conf)" },
     [COL_DSN] = { "dsn", "enhanced status code" },
     [COL_REASON] = { "reason", "reason class (patterns/reasons.conf)" },
-    [COL_BLOCKLIST] = { "blocklist", "blocklist the rejection names (patterns/blocklists.conf id)" },
+    [COL_BLOCKLIST] = { "blocklist",
+                        "blocklist the rejection names (patterns/blocklists.conf id)" },
     [COL_IMPLICATED_IP] = { "implicated_ip", "our sending IP that the rejection names" },
-    [COL_IMPLICATED_IP_STATUS] = { "implicated_ip_status", "listed, not_listed, unknown or unchecked" },
+    [COL_IMPLICATED_IP_STATUS] = { "implicated_ip_status",
+                                   "listed, not_listed, unknown or unchecked" },
     [COL_IMPLICATED_IP_LISTS] = { "implicated_ip_lists", "zones listing it, with codes" },
     [COL_FINGERPRINT] = { "fingerprint", "64-bit key of the reason text's template (hex)" },
     [COL_ATTEMPTS] = { "attempts", "deferrals of this recipient so far" },
     [COL_STAGE] = { "stage", "SMTP stage the remote server answered (RCPT TO, DATA, ...)" },
-    [COL_TEXT_SOURCE] = { "text_source", "remote_reply, local (the MTA's words) or generic (log lacks the reply)" },
+    [COL_TEXT_SOURCE] = { "text_source", "remote_reply, local (the MTA's words) or generic (log "
+                                         "lacks the reply)" },
     [COL_TEXT] = { "text", "the reason text as logged" },
     [COL_MESSAGE_ID] = { "message_id", "Message-ID, when the log names it" },
     [COL_FILE] = { "file", "input file" },
@@ -159,9 +162,20 @@ void event_column_value(const struct event *e, enum event_column c,
 }
 
 /* the string fields of an event, in one place for dup and spool */
-#define EVENT_SLICES(X)                                                                      \
-    X(qid) X(sender) X(recipient) X(domain) X(remote_host) X(remote_ip) X(dsn) X(text) X(stage) \
-        X(message_id) X(implicated_ip) X(template_text) X(provider)
+#define EVENT_SLICES(X) \
+    X(qid)              \
+    X(sender)           \
+    X(recipient)        \
+    X(domain)           \
+    X(remote_host)      \
+    X(remote_ip)        \
+    X(dsn)              \
+    X(text)             \
+    X(stage)            \
+    X(message_id)       \
+    X(implicated_ip)    \
+    X(template_text)    \
+    X(provider)
 
 struct event *event_dup(const struct event *e)
 {
@@ -172,10 +186,10 @@ struct event *event_dup(const struct event *e)
     struct event *d = xmalloc(total);
     *d = *e;
     char *p = (char *)(d + 1);
-#define COPY(f)                                \
+#define COPY(f)                              \
     memcpy(p, e->f.p ? e->f.p : "", e->f.n); \
-    p[e->f.n] = '\0';                          \
-    d->f.p = p;                                \
+    p[e->f.n] = '\0';                        \
+    d->f.p = p;                              \
     p += e->f.n + 1;
     EVENT_SLICES(COPY)
 #undef COPY
@@ -187,7 +201,7 @@ struct event *event_dup(const struct event *e)
 struct event_spool {
     FILE *fp;
     uint64_t count;
-    struct strbuf buf; /* read-back storage for one event's strings */
+    struct strbuf buf;  /* read-back storage for one event's strings */
     const char **files; /* file names seen, so a read-back event can borrow them */
     size_t n_files;
 };
@@ -246,8 +260,8 @@ void event_spool_write(struct event_spool *s, const struct event *e)
 #undef LEN
     if (fwrite(&h, sizeof h, 1, s->fp) != 1)
         msg_fatal(3, "writing the event spool: disk full?");
-#define WRITE(f)                                                       \
-    if (e->f.n && fwrite(e->f.p, 1, e->f.n, s->fp) != e->f.n)          \
+#define WRITE(f)                                              \
+    if (e->f.n && fwrite(e->f.p, 1, e->f.n, s->fp) != e->f.n) \
         msg_fatal(3, "writing the event spool: disk full?");
     EVENT_SLICES(WRITE)
 #undef WRITE
@@ -291,8 +305,8 @@ int event_spool_next(struct event_spool *s, struct event *e)
     e->file = h.file;
     const char *p = s->buf.s;
     int i = 0;
-#define SET(f)                          \
-    e->f = slice_make(p, h.lens[i]);    \
+#define SET(f)                       \
+    e->f = slice_make(p, h.lens[i]); \
     p += h.lens[i++];
     EVENT_SLICES(SET)
 #undef SET

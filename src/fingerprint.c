@@ -159,11 +159,11 @@ struct fp_run {
     const char *base; /* start of the whole text, for salient offsets */
     const struct span *spans;
     size_t n_spans;
-    uint64_t h;       /* hash of the keyed head words */
-    uint64_t ht;      /* ... of the keyed tail words */
-    uint64_t hs;      /* ... of the keyed salient codes */
-    size_t seg_out;   /* output offset where the segment began */
-    size_t dropped;   /* raw bytes of continuation codes dropped in the segment */
+    uint64_t h;     /* hash of the keyed head words */
+    uint64_t ht;    /* ... of the keyed tail words */
+    uint64_t hs;    /* ... of the keyed salient codes */
+    size_t seg_out; /* output offset where the segment began */
+    size_t dropped; /* raw bytes of continuation codes dropped in the segment */
     bool keying_head, keying_tail;
     struct fp_word ring[FP_RING];
     size_t n_ring;
@@ -723,11 +723,14 @@ static size_t seg_coord(const struct fp_run *r, size_t off)
 }
 
 /* note_word - remember a finished word for keying */
-static void note_word(struct fp_run *r, size_t out_start, size_t out_end, bool literal, bool complete)
+static void note_word(struct fp_run *r, size_t out_start, size_t out_end, bool literal,
+                      bool complete)
 {
     struct fp_word w = {
-        .out_start = out_start, .out_end = out_end,
-        .c_start = seg_coord(r, out_start), .c_end = seg_coord(r, out_end),
+        .out_start = out_start,
+        .out_end = out_end,
+        .c_start = seg_coord(r, out_start),
+        .c_end = seg_coord(r, out_end),
         .literal = literal && complete,
     };
     /* head: literal whole words that end within the first head_chars */
@@ -971,8 +974,13 @@ uint64_t fingerprint(struct fingerprinter *f, struct slice text, struct strbuf *
 
     struct span spans[FP_MAX_SPANS];
     struct fp_run r = {
-        .f = f, .out = tmpl, .base = text.p, .spans = spans,
-        .h = 0xcbf29ce484222325ULL, .ht = 0xcbf29ce484222325ULL, .hs = 0xcbf29ce484222325ULL,
+        .f = f,
+        .out = tmpl,
+        .base = text.p,
+        .spans = spans,
+        .h = 0xcbf29ce484222325ULL,
+        .ht = 0xcbf29ce484222325ULL,
+        .hs = 0xcbf29ce484222325ULL,
         .first_word = true,
     };
     if (cut) {

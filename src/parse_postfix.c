@@ -82,7 +82,8 @@ struct postfix_parser *postfix_parser_load(struct strbuf *err)
     p->re_ip = GI(remote, "ip");
 #undef GI
     if (p->d_to < 0 || p->d_status < 0 || p->sa_reply < 0) {
-        strbuf_addf(err, "postfix.conf: [line delivery] needs groups to and status, [text said] reply");
+        strbuf_addf(err,
+                    "postfix.conf: [line delivery] needs groups to and status, [text said] reply");
         postfix_parser_free(p);
         return NULL;
     }
@@ -108,8 +109,8 @@ static struct slice daemon_of(struct slice program)
 
 static bool is_delivery_agent(struct slice d)
 {
-    static const char *const agents[] = { "smtp", "lmtp", "local", "virtual", "pipe",
-                                          "error", "retry", "discard" };
+    static const char *const agents[] = { "smtp", "lmtp",  "local", "virtual",
+                                          "pipe", "error", "retry", "discard" };
     for (size_t i = 0; i < sizeof agents / sizeof *agents; i++)
         if (slice_eq_cstr(d, agents[i]))
             return true;
@@ -288,7 +289,8 @@ bool postfix_parse(struct postfix_parser *p, struct slice program, struct slice 
         /* "QID: message-id=<...>": the field sits right after the queue id, so a
          * look there replaces the literal search (one cleanup line per message) */
         const char *colon = memchr(msg.p, ':', msg.n < 32 ? msg.n : 32);
-        struct slice field = colon ? slice_make(colon, (size_t)(msg.p + msg.n - colon)) : SLICE_EMPTY;
+        struct slice field =
+            colon ? slice_make(colon, (size_t)(msg.p + msg.n - colon)) : SLICE_EMPTY;
         if ((slice_starts(field, ": message-id=") || slice_starts(field, ": resent-message-id=")) &&
             rx_match(p->message_id->rx, msg)) {
             rec->kind = RECORD_MESSAGE;

@@ -125,7 +125,8 @@ static bool parse_delivery(struct sendmail_parser *p, struct slice msg, struct m
     }
     struct slice mailer = rx_group(rx, msg, p->d_mailer);
     /* local/prog deliveries of our own bounce notices are not outbound mail */
-    if (rec->status != DELIVERY_SENT && (slice_eq_cstr(mailer, "local") || slice_eq_cstr(mailer, "prog")))
+    if (rec->status != DELIVERY_SENT &&
+        (slice_eq_cstr(mailer, "local") || slice_eq_cstr(mailer, "prog")))
         return true;
     rec->kind = RECORD_DELIVERY;
     rec->qid = rx_group(rx, msg, p->d_qid);

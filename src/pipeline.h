@@ -23,9 +23,9 @@
 #include "util/strbuf.h"
 
 struct pipeline_filter {
-    const char *domain;  /* recipient domain or a parent of it, NULL: all */
-    const char *sender;  /* address, or "@domain" */
-    unsigned statuses;   /* bit per enum delivery_status; 0: all */
+    const char *domain;   /* recipient domain or a parent of it, NULL: all */
+    const char *sender;   /* address, or "@domain" */
+    unsigned statuses;    /* bit per enum delivery_status; 0: all */
     int64_t since, until; /* 0: open */
 };
 
@@ -44,10 +44,10 @@ struct pipeline_sink {
 };
 
 struct pipeline_config {
-    int year;                 /* 0: infer from mtime */
-    int64_t queue_max_age;    /* seconds of log time */
-    unsigned group_fields;    /* enum group_field bits */
-    bool spool_events;        /* keep every event for --detail */
+    int year;              /* 0: infer from mtime */
+    int64_t queue_max_age; /* seconds of log time */
+    unsigned group_fields; /* enum group_field bits */
+    bool spool_events;     /* keep every event for --detail */
     struct pipeline_filter filter;
     struct pipeline_sink sink;
 };
@@ -57,7 +57,7 @@ struct input_stats {
     uint64_t lines, bytes, compressed_bytes;
     int64_t first, last; /* time span of lines with a known time */
     bool gzip;
-    bool failed;         /* could not be opened */
+    bool failed; /* could not be opened */
 };
 
 struct scan_stats {

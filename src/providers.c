@@ -62,8 +62,8 @@ struct provider_entry {
 struct providers {
     struct provider_entry *v;
     size_t n;
-    struct conf *conf;      /* owns the id and name strings */
-    struct hashmap *hosts;  /* lower-cased host -> entry (or &no_provider) */
+    struct conf *conf;     /* owns the id and name strings */
+    struct hashmap *hosts; /* lower-cased host -> entry (or &no_provider) */
     struct hashmap *domains;
 };
 

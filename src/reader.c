@@ -93,7 +93,7 @@ enum reader_end {
 
 struct reader {
     int fd;
-    bool own_fd;       /* false for stdin */
+    bool own_fd; /* false for stdin */
     bool is_gzip;
     bool eof;          /* no more bytes will come into buf */
     bool raw_eof;      /* read(2) returned 0 (gzip: compressed side) */
@@ -102,18 +102,18 @@ struct reader {
     bool partial_tail; /* last line returned had no newline */
     bool end_noted;    /* pending end problem already reported */
     enum reader_end end_kind;
-    char end_why[96];  /* sample text for the end problem */
-    const char *name;  /* interned, lives for the process */
+    char end_why[96]; /* sample text for the end problem */
+    const char *name; /* interned, lives for the process */
     time_t mtime;
-    uint64_t line;       /* number of the last line returned */
-    uint64_t offset;     /* uncompressed bytes consumed */
-    uint64_t raw_bytes;  /* bytes taken from the file (position for plain files) */
+    uint64_t line;      /* number of the last line returned */
+    uint64_t offset;    /* uncompressed bytes consumed */
+    uint64_t raw_bytes; /* bytes taken from the file (position for plain files) */
     char *buf;
-    size_t start;        /* first byte not yet handed out */
-    size_t end;          /* end of valid data */
-    size_t scanned;      /* bytes after start known to hold no newline */
-    size_t clean_end;    /* buf[start..clean_end) holds no NUL and no byte >= 0x80 */
-    unsigned char *zin;  /* gzip: compressed input */
+    size_t start;       /* first byte not yet handed out */
+    size_t end;         /* end of valid data */
+    size_t scanned;     /* bytes after start known to hold no newline */
+    size_t clean_end;   /* buf[start..clean_end) holds no NUL and no byte >= 0x80 */
+    unsigned char *zin; /* gzip: compressed input */
     z_stream z;
 };
 

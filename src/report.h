@@ -21,21 +21,21 @@
 
 /* one blocklist result for one address, as writers show it */
 struct report_listing {
-    const char *list_id;   /* catalogue id */
+    const char *list_id; /* catalogue id */
     const char *list_label;
     const char *zone;
-    const char *status;    /* "listed", "not_listed", "unknown" */
-    const char *codes;     /* "127.0.0.2,127.0.0.4" */
-    const char *meaning;   /* "SBL: ...; XBL: ..." */
+    const char *status;  /* "listed", "not_listed", "unknown" */
+    const char *codes;   /* "127.0.0.2,127.0.0.4" */
+    const char *meaning; /* "SBL: ...; XBL: ..." */
     const char *txt;
     const char *delist_url; /* from the catalogue only, never from log text */
     const char *advice;
-    const char *detail;     /* reason for unknown, etc. */
+    const char *detail; /* reason for unknown, etc. */
 };
 
 struct report_dns {
-    bool checked;           /* false: --no-dns or nothing to check */
-    const char *note;       /* why not checked, or a summary */
+    bool checked;     /* false: --no-dns or nothing to check */
+    const char *note; /* why not checked, or a summary */
     /* status word for an address ("listed", "not_listed", "unknown", "unchecked") */
     const char *(*status)(void *ctx, const char *ip);
     /* the listings of an address; returns their number, *out valid until the next call */
@@ -44,17 +44,17 @@ struct report_dns {
 };
 
 struct report {
-    const char *command;     /* "scan", "report", "partner" */
+    const char *command; /* "scan", "report", "partner" */
     struct aggregate *agg;
     const struct scan_stats *stats;
     struct event_spool *spool; /* NULL unless detail */
     struct classifier *classifier;
     struct report_dns dns;
     const struct problems *problems;
-    size_t top;              /* groups to show; 0: writer default */
+    size_t top; /* groups to show; 0: writer default */
     bool detail;
-    int64_t generated;       /* time of the run */
-    const char *group_by;    /* as given, for the header */
+    int64_t generated;    /* time of the run */
+    const char *group_by; /* as given, for the header */
 };
 
 int write_text(FILE *fp, const struct report *r);

@@ -247,8 +247,10 @@ static int check_header(const char *path, struct strbuf *err)
     if (n == 0)
         return 0;
     if (n != (ssize_t)sizeof magic || memcmp(magic, "SQLite format 3", 16) != 0) {
-        strbuf_addf(err, "%s is not a bouncescope database (not an SQLite file); it was left "
-                         "unchanged - move it away or choose another file with --db", path);
+        strbuf_addf(err,
+                    "%s is not a bouncescope database (not an SQLite file); it was left "
+                    "unchanged - move it away or choose another file with --db",
+                    path);
         return -1;
     }
     return 0;
@@ -274,8 +276,9 @@ static int take_lock(struct store *s, int seconds, struct strbuf *err)
             return -1;
         }
         if (waited >= seconds * 10) {
-            strbuf_addf(err, "%s is in use by another bouncescope run (waited %d s); "
-                             "nothing was read or written - try again when it has finished",
+            strbuf_addf(err,
+                        "%s is in use by another bouncescope run (waited %d s); "
+                        "nothing was read or written - try again when it has finished",
                         s->path, seconds);
             return -1;
         }
@@ -292,8 +295,10 @@ static int migrate(struct store *s, struct strbuf *err)
     if (version < 0 || tables < 0)
         return -1;
     if (version > STORE_SCHEMA_VERSION) {
-        strbuf_addf(err, "%s was written by a newer bouncescope (schema %" PRId64 ", this one "
-                         "knows %d); it was left unchanged", s->path, version, STORE_SCHEMA_VERSION);
+        strbuf_addf(err,
+                    "%s was written by a newer bouncescope (schema %" PRId64 ", this one "
+                    "knows %d); it was left unchanged",
+                    s->path, version, STORE_SCHEMA_VERSION);
         return -1;
     }
     if (version == 0 && tables > 0) {
@@ -341,17 +346,20 @@ static int quick_check(struct store *s, struct strbuf *err)
 
 static int prepare_writes(struct store *s)
 {
-    s->ins_event = prepare(s,
-        "INSERT INTO events(run, file_id, time, tz, status, queue_id, sender, recipient, domain,"
-        " remote_host, remote_ip, provider, dsn, reason, blocklist, implicated_ip, fingerprint,"
-        " template, attempts, stage, text_source, text_shortened, text, message_id, file, line)"
-        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,"
-        "?23,?24,?25,?26)");
-    s->upd_file = prepare(s,
+    s->ins_event = prepare(
+        s, "INSERT INTO events(run, file_id, time, tz, status, queue_id, sender, recipient, domain,"
+           " remote_host, remote_ip, provider, dsn, reason, blocklist, implicated_ip, fingerprint,"
+           " template, attempts, stage, text_source, text_shortened, text, message_id, file, line)"
+           " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,"
+           "?23,?24,?25,?26)");
+    s->upd_file = prepare(
+        s,
         "UPDATE files SET path=?1, dev=?2, ino=?3, size=?4, offset=?5, line=?6, head=?7, gzip=?8,"
         " seen=?9 WHERE id=?10");
-    s->upsert_sent = prepare(s,
-        "INSERT INTO sent(hour, domain, provider, tz, count, first, last) VALUES(?1,?2,?3,?4,?5,?6,?7)"
+    s->upsert_sent = prepare(
+        s,
+        "INSERT INTO sent(hour, domain, provider, tz, count, first, last) "
+        "VALUES(?1,?2,?3,?4,?5,?6,?7)"
         " ON CONFLICT(hour, domain, provider) DO UPDATE SET count = count + excluded.count,"
         " first = min(first, excluded.first), last = max(last, excluded.last), tz = excluded.tz");
     s->put_queue = prepare(s, "INSERT OR REPLACE INTO queue(host, qid, state, updated) "
@@ -399,9 +407,9 @@ struct store *store_open_path(const char *path, bool write, int lock_seconds, st
     if (write && quick_check(s, err) < 0)
         goto err;
     /* 64 MiB of page cache: the event indexes of a night's batch stay in memory */
-    if (write && (exec(s, "PRAGMA journal_mode=WAL") < 0 || exec(s, "PRAGMA synchronous=NORMAL") < 0 ||
-                  exec(s, "PRAGMA cache_size=-65536") < 0 ||
-                  prepare_writes(s) < 0))
+    if (write &&
+        (exec(s, "PRAGMA journal_mode=WAL") < 0 || exec(s, "PRAGMA synchronous=NORMAL") < 0 ||
+         exec(s, "PRAGMA cache_size=-65536") < 0 || prepare_writes(s) < 0))
         goto err;
     if (write) {
         sqlite3_stmt *st = prepare(s, "INSERT INTO runs(started) VALUES(?1)");
@@ -660,8 +668,8 @@ void store_attach_pipeline(struct store *s, struct pipeline *p)
      * skipped by every run: say so once and remove it */
     if (n_bad && !s->failure.len) {
         msg_warn("%s: %zu stored queue entr%s unreadable, dropped (later lines of those "
-                 "messages lack their sender and attempts)", s->path, n_bad,
-                 n_bad == 1 ? "y was" : "ies were");
+                 "messages lack their sender and attempts)",
+                 s->path, n_bad, n_bad == 1 ? "y was" : "ies were");
         st = prepare(s, "DELETE FROM queue WHERE rowid = ?1");
         for (size_t i = 0; st && i < n_bad; i++) {
             sqlite3_bind_int64(st, 1, bad[i]);
@@ -729,7 +737,8 @@ static void sink_checkpoint(void *ctx, const char *file, uint64_t offset, uint64
          * 3F2A: to=<a@b>, relay=mx.b[1.2.3.4]:25, dsn=5.7.1, status=bounced (host mx.b[1.2"
          * - forget what it gave and read it again, whole, next time. (A delivery counted
          * from half a line stays counted: a cut line rarely still parses as one.) */
-        sqlite3_stmt *st = prepare(s, "DELETE FROM events WHERE run = ?1 AND file_id = ?2 AND line = ?3");
+        sqlite3_stmt *st =
+            prepare(s, "DELETE FROM events WHERE run = ?1 AND file_id = ?2 AND line = ?3");
         if (!st)
             return;
         sqlite3_bind_int64(st, 1, s->run);
@@ -977,7 +986,8 @@ long store_finish_run(struct store *s, struct aggregate *agg, long keep_days, st
     sqlite3_finalize(get);
     /* retention counts back from the newest stored event, not from the clock: a
      * replayed old log is not pruned away the moment it is read */
-    sqlite3_stmt *st = prepare(s, "DELETE FROM events WHERE time < (SELECT max(time) FROM events) - ?1");
+    sqlite3_stmt *st =
+        prepare(s, "DELETE FROM events WHERE time < (SELECT max(time) FROM events) - ?1");
     if (st) {
         sqlite3_bind_int64(st, 1, (int64_t)(keep_days > 0 ? keep_days : DEFAULT_KEEP_DAYS) * 86400);
         if (sqlite3_step(st) != SQLITE_DONE)

@@ -100,10 +100,10 @@ static struct {
  * and hour, so the calendar arithmetic and the zone lookup are done once per
  * hour and a line costs one comparison. Cleared by header_tz_reset. */
 static struct {
-    uint64_t key;     /* year, month, day, hour packed; 0 = empty */
-    bool local;       /* offset from the zone (not written in the line) */
-    int32_t offset;   /* seconds east of UTC, local hours only */
-    int64_t base;     /* local midnight + hour, seconds as if UTC */
+    uint64_t key;   /* year, month, day, hour packed; 0 = empty */
+    bool local;     /* offset from the zone (not written in the line) */
+    int32_t offset; /* seconds east of UTC, local hours only */
+    int64_t base;   /* local midnight + hour, seconds as if UTC */
 } hour_cache;
 
 /* header_tz_reset - forget cached UTC offsets (call after changing TZ) */
@@ -186,19 +186,32 @@ static int32_t frac(const char **pp, const char *e)
 static int month_index(const char *p)
 {
     switch (M3(p[0], p[1], p[2])) {
-    case M3('J', 'a', 'n'): return 0;
-    case M3('F', 'e', 'b'): return 1;
-    case M3('M', 'a', 'r'): return 2;
-    case M3('A', 'p', 'r'): return 3;
-    case M3('M', 'a', 'y'): return 4;
-    case M3('J', 'u', 'n'): return 5;
-    case M3('J', 'u', 'l'): return 6;
-    case M3('A', 'u', 'g'): return 7;
-    case M3('S', 'e', 'p'): return 8;
-    case M3('O', 'c', 't'): return 9;
-    case M3('N', 'o', 'v'): return 10;
-    case M3('D', 'e', 'c'): return 11;
-    default: return -1;
+    case M3('J', 'a', 'n'):
+        return 0;
+    case M3('F', 'e', 'b'):
+        return 1;
+    case M3('M', 'a', 'r'):
+        return 2;
+    case M3('A', 'p', 'r'):
+        return 3;
+    case M3('M', 'a', 'y'):
+        return 4;
+    case M3('J', 'u', 'n'):
+        return 5;
+    case M3('J', 'u', 'l'):
+        return 6;
+    case M3('A', 'u', 'g'):
+        return 7;
+    case M3('S', 'e', 'p'):
+        return 8;
+    case M3('O', 'c', 't'):
+        return 9;
+    case M3('N', 'o', 'v'):
+        return 10;
+    case M3('D', 'e', 'c'):
+        return 11;
+    default:
+        return -1;
     }
 }
 
@@ -227,8 +240,8 @@ static bool stamp_finish(const struct stamp *s, struct log_header *h)
     if (s->year < 1 || s->year > 9999)
         return false;
     /* each field is at most two digits (year four): 7 bits apart, no overlap */
-    uint64_t key = ((uint64_t)s->year << 21) | ((uint64_t)s->mon << 14) |
-                   ((uint64_t)s->day << 7) | (uint64_t)s->hour;
+    uint64_t key = ((uint64_t)s->year << 21) | ((uint64_t)s->mon << 14) | ((uint64_t)s->day << 7) |
+                   (uint64_t)s->hour;
     if (key != hour_cache.key || hour_cache.local == s->tz_known) {
         if (!stamp_valid(s))
             return false;
@@ -776,12 +789,18 @@ bool header_strip_exim_stamp(struct slice *msg)
 const char *header_format_name(enum header_format f)
 {
     switch (f) {
-    case HEADER_RFC3164: return "rfc3164";
-    case HEADER_RFC3339: return "rfc3339";
-    case HEADER_SHORT_ISO: return "short-iso";
-    case HEADER_RFC5424: return "rfc5424";
-    case HEADER_EXIM: return "exim";
-    case HEADER_NONE: break;
+    case HEADER_RFC3164:
+        return "rfc3164";
+    case HEADER_RFC3339:
+        return "rfc3339";
+    case HEADER_SHORT_ISO:
+        return "short-iso";
+    case HEADER_RFC5424:
+        return "rfc5424";
+    case HEADER_EXIM:
+        return "exim";
+    case HEADER_NONE:
+        break;
     }
     return "none";
 }

@@ -42,11 +42,11 @@ enum header_format {
 
 struct log_header {
     enum header_format format;
-    int64_t when;      /* UTC seconds */
-    int32_t usec;      /* fraction, 0 when absent */
-    int tz_minutes;    /* offset east of UTC */
-    bool tz_known;     /* written in the line (false: local zone assumed) */
-    struct slice host; /* empty for Exim's own log */
+    int64_t when;         /* UTC seconds */
+    int32_t usec;         /* fraction, 0 when absent */
+    int tz_minutes;       /* offset east of UTC */
+    bool tz_known;        /* written in the line (false: local zone assumed) */
+    struct slice host;    /* empty for Exim's own log */
     struct slice program; /* "postfix/smtp", "sendmail", "exim"; RFC 5424 APP-NAME */
     struct slice pid;
     struct slice message; /* the rest, after "prog[pid]: " */

@@ -60,11 +60,33 @@ static int write_events(FILE *fp, const struct report *r)
 }
 
 static const char *const group_columns[] = {
-    "rank", "provider", "remote_host", "reason", "reason_label", "dsn", "blocklist",
-    "implicated_ips", "implicated_ip_status", "implicated_ip_lists", "bounced", "expired",
-    "deferred", "delivered_later", "recipients", "messages", "domains", "first_seen",
-    "last_seen", "fingerprint", "template", "sample_text", "sample_recipient", "sample_file",
-    "sample_line", "text_source", "example_domains",
+    "rank",
+    "provider",
+    "remote_host",
+    "reason",
+    "reason_label",
+    "dsn",
+    "blocklist",
+    "implicated_ips",
+    "implicated_ip_status",
+    "implicated_ip_lists",
+    "bounced",
+    "expired",
+    "deferred",
+    "delivered_later",
+    "recipients",
+    "messages",
+    "domains",
+    "first_seen",
+    "last_seen",
+    "fingerprint",
+    "template",
+    "sample_text",
+    "sample_recipient",
+    "sample_file",
+    "sample_line",
+    "text_source",
+    "example_domains",
 };
 
 static int write_groups(FILE *fp, const struct report *r)

@@ -69,12 +69,11 @@
 #define HTML_DEFAULT_TOP 200
 #define HTML_MAX_DOMAINS 500
 #define HTML_MAX_IPS 100
-#define HTML_TEXT_MAX 2000        /* bytes of one log text shown; replies are rarely > 1 KB */
+#define HTML_TEXT_MAX 2000          /* bytes of one log text shown; replies are rarely > 1 KB */
 #define HTML_TEMPLATE_MAX (1 << 20) /* a template file larger than this is not ours */
 #define CHART_MAX_BARS 96
-#define CHART_SERIES 6            /* reasons drawn on their own; the rest is "other" */
+#define CHART_SERIES 6 /* reasons drawn on their own; the rest is "other" */
 #define GROUP_COLUMNS 12
-
 
 struct page {
     FILE *fp;
@@ -174,7 +173,8 @@ static bool url_ok(const char *u)
     if (!u || (strncmp(u, "https://", 8) && strncmp(u, "http://", 7)))
         return false;
     for (const unsigned char *p = (const unsigned char *)u; *p; p++)
-        if (*p <= ' ' || *p == '"' || *p == '\'' || *p == '<' || *p == '>' || *p == '`' || *p >= 0x7f)
+        if (*p <= ' ' || *p == '"' || *p == '\'' || *p == '<' || *p == '>' || *p == '`' ||
+            *p >= 0x7f)
             return false;
     return true;
 }
@@ -324,7 +324,10 @@ static void headline(const struct page *pg, struct strbuf *out)
         const char *named = g->blocklist ? g->blocklist->label : NULL;
         strbuf_addf(out, "our IP %s ", ip);
         if (!strcmp(st, "listed"))
-            strbuf_addf(out, "is listed by %s", dns_label ? dns_label : named ? named : "a blocklist");
+            strbuf_addf(out, "is listed by %s",
+                        dns_label ? dns_label
+                        : named   ? named
+                                  : "a blocklist");
         else if (named)
             strbuf_addf(out, "is named by %s (%s)", named,
                         !strcmp(st, "not_listed") ? "not listed in DNS now"
@@ -364,8 +367,9 @@ static void section_totals(struct page *pg)
         num(pg, t->count[cards[i].s]);
         put(pg, "</dd></div>\n");
     }
-    putf(pg, "<div class=\"card bad\"><dt>Final failure rate</dt><dd>%s"
-             "<span class=\"small\">bounced + expired of all final outcomes</span></dd></div>\n",
+    putf(pg,
+         "<div class=\"card bad\"><dt>Final failure rate</dt><dd>%s"
+         "<span class=\"small\">bounced + expired of all final outcomes</span></dd></div>\n",
          fmt_percent(fin, fin + t->count[DELIVERY_SENT], pc, sizeof pc));
     put(pg, "<div class=\"card\"><dt>Failure groups</dt><dd>");
     num(pg, pg->n_groups);
@@ -375,7 +379,7 @@ static void section_totals(struct page *pg)
 /* ---- chart ------------------------------------------------------------ */
 
 struct series {
-    size_t reason;  /* reason index; n_reasons: undefined; SIZE_MAX: other */
+    size_t reason; /* reason index; n_reasons: undefined; SIZE_MAX: other */
     uint64_t total;
     const char *name, *label;
 };
@@ -398,7 +402,8 @@ static void chart_patterns(struct page *pg)
         "<path class=\"hatch\" d=\"M-1,1 l2,-2 M0,8 l8,-8 M7,9 l2,-2\"/>",
         "<circle class=\"dot\" cx=\"4\" cy=\"4\" r=\"1.6\"/>",
         "<path class=\"hatch\" d=\"M0,2 h8 M0,6 h8\"/>",
-        "<path class=\"hatch\" d=\"M-1,7 l2,2 M0,0 l8,8 M7,-1 l2,2 M-1,1 l2,-2 M0,8 l8,-8 M7,9 l2,-2\"/>",
+        "<path class=\"hatch\" d=\"M-1,7 l2,2 M0,0 l8,8 M7,-1 l2,2 M-1,1 l2,-2 M0,8 l8,-8 M7,9 "
+        "l2,-2\"/>",
         "<path class=\"hatch\" d=\"M2,0 v8 M6,0 v8\"/>",
         "<path class=\"hatch\" d=\"M-1,7 l2,2 M0,0 l8,8 M7,-1 l2,2\"/>",
     };
@@ -451,9 +456,8 @@ static void section_chart(struct page *pg)
     }
     int tz = aggregate_totals(r->agg)->tz_minutes;
     const struct reason **names = calloc(n_reasons + 1, sizeof *names);
-    for (size_t i = 0; names && r->classifier && i < n_reasons &&
-                       i < classifier_reason_count(r->classifier);
-         i++)
+    for (size_t i = 0;
+         names && r->classifier && i < n_reasons && i < classifier_reason_count(r->classifier); i++)
         names[i] = classifier_reason_at(r->classifier, i);
     for (size_t i = 0; names && i < pg->n_groups; i++) {
         const struct reason *re = pg->groups[i]->reason;
@@ -535,11 +539,13 @@ static void section_chart(struct page *pg)
         snprintf(hours, sizeof hours, "%" PRId64 " day%s", step / 86400, step == 86400 ? "" : "s");
     else
         snprintf(hours, sizeof hours, "%" PRId64 " h", step / 3600);
-    putf(pg, "<div class=\"panel chart\">\n<svg viewBox=\"0 0 %d %d\" role=\"img\" "
-             "aria-labelledby=\"chart-title\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+    putf(pg,
+         "<div class=\"panel chart\">\n<svg viewBox=\"0 0 %d %d\" role=\"img\" "
+         "aria-labelledby=\"chart-title\" xmlns=\"http://www.w3.org/2000/svg\">\n",
          W, H);
-    putf(pg, "<title id=\"chart-title\">Failed delivery attempts (deferred, bounced, expired) per "
-             "%s, stacked by reason; highest bar ",
+    putf(pg,
+         "<title id=\"chart-title\">Failed delivery attempts (deferred, bounced, expired) per "
+         "%s, stacked by reason; highest bar ",
          hours);
     num(pg, max);
     put(pg, "</title>\n");
@@ -548,7 +554,8 @@ static void section_chart(struct page *pg)
     for (uint64_t i = 0; i <= nticks; i++) {
         double y = T + ph - ph * (double)i / (double)nticks;
         char v[32];
-        putf(pg, "<line class=\"grid\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"/>", L, W - R, y, y);
+        putf(pg, "<line class=\"grid\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"/>", L, W - R, y,
+             y);
         putf(pg, "<text class=\"axis\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", L - 6,
              y + 4, fmt_count(ystep * i, v, sizeof v));
     }
@@ -583,8 +590,9 @@ static void section_chart(struct page *pg)
                 continue;
             double h = ph * (double)c / (double)ymax;
             y -= h;
-            putf(pg, "<rect class=\"seg\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-                     "fill=\"url(#p%zu)\"/>",
+            putf(pg,
+                 "<rect class=\"seg\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                 "fill=\"url(#p%zu)\"/>",
                  x, y, w, h, s < drawn ? s : (size_t)CHART_SERIES);
         }
         if (bw >= 18) {
@@ -611,14 +619,16 @@ static void section_chart(struct page *pg)
         char zone[32];
         fmt_time(b[0]->start, tz, t1, sizeof t1);
         snprintf(zone, sizeof zone, "%s", strlen(t1) == 25 ? t1 + 19 : "");
-        putf(pg, "<text class=\"axis\" x=\"%d\" y=\"%d\" text-anchor=\"end\">times are UTC%s, "
-                 "one bar per %s</text>\n",
+        putf(pg,
+             "<text class=\"axis\" x=\"%d\" y=\"%d\" text-anchor=\"end\">times are UTC%s, "
+             "one bar per %s</text>\n",
              W - R, H - 6, zone, hours);
     }
     put(pg, "</svg>\n<ul class=\"legend\" aria-label=\"Reasons\">\n");
     for (size_t s = 0; s < n_slots; s++) {
-        putf(pg, "<li><svg viewBox=\"0 0 18 14\" aria-hidden=\"true\"><rect width=\"18\" "
-                 "height=\"14\" fill=\"url(#p%zu)\"/></svg><span>",
+        putf(pg,
+             "<li><svg viewBox=\"0 0 18 14\" aria-hidden=\"true\"><rect width=\"18\" "
+             "height=\"14\" fill=\"url(#p%zu)\"/></svg><span>",
              s < drawn ? s : (size_t)CHART_SERIES);
         if (s < drawn) {
             esc(pg, ser[s].label);
@@ -777,8 +787,9 @@ static void section_groups(struct page *pg)
             "<button type=\"button\" id=\"expand-all\" aria-pressed=\"false\">Expand all</button>"
             "<span id=\"filter-count\" class=\"note\" aria-live=\"polite\"></span></div>\n");
     if (pg->shown < pg->n_groups)
-        putf(pg, "<p class=\"cut\">Showing the top %s of %s groups (final failures first); "
-                 "<code>--top N</code> or <code>--format csv</code> lists more.</p>\n",
+        putf(pg,
+             "<p class=\"cut\">Showing the top %s of %s groups (final failures first); "
+             "<code>--top N</code> or <code>--format csv</code> lists more.</p>\n",
              fmt_count(pg->shown, a, sizeof a), fmt_count(pg->n_groups, b, sizeof b));
     put(pg, "<div class=\"scroll\"><table id=\"groups\" class=\"data sortable\">\n"
             "<caption>Failures grouped so that one real problem is one row, final failures "
@@ -826,7 +837,9 @@ static void section_groups(struct page *pg)
         }
         put(pg, "</td><td class=\"mono\">");
         esc_max(&pg->b, g->dsn, 16);
-        putf(pg, "<br><span class=\"fp\" title=\"fingerprint of the reason text's template\">%s</span></td>",
+        putf(pg,
+             "<br><span class=\"fp\" title=\"fingerprint of the reason text's "
+             "template\">%s</span></td>",
              hex);
         putf(pg, "<td class=\"n\" data-v=\"%" PRIu64 "\">", finals(g->count));
         num(pg, finals(g->count));
@@ -996,8 +1009,9 @@ static void section_domains(struct page *pg)
     }
     size_t shown = n < HTML_MAX_DOMAINS ? n : HTML_MAX_DOMAINS;
     if (shown < n)
-        putf(pg, "<p class=\"cut\">Showing %s of %s domains with failures (most final failures "
-                 "first).</p>\n",
+        putf(pg,
+             "<p class=\"cut\">Showing %s of %s domains with failures (most final failures "
+             "first).</p>\n",
              fmt_count(shown, a, sizeof a), fmt_count(n, b, sizeof b));
     put(pg, "<div class=\"scroll\"><table id=\"domains\" class=\"data sortable\">\n"
             "<caption>Recipient domains with at least one failure. Failure rate: bounced + "

@@ -572,10 +572,10 @@ int write_json_cut(FILE *fp, const struct report *r, size_t max_domains, size_t 
     jw_u64(&w, "version", 1);
     jw_cstr(&w, "generator", "bouncescope " BS_VERSION);
     jw_cstr(&w, "command", r->command);
-    jw_cstr_or_null(&w, "generated",
-                    r->generated ? fmt_time(r->generated, local_offset_minutes(r->generated), buf,
-                                            sizeof buf)
-                                 : NULL);
+    jw_cstr_or_null(
+        &w, "generated",
+        r->generated ? fmt_time(r->generated, local_offset_minutes(r->generated), buf, sizeof buf)
+                     : NULL);
     jw_cstr(&w, "group_by", r->group_by ? r->group_by : "provider,reason,fingerprint");
     write_run(&w, r);
     write_problems(&w, r->problems);

@@ -83,7 +83,8 @@ static void write_group(FILE *fp, const struct report *r, const struct group *g,
         fprintf(fp, "    implicated IP: ");
         put_safe(fp, g->ips[i].ip, 64);
         const char *st = report_ip_status(r, g->ips[i].ip);
-        fprintf(fp, " (%s failures) — blocklist status: %s", fmt_count(g->ips[i].count, a, sizeof a),
+        fprintf(fp, " (%s failures) — blocklist status: %s",
+                fmt_count(g->ips[i].count, a, sizeof a),
                 !strcmp(st, "unchecked") ? (r->dns.note ? r->dns.note : "not checked") : st);
         struct strbuf lists = STRBUF_INIT;
         report_ip_lists(r, g->ips[i].ip, &lists);
@@ -95,7 +96,8 @@ static void write_group(FILE *fp, const struct report *r, const struct group *g,
     fprintf(fp, "    template: ");
     put_safe(fp, g->template_text, TEXT_WIDTH * 2);
     fputc('\n', fp);
-    fprintf(fp, "    sample:   %s:%" PRIu64 " ", g->sample_file ? g->sample_file : "", g->sample_line);
+    fprintf(fp, "    sample:   %s:%" PRIu64 " ", g->sample_file ? g->sample_file : "",
+            g->sample_line);
     put_safe(fp, g->sample_recipient, 80);
     if (g->remote_host[0]) {
         fprintf(fp, " via ");
@@ -105,8 +107,9 @@ static void write_group(FILE *fp, const struct report *r, const struct group *g,
     put_safe(fp, g->sample_text, TEXT_WIDTH * 3);
     fputc('\n', fp);
     if (g->text_source == TEXT_GENERIC)
-        fprintf(fp, "    note:     the log has only the MTA's generic status, not the remote reply\n"
-                    "              (Sendmail before 8.16 logs no reply= field)\n");
+        fprintf(fp,
+                "    note:     the log has only the MTA's generic status, not the remote reply\n"
+                "              (Sendmail before 8.16 logs no reply= field)\n");
     if (g->n_sample_domains > 1 || g->domains > 1) {
         fprintf(fp, "    domains:  ");
         for (unsigned i = 0; i < g->n_sample_domains; i++) {
@@ -156,7 +159,8 @@ static void write_ips(FILE *fp, const struct report *r)
             for (size_t k = 0; k < m; k++) {
                 if (!strcmp(ls[k].status, "not_listed"))
                     continue;
-                fprintf(fp, "      %-10s %s", ls[k].status, ls[k].list_label ? ls[k].list_label : "");
+                fprintf(fp, "      %-10s %s", ls[k].status,
+                        ls[k].list_label ? ls[k].list_label : "");
                 if (ls[k].codes && ls[k].codes[0])
                     fprintf(fp, " %s", ls[k].codes);
                 if (ls[k].meaning && ls[k].meaning[0])
@@ -233,11 +237,12 @@ static void write_read(FILE *fp, const struct report *r)
     }
     fprintf(fp, "  %s lines: %s of the MTAs (%s delivery status lines), %s other\n",
             fmt_count(st->lines, a, sizeof a), fmt_count(st->mta_lines, b, sizeof b),
-            fmt_count(st->delivery_lines, c, sizeof c),
-            fmt_count(st->other_lines, d, sizeof d));
+            fmt_count(st->delivery_lines, c, sizeof c), fmt_count(st->other_lines, d, sizeof d));
     if (st->per_mx_lines)
-        fprintf(fp, "  %s Sendmail lines repeated a deferral for the next MX host in the same second "
-                    "(counted as one attempt)\n", fmt_count(st->per_mx_lines, a, sizeof a));
+        fprintf(fp,
+                "  %s Sendmail lines repeated a deferral for the next MX host in the same second "
+                "(counted as one attempt)\n",
+                fmt_count(st->per_mx_lines, a, sizeof a));
     if (st->queue_live)
         fprintf(fp, "  %s queue ids still open at the end (messages still in the queue)\n",
                 fmt_count(st->queue_live, a, sizeof a));
@@ -248,8 +253,9 @@ static void write_read(FILE *fp, const struct report *r)
         const struct problem_tally *t = &pr->kinds[k];
         if (!t->count)
             continue;
-        fprintf(fp, "  %s %s: %s\n", problem_is_informational(k) ? "note:" : "problem:",
-                problem_label(k), fmt_count(t->count, a, sizeof a));
+        fprintf(fp, "  %s %s: %s\n",
+                problem_is_informational(k) ? "note:" : "problem:", problem_label(k),
+                fmt_count(t->count, a, sizeof a));
         for (unsigned e = 0; e < t->n_examples; e++) {
             fprintf(fp, "    %s:%" PRIu64 ": ", t->examples[e].file ? t->examples[e].file : "",
                     t->examples[e].line);
@@ -266,14 +272,16 @@ int write_text(FILE *fp, const struct report *r)
     const struct scan_stats *st = r->stats;
     fprintf(fp, "bouncescope %s", r->command);
     if (st)
-        fprintf(fp, " — %s lines from %zu input%s", fmt_count(st->lines, a, sizeof a),
-                st->n_inputs, st->n_inputs == 1 ? "" : "s");
+        fprintf(fp, " — %s lines from %zu input%s", fmt_count(st->lines, a, sizeof a), st->n_inputs,
+                st->n_inputs == 1 ? "" : "s");
     if (t->first)
         fprintf(fp, ", %s … %s", fmt_time(t->first, t->tz_minutes, ts1, sizeof ts1),
                 fmt_time(t->last, t->tz_minutes, ts2, sizeof ts2));
     fputc('\n', fp);
     uint64_t final_fail = t->count[DELIVERY_BOUNCED] + t->count[DELIVERY_EXPIRED];
-    fprintf(fp, "Deliveries: %s sent, %s deferred, %s bounced, %s expired — %s of final outcomes failed\n\n",
+    fprintf(fp,
+            "Deliveries: %s sent, %s deferred, %s bounced, %s expired — %s of final outcomes "
+            "failed\n\n",
             fmt_count(t->count[DELIVERY_SENT], a, sizeof a),
             fmt_count(t->count[DELIVERY_DEFERRED], b, sizeof b),
             fmt_count(t->count[DELIVERY_BOUNCED], c, sizeof c),

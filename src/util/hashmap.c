@@ -56,14 +56,22 @@ uint64_t hash_bytes(const void *p, size_t n)
      * order, without a loop counter (keys are short: the tail is much of them) */
 #define FNV_STEP(i) h = (h ^ s[n - (i)]) * 0x100000001b3ULL
     switch (n) {
-    case 7: FNV_STEP(7); /* fall through */
-    case 6: FNV_STEP(6); /* fall through */
-    case 5: FNV_STEP(5); /* fall through */
-    case 4: FNV_STEP(4); /* fall through */
-    case 3: FNV_STEP(3); /* fall through */
-    case 2: FNV_STEP(2); /* fall through */
-    case 1: FNV_STEP(1); /* fall through */
-    default: break;
+    case 7:
+        FNV_STEP(7); /* fall through */
+    case 6:
+        FNV_STEP(6); /* fall through */
+    case 5:
+        FNV_STEP(5); /* fall through */
+    case 4:
+        FNV_STEP(4); /* fall through */
+    case 3:
+        FNV_STEP(3); /* fall through */
+    case 2:
+        FNV_STEP(2); /* fall through */
+    case 1:
+        FNV_STEP(1); /* fall through */
+    default:
+        break;
     }
 #undef FNV_STEP
     return mix(h);
@@ -212,7 +220,8 @@ int hashmap_del(struct hashmap *m, const void *key, size_t keylen)
     return 1;
 }
 
-int hashmap_next(const struct hashmap *m, size_t *it, const char **key, size_t *keylen, void **value)
+int hashmap_next(const struct hashmap *m, size_t *it, const char **key, size_t *keylen,
+                 void **value)
 {
     while (*it < m->cap) {
         struct slot *s = &m->slots[(*it)++];

@@ -40,6 +40,7 @@ int hashmap_del(struct hashmap *m, const void *key, size_t keylen);
 void *hashmap_take(struct hashmap *m, const void *key, size_t keylen);
 
 /* iteration: for (size_t it = 0; hashmap_next(m, &it, &k, &kl, &v);) ... */
-int hashmap_next(const struct hashmap *m, size_t *it, const char **key, size_t *keylen, void **value);
+int hashmap_next(const struct hashmap *m, size_t *it, const char **key, size_t *keylen,
+                 void **value);
 
 #endif

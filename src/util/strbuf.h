@@ -18,7 +18,10 @@ struct strbuf {
     size_t cap;
 };
 
-#define STRBUF_INIT { NULL, 0, 0 }
+#define STRBUF_INIT \
+    {               \
+        NULL, 0, 0  \
+    }
 
 void strbuf_reserve(struct strbuf *sb, size_t extra);
 void strbuf_add(struct strbuf *sb, const void *p, size_t n);

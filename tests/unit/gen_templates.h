@@ -27,90 +27,85 @@ struct gen_template {
 
 static const struct gen_template gen_templates[] = {
     { K_PERM, "5.7.1", "blocked", "spamhaus",
-     "550 5.7.1 Service unavailable, Client host [{ip}] blocked using Spamhaus. To request rem"
-     "oval from this list see https://www.spamhaus.org/query/ip/{ip} (AS16012611) [{eop}.eop-J"
-     "PN01.prod.protection.outlook.com]" },
+      "550 5.7.1 Service unavailable, Client host [{ip}] blocked using Spamhaus. To request rem"
+      "oval from this list see https://www.spamhaus.org/query/ip/{ip} (AS16012611) [{eop}.eop-J"
+      "PN01.prod.protection.outlook.com]" },
     { K_PERM, "5.7.1", "blocked", "microsoft",
-     "550 5.7.1 Unfortunately, messages from [{ip}] weren't sent. Please contact your Internet"
-     " service provider since part of their network is on our block list (S3150). You can also"
-     " refer your provider to http://mail.live.com/mail/troubleshooting.aspx#errors. [{eop}.eo"
-     "p-nam11.prod.protection.outlook.com]" },
+      "550 5.7.1 Unfortunately, messages from [{ip}] weren't sent. Please contact your Internet"
+      " service provider since part of their network is on our block list (S3150). You can also"
+      " refer your provider to http://mail.live.com/mail/troubleshooting.aspx#errors. [{eop}.eo"
+      "p-nam11.prod.protection.outlook.com]" },
     { K_PERM, "5.7.606", "blocked", "microsoft",
-     "550 5.7.606 Access denied, banned sending IP [{ip}]. To request removal from this list p"
-     "lease visit https://sender.office.com/ and follow the directions. For more information p"
-     "lease go to http://go.microsoft.com/fwlink/?LinkID=526655 AS(1430) [{eop}.eop-nam12.prod"
-     ".protection.outlook.com]" },
+      "550 5.7.606 Access denied, banned sending IP [{ip}]. To request removal from this list p"
+      "lease visit https://sender.office.com/ and follow the directions. For more information p"
+      "lease go to http://go.microsoft.com/fwlink/?LinkID=526655 AS(1430) [{eop}.eop-nam12.prod"
+      ".protection.outlook.com]" },
     { K_PERM, "5.7.1", "blocked", "spamhaus",
-     "554 5.7.1 Service unavailable; Client host [{ip}] blocked using zen.spamhaus.org; https:"
-     "//www.spamhaus.org/query/ip/{ip}" },
+      "554 5.7.1 Service unavailable; Client host [{ip}] blocked using zen.spamhaus.org; https:"
+      "//www.spamhaus.org/query/ip/{ip}" },
     { K_PERM, "5.7.1", "blocked", "spamcop",
-     "554 5.7.1 Service unavailable; Client host [{ip}] blocked using bl.spamcop.net; Blocked "
-     "- see https://www.spamcop.net/bl.shtml?{ip}" },
+      "554 5.7.1 Service unavailable; Client host [{ip}] blocked using bl.spamcop.net; Blocked "
+      "- see https://www.spamcop.net/bl.shtml?{ip}" },
     { K_PERM, "5.7.1", "blocked", "barracuda",
-     "554 Service unavailable; Client host [{ip}] blocked using b.barracudacentral.org; http:/"
-     "/www.barracudanetworks.com/reputation/?pr=1&ip={ip}" },
+      "554 Service unavailable; Client host [{ip}] blocked using b.barracudacentral.org; http:/"
+      "/www.barracudanetworks.com/reputation/?pr=1&ip={ip}" },
     { K_PERM, "5.7.1", "blocked", "uceprotect",
-     "554 5.7.1 Service unavailable; Client host [{ip}] blocked using dnsbl-1.uceprotect.net; "
-     "IP {ip} is UCEPROTECT-Level1 listed. See http://www.uceprotect.net/rblcheck.php?ipr={ip}" },
+      "554 5.7.1 Service unavailable; Client host [{ip}] blocked using dnsbl-1.uceprotect.net; "
+      "IP {ip} is UCEPROTECT-Level1 listed. See http://www.uceprotect.net/rblcheck.php?ipr={ip}" },
     { K_PERM, "5.7.0", "blocked", "proofpoint",
-     "554 5.7.0 Blocked - see https://ipcheck.proofpoint.com/?ip={ip}" },
+      "554 5.7.0 Blocked - see https://ipcheck.proofpoint.com/?ip={ip}" },
     { K_TEMP, "4.7.0", "ratelimited", "",
-     "421-4.7.0 [{ip}      15] Our system has detected an unusual rate of 421-4.7.0 unsolicite"
-     "d mail originating from your IP address. To protect our 421-4.7.0 users from spam, mail "
-     "sent from your IP address has been temporarily 421-4.7.0 rate limited. Please visit 421-"
-     "4.7.0  https://support.google.com/mail/?p=UnsolicitedRateLimitError to 421 4.7.0 review "
-     "our Bulk Email Senders Guidelines. {gid} - gsmtp" },
+      "421-4.7.0 [{ip}      15] Our system has detected an unusual rate of 421-4.7.0 unsolicite"
+      "d mail originating from your IP address. To protect our 421-4.7.0 users from spam, mail "
+      "sent from your IP address has been temporarily 421-4.7.0 rate limited. Please visit 421-"
+      "4.7.0  https://support.google.com/mail/?p=UnsolicitedRateLimitError to 421 4.7.0 review "
+      "our Bulk Email Senders Guidelines. {gid} - gsmtp" },
     { K_TEMP, "4.7.0", "ratelimited", "",
-     "421 4.7.0 [TSS04] Messages from {ip} temporarily deferred due to unexpected volume or us"
-     "er complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes" },
+      "421 4.7.0 [TSS04] Messages from {ip} temporarily deferred due to unexpected volume or us"
+      "er complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes" },
     { K_PERM, "5.1.1", "userunknown", "",
-     "550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown in virtual mailbox table" },
+      "550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown in virtual mailbox table" },
     { K_PERM, "5.1.1", "userunknown", "",
-     "550-5.1.1 The email account that you tried to reach does not exist. Please try 550-5.1.1"
-     " double-checking the recipient's email address for typos or 550-5.1.1 unnecessary spaces"
-     ". Learn more at 550 5.1.1  https://support.google.com/mail/?p=NoSuchUser {gid} - gsmtp" },
+      "550-5.1.1 The email account that you tried to reach does not exist. Please try 550-5.1.1"
+      " double-checking the recipient's email address for typos or 550-5.1.1 unnecessary spaces"
+      ". Learn more at 550 5.1.1  https://support.google.com/mail/?p=NoSuchUser {gid} - gsmtp" },
     { K_PERM, "5.4.1", "userunknown", "",
-     "550 5.4.1 Recipient address rejected: Access denied. AS(201806281) [{eop}.jpnprd01.prod."
-     "outlook.com]" },
+      "550 5.4.1 Recipient address rejected: Access denied. AS(201806281) [{eop}.jpnprd01.prod."
+      "outlook.com]" },
     { K_PERM, "5.0.0", "userunknown", "",
-     "554 delivery error: dd This user doesn't have a yahoo.co.jp account ({rcpt}) [0] - mta{n"
-     "4}.mail.kks.yahoo.co.jp" },
-    { K_PERM, "5.2.2", "mailboxfull", "",
-     "552 5.2.2 <{rcpt}>: Mailbox full" },
+      "554 delivery error: dd This user doesn't have a yahoo.co.jp account ({rcpt}) [0] - mta{n"
+      "4}.mail.kks.yahoo.co.jp" },
+    { K_PERM, "5.2.2", "mailboxfull", "", "552 5.2.2 <{rcpt}>: Mailbox full" },
     { K_TEMP, "4.2.2", "mailboxfull", "",
-     "452-4.2.2 The recipient's inbox is out of storage space. Please direct the 452-4.2.2 rec"
-     "ipient to 452 4.2.2  https://support.google.com/mail/?p=OverQuotaTemp {gid} - gsmtp" },
+      "452-4.2.2 The recipient's inbox is out of storage space. Please direct the 452-4.2.2 rec"
+      "ipient to 452 4.2.2  https://support.google.com/mail/?p=OverQuotaTemp {gid} - gsmtp" },
     { K_TEMP, "4.2.0", "greylisted", "",
-     "450 4.2.0 <{rcpt}>: Recipient address rejected: Greylisted, see http://postgrey.schweike"
-     "rt.ch/help/{dom}.html" },
-    { K_TEMP, "4.7.1", "greylisted", "",
-     "451 4.7.1 Please try again later" },
+      "450 4.2.0 <{rcpt}>: Recipient address rejected: Greylisted, see http://postgrey.schweike"
+      "rt.ch/help/{dom}.html" },
+    { K_TEMP, "4.7.1", "greylisted", "", "451 4.7.1 Please try again later" },
     { K_PERM, "5.7.26", "authfailure", "",
-     "550-5.7.26 This mail is unauthenticated, which poses a security risk to the 550-5.7.26 s"
-     "ender and Gmail users, and has been blocked. The sender must 550-5.7.26 authenticate wit"
-     "h at least one of SPF or DKIM. For this message, 550-5.7.26 DKIM checks did not pass and"
-     " SPF check for [example.jp] 550-5.7.26 did not pass with ip: [{ip}]. The sender should v"
-     "isit 550-5.7.26  https://support.google.com/mail/answer/81126#authentication for 550 5.7"
-     ".26 instructions on setting up authentication. {gid} - gsmtp" },
+      "550-5.7.26 This mail is unauthenticated, which poses a security risk to the 550-5.7.26 s"
+      "ender and Gmail users, and has been blocked. The sender must 550-5.7.26 authenticate wit"
+      "h at least one of SPF or DKIM. For this message, 550-5.7.26 DKIM checks did not pass and"
+      " SPF check for [example.jp] 550-5.7.26 did not pass with ip: [{ip}]. The sender should v"
+      "isit 550-5.7.26  https://support.google.com/mail/answer/81126#authentication for 550 5.7"
+      ".26 instructions on setting up authentication. {gid} - gsmtp" },
     { K_PERM, "5.7.1", "spamdetected", "",
-     "550 5.7.1 Message rejected as spam by Content Filtering." },
+      "550 5.7.1 Message rejected as spam by Content Filtering." },
     { K_PERM, "5.3.4", "emailtoolarge", "",
-     "552 5.3.4 Message size exceeds fixed maximum message size" },
-    { K_PERM, "5.7.1", "norelaying", "",
-     "554 5.7.1 <{rcpt}>: Relay access denied" },
-    { K_NET, "4.4.1", "networkerror", "",
-     "connect to {relay}[{rip}]:25: Connection timed out" },
-    { K_NET, "4.4.1", "networkerror", "",
-     "connect to {relay}[{rip}]:25: Connection refused" },
+      "552 5.3.4 Message size exceeds fixed maximum message size" },
+    { K_PERM, "5.7.1", "norelaying", "", "554 5.7.1 <{rcpt}>: Relay access denied" },
+    { K_NET, "4.4.1", "networkerror", "", "connect to {relay}[{rip}]:25: Connection timed out" },
+    { K_NET, "4.4.1", "networkerror", "", "connect to {relay}[{rip}]:25: Connection refused" },
     { K_NET, "4.4.2", "networkerror", "",
-     "lost connection with {relay}[{rip}] while receiving the initial server greeting" },
+      "lost connection with {relay}[{rip}] while receiving the initial server greeting" },
     { K_DNS, "4.4.3", "hostunknown", "",
-     "Host or domain name not found. Name service error for name={dom} type=MX: Host not found"
-     ", try again" },
+      "Host or domain name not found. Name service error for name={dom} type=MX: Host not found"
+      ", try again" },
     { K_DNS5, "5.4.4", "hostunknown", "",
-     "Host or domain name not found. Name service error for name={dom} type=A: Host not found" },
+      "Host or domain name not found. Name service error for name={dom} type=A: Host not found" },
     { K_NET, "4.7.5", "failedstarttls", "",
-     "TLS is required, but was not offered by host {relay}[{rip}]" },
+      "TLS is required, but was not offered by host {relay}[{rip}]" },
 };
 
 #define N_GEN (sizeof gen_templates / sizeof *gen_templates)
@@ -124,8 +119,8 @@ static uint32_t rnd(uint32_t n)
     return (uint32_t)((rng_state >> 33) % n);
 }
 
-static const char *const gen_words[] = { "alpha", "sakura", "fuji", "kyoto", "hikari", "ni",
-                                         "nagoya", "tsuki", "mori", "go" };
+static const char *const gen_words[] = { "alpha", "sakura", "fuji",  "kyoto", "hikari",
+                                         "ni",    "nagoya", "tsuki", "mori",  "go" };
 
 struct gen_vars {
     char ip[64], rcpt[128], relay[128], rip[64], dom[96], gid[64], eop[32], n4[8];
@@ -137,9 +132,15 @@ static void gen_ip(char *buf, size_t n)
     int o[4];
     for (int i = 0; i < 4; i++) {
         switch (rnd(3)) {
-        case 0: o[i] = (int)rnd(10); break;
-        case 1: o[i] = 10 + (int)rnd(90); break;
-        default: o[i] = 100 + (int)rnd(156); break;
+        case 0:
+            o[i] = (int)rnd(10);
+            break;
+        case 1:
+            o[i] = 10 + (int)rnd(90);
+            break;
+        default:
+            o[i] = 100 + (int)rnd(156);
+            break;
         }
     }
     if (o[0] == 0)
@@ -149,7 +150,8 @@ static void gen_ip(char *buf, size_t n)
 
 static void gen_vars_make(struct gen_vars *v)
 {
-    static const char *const eops[] = { "TY1JPN01", "DM6NAM11", "BN8NAM12", "OS3PR01MB", "SG2APC01" };
+    static const char *const eops[] = { "TY1JPN01", "DM6NAM11", "BN8NAM12", "OS3PR01MB",
+                                        "SG2APC01" };
     static const char *const tlds[] = { "jp", "com", "co.jp", "de", "ne.jp" };
     gen_ip(v->ip, sizeof v->ip);
     do
@@ -160,9 +162,15 @@ static void gen_vars_make(struct gen_vars *v)
     snprintf(v->rcpt, sizeof v->rcpt, "%s%u@%s", gen_words[rnd(10)], rnd(rnd(2) ? 1000 : 100000),
              v->dom);
     switch (rnd(3)) {
-    case 0: snprintf(v->relay, sizeof v->relay, "mx%u.%s", rnd(10), v->dom); break;
-    case 1: snprintf(v->relay, sizeof v->relay, "%s.mail.protection.outlook.com", w); break;
-    default: snprintf(v->relay, sizeof v->relay, "gmail-smtp-in.l.google.com"); break;
+    case 0:
+        snprintf(v->relay, sizeof v->relay, "mx%u.%s", rnd(10), v->dom);
+        break;
+    case 1:
+        snprintf(v->relay, sizeof v->relay, "%s.mail.protection.outlook.com", w);
+        break;
+    default:
+        snprintf(v->relay, sizeof v->relay, "gmail-smtp-in.l.google.com");
+        break;
     }
     char letters[4] = { (char)('a' + rnd(26)), (char)('a' + rnd(26)), (char)('a' + rnd(26)), 0 };
     snprintf(v->gid, sizeof v->gid, "%llx-%usi%u%s.%u",
@@ -175,9 +183,12 @@ static void gen_vars_make(struct gen_vars *v)
 /* gen_expand - the template with {ip}, {rcpt}, ... filled in */
 static void gen_expand(const char *tpl, const struct gen_vars *v, struct strbuf *out)
 {
-    struct { const char *name; const char *val; } vars[] = {
-        { "{ip}", v->ip }, { "{rcpt}", v->rcpt }, { "{relay}", v->relay }, { "{rip}", v->rip },
-        { "{dom}", v->dom }, { "{gid}", v->gid }, { "{eop}", v->eop }, { "{n4}", v->n4 },
+    struct {
+        const char *name;
+        const char *val;
+    } vars[] = {
+        { "{ip}", v->ip },   { "{rcpt}", v->rcpt }, { "{relay}", v->relay }, { "{rip}", v->rip },
+        { "{dom}", v->dom }, { "{gid}", v->gid },   { "{eop}", v->eop },     { "{n4}", v->n4 },
     };
     strbuf_reset(out);
     for (const char *p = tpl; *p;) {

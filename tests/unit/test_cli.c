@@ -30,7 +30,8 @@ static int parse(struct options *o, const char *line)
 START_TEST(test_forms)
 {
     struct options o;
-    ck_assert_int_eq(parse(&o, "scan --format=csv -o out.csv --detail --top 5 a.log b.log"), EXIT_OK);
+    ck_assert_int_eq(parse(&o, "scan --format=csv -o out.csv --detail --top 5 a.log b.log"),
+                     EXIT_OK);
     ck_assert_str_eq(o.command, "scan");
     ck_assert_str_eq(o.format, "csv");
     ck_assert_str_eq(o.output, "out.csv");
@@ -41,7 +42,8 @@ START_TEST(test_forms)
     cli_options_free(&o);
 
     /* options after arguments, repeatable options, "-" as an argument, "--" */
-    ck_assert_int_eq(parse(&o, "check - --dns-server 127.0.0.1:5353 --dns-server ::1 -- --odd"), EXIT_OK);
+    ck_assert_int_eq(parse(&o, "check - --dns-server 127.0.0.1:5353 --dns-server ::1 -- --odd"),
+                     EXIT_OK);
     ck_assert_uint_eq(o.n_dns_servers, 2);
     ck_assert_str_eq(o.dns_servers[1], "::1");
     ck_assert_uint_eq(o.n_args, 2);
@@ -54,14 +56,14 @@ END_TEST
 START_TEST(test_errors)
 {
     static const char *const bad[] = {
-        "scan --bogus",            /* unknown option */
-        "scan --format pdf",       /* not a format */
-        "scan --top",              /* missing value */
-        "scan --top x",            /* not a number */
-        "scan --year 1800",        /* out of range */
-        "scan --detail=yes",       /* a flag takes no value */
-        "frobnicate",              /* unknown command */
-        "check --dqs-key secret",  /* config-only */
+        "scan --bogus",           /* unknown option */
+        "scan --format pdf",      /* not a format */
+        "scan --top",             /* missing value */
+        "scan --top x",           /* not a number */
+        "scan --year 1800",       /* out of range */
+        "scan --detail=yes",      /* a flag takes no value */
+        "frobnicate",             /* unknown command */
+        "check --dqs-key secret", /* config-only */
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         struct options o;

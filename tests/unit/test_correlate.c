@@ -51,12 +51,12 @@ static void saved_free(struct saved *s)
     }
 }
 
-static struct slice S(const char *s)
-{
+static struct slice S(const char *s) {
     return slice_cstr(s);
 }
 
-static void setup(void)
+static void
+setup(void)
 {
     struct strbuf err = STRBUF_INIT;
     cl = classifier_load(&err);
@@ -161,7 +161,8 @@ START_TEST(test_round_trip)
     ck_assert_msg(again.n == 0, "save without changes: got %zu calls, want 0", again.n);
 
     struct correlator *d = correlator_new(7 * DAY);
-    ck_assert_int_eq(correlate_load(d, cl, sv.key[0].s, sv.key[0].len, sv.blob[0].s, sv.blob[0].len), 0);
+    ck_assert_int_eq(
+        correlate_load(d, cl, sv.key[0].s, sv.key[0].len, sv.blob[0].s, sv.blob[0].len), 0);
     ck_assert_uint_eq(correlate_live(d), 1);
     /* touched at its own last_seen, it saves to the same bytes */
     struct queue_msg *m = correlate_msg(d, S(HOST), S("Q1"), 1000, false);
@@ -189,10 +190,20 @@ START_TEST(test_round_trip)
     ck_assert_int_eq(x.last.when, e.when);
     ck_assert_int_eq(x.last.tz_minutes, e.tz_minutes);
     ck_assert_int_eq(x.last.status, DELIVERY_DEFERRED);
-#define SAME(f) ck_assert_msg(slice_eq(x.last.f, e.f), "field " #f " differs after load");
-    SAME(qid) SAME(sender) SAME(recipient) SAME(domain) SAME(remote_host) SAME(remote_ip)
-    SAME(dsn) SAME(text) SAME(stage) SAME(message_id) SAME(implicated_ip) SAME(template_text)
-    SAME(provider)
+#define SAME(f) ck_assert_msg(slice_eq(x.last.f, e.f), "field " #f " differs after load")
+    SAME(qid);
+    SAME(sender);
+    SAME(recipient);
+    SAME(domain);
+    SAME(remote_host);
+    SAME(remote_ip);
+    SAME(dsn);
+    SAME(text);
+    SAME(stage);
+    SAME(message_id);
+    SAME(implicated_ip);
+    SAME(template_text);
+    SAME(provider);
 #undef SAME
     ck_assert_ptr_eq(x.last.reason, blocked);
     ck_assert_ptr_nonnull(x.last.blocklist);
@@ -230,7 +241,8 @@ START_TEST(test_unknown_reason_and_sweep)
     correlate_save(c, on_save, &sv);
     ck_assert_uint_eq(sv.n, 1);
     struct correlator *d = correlator_new(7 * DAY);
-    ck_assert_int_eq(correlate_load(d, cl, sv.key[0].s, sv.key[0].len, sv.blob[0].s, sv.blob[0].len), 0);
+    ck_assert_int_eq(
+        correlate_load(d, cl, sv.key[0].s, sv.key[0].len, sv.blob[0].s, sv.blob[0].len), 0);
     struct queue_msg *m = correlate_msg(d, S(HOST), S("Q1"), 1000, false);
     struct expired x = { 0 };
     correlate_expire(d, m, SLICE_EMPTY, on_expire, &x);
@@ -240,11 +252,13 @@ START_TEST(test_unknown_reason_and_sweep)
 
     /* a loaded entry idle for longer than max_age is swept, and its row deleted */
     struct correlator *w = correlator_new(7 * DAY);
-    ck_assert_int_eq(correlate_load(w, cl, sv.key[0].s, sv.key[0].len, sv.blob[0].s, sv.blob[0].len), 0);
+    ck_assert_int_eq(
+        correlate_load(w, cl, sv.key[0].s, sv.key[0].len, sv.blob[0].s, sv.blob[0].len), 0);
     ck_assert_uint_eq(correlate_sweep(w, 1000 + 8 * DAY), 1);
     struct saved sw = { 0 };
     correlate_save(w, on_save, &sw);
-    ck_assert_msg(sw.n == 1 && sw.dropped[0], "after sweep: got %zu calls, want one NULL blob", sw.n);
+    ck_assert_msg(sw.n == 1 && sw.dropped[0], "after sweep: got %zu calls, want one NULL blob",
+                  sw.n);
     saved_free(&sv), saved_free(&sw);
     correlator_free(c);
     correlator_free(d);

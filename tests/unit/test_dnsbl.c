@@ -51,11 +51,12 @@ static int udp_bound(int *port)
 /* rbl_answers - true if the server on port answers an A query for 2.0.0.127.zen.test */
 static bool rbl_answers(int port)
 {
-    static const unsigned char q[] = { 0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0,
-                                       1, '2', 1, '0', 1, '0', 3, '1', '2', '7', 3, 'z', 'e', 'n',
-                                       4, 't', 'e', 's', 't', 0, 0, 1, 0, 1 };
+    static const unsigned char q[] = { 0x12, 0x34, 0x01, 0x00, 0,   1,   0,   0,   0,   0,   0, 0,
+                                       1,    '2',  1,    '0',  1,   '0', 3,   '1', '2', '7', 3, 'z',
+                                       'e',  'n',  4,    't',  'e', 's', 't', 0,   0,   1,   0, 1 };
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+    struct sockaddr_in sa = { .sin_family = AF_INET,
+                              .sin_port = htons((uint16_t)port),
                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     sendto(fd, q, sizeof q, 0, (struct sockaddr *)&sa, sizeof sa);
     struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -152,8 +153,13 @@ static struct dnsbl *new_checker(const char *server, const char *const *lists, s
 {
     static const char *servers[1];
     servers[0] = server;
-    struct dnsbl_config cfg = { .servers = servers, .n_servers = 1, .timeout_ms = 300, .tries = 2,
-                                .lists = lists, .n_lists = n_lists, .dqs_key = "" };
+    struct dnsbl_config cfg = { .servers = servers,
+                                .n_servers = 1,
+                                .timeout_ms = 300,
+                                .tries = 2,
+                                .lists = lists,
+                                .n_lists = n_lists,
+                                .dqs_key = "" };
     struct strbuf err = STRBUF_INIT;
     struct dnsbl *d = dnsbl_new(&cfg, &err);
     ck_assert_msg(d, "dnsbl_new: %s", strbuf_cstr(&err));
@@ -183,7 +189,8 @@ START_TEST(test_names)
     static const struct {
         const char *in, *zone, *norm, *name;
     } cases[] = {
-        { "219.94.129.185", "zen.spamhaus.org", "219.94.129.185", "185.129.94.219.zen.spamhaus.org" },
+        { "219.94.129.185", "zen.spamhaus.org", "219.94.129.185",
+          "185.129.94.219.zen.spamhaus.org" },
         { "[203.0.113.7]", "z.test", "203.0.113.7", "7.113.0.203.z.test" },
         { "::ffff:198.51.100.25", "z.test", "198.51.100.25", "25.100.51.198.z.test" },
         { "2001:DB8::1", "z.test", "2001:db8::1",
@@ -196,18 +203,19 @@ START_TEST(test_names)
         struct dnsbl_addr a;
         char name[300];
         ck_assert_msg(dnsbl_addr_parse(cases[i].in, &a) == 0, "parse '%s' failed", cases[i].in);
-        ck_assert_msg(!strcmp(a.text, cases[i].norm), "'%s': got '%s', want '%s'", cases[i].in, a.text,
-                      cases[i].norm);
+        ck_assert_msg(!strcmp(a.text, cases[i].norm), "'%s': got '%s', want '%s'", cases[i].in,
+                      a.text, cases[i].norm);
         ck_assert_int_eq(dnsbl_addr_name(&a, cases[i].zone, name, sizeof name), 0);
         ck_assert_msg(!strcmp(name, cases[i].name), "'%s': got '%s', want '%s'", cases[i].in, name,
                       cases[i].name);
     }
-    static const char *bad[] = { "", "219.94.129", "1.2.3.4.5", "exa mple.com", "a..b", "x/y",
-                                 "[1.2.3.4", "999.1.1.1", "-" };
+    static const char *bad[] = { "",     "219.94.129", "1.2.3.4.5", "exa mple.com",
+                                 "a..b", "x/y",        "[1.2.3.4",  "999.1.1.1",
+                                 "-" };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         struct dnsbl_addr a;
-        ck_assert_msg(dnsbl_addr_parse(bad[i], &a) == -1, "'%s': got accepted as '%s', want refused",
-                      bad[i], a.text);
+        ck_assert_msg(dnsbl_addr_parse(bad[i], &a) == -1,
+                      "'%s': got accepted as '%s', want refused", bad[i], a.text);
     }
 }
 END_TEST
@@ -221,8 +229,8 @@ START_TEST(test_shipped_catalogue)
     ck_assert_msg(c, "%s", strbuf_cstr(&err));
     struct blcat *b = blcat_from_conf(c, &err);
     ck_assert_msg(b, "%s", strbuf_cstr(&err));
-    static const char *defaults[] = { "spamhaus", "spamcop", "barracuda", "uceprotect",
-                                      "psbl", "mailspike", "s5h" };
+    static const char *defaults[] = { "spamhaus", "spamcop",   "barracuda", "uceprotect",
+                                      "psbl",     "mailspike", "s5h" };
     for (size_t i = 0; i < sizeof defaults / sizeof *defaults; i++) {
         const struct blcat_list *l = blcat_find(b, defaults[i]);
         ck_assert_msg(l && l->zone && l->default_check && l->status != BLCAT_DEAD,
@@ -231,15 +239,15 @@ START_TEST(test_shipped_catalogue)
     static const char *dead[] = { "sorbs", "nixspam", "ahbl", "ordb" };
     for (size_t i = 0; i < sizeof dead / sizeof *dead; i++) {
         const struct blcat_list *l = blcat_find(b, dead[i]);
-        ck_assert_msg(l && l->status == BLCAT_DEAD && !l->default_check, "%s: want dead, not checked",
-                      dead[i]);
+        ck_assert_msg(l && l->status == BLCAT_DEAD && !l->default_check,
+                      "%s: want dead, not checked", dead[i]);
     }
     const struct blcat_list *z = blcat_find(b, "spamhaus");
     ck_assert(z->query == (BLCAT_Q_IP4 | BLCAT_Q_IP6));
     static const struct {
         uint32_t a;
         const char *tag;
-    } codes[] = { { 0x7f000002, "SBL" }, { 0x7f000003, "CSS" },  { 0x7f000004, "XBL" },
+    } codes[] = { { 0x7f000002, "SBL" },  { 0x7f000003, "CSS" }, { 0x7f000004, "XBL" },
                   { 0x7f000009, "DROP" }, { 0x7f00000a, "PBL" }, { 0x7f00000b, "PBL" } };
     for (size_t i = 0; i < sizeof codes / sizeof *codes; i++) {
         const struct blcat_code *k = blcat_code(z, codes[i].a);
@@ -248,7 +256,8 @@ START_TEST(test_shipped_catalogue)
     }
     for (uint32_t e = 0x7ffffffc; e <= 0x7fffffff; e++)
         if (e != 0x7ffffffd)
-            ck_assert_msg(blcat_error(z, e) && !blcat_code(z, e), "zen %08x: want an error code", e);
+            ck_assert_msg(blcat_error(z, e) && !blcat_code(z, e), "zen %08x: want an error code",
+                          e);
     ck_assert(strstr(blcat_error(z, 0x7ffffffe)->meaning, "public resolvers"));
     ck_assert(z->dqs_zone && strstr(z->dqs_zone, "{key}.zen.dq.spamhaus.net"));
     const struct blcat_list *dbl = blcat_find(b, "spamhaus-dbl");
@@ -273,15 +282,16 @@ START_TEST(test_bad_catalogue)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char path[] = "/tmp/test_dnsbl_XXXXXX";
         int fd = mkstemp(path);
-        ck_assert(write(fd, cases[i].text, strlen(cases[i].text)) == (ssize_t)strlen(cases[i].text));
+        ck_assert(write(fd, cases[i].text, strlen(cases[i].text)) ==
+                  (ssize_t)strlen(cases[i].text));
         close(fd);
         struct strbuf err = STRBUF_INIT;
         struct conf *c = conf_load_file(path, &err);
         ck_assert(c);
         struct blcat *b = blcat_from_conf(c, &err);
         unlink(path);
-        ck_assert_msg(!b && strstr(strbuf_cstr(&err), cases[i].want), "case %zu: got '%s', want '%s'",
-                      i, strbuf_cstr(&err), cases[i].want);
+        ck_assert_msg(!b && strstr(strbuf_cstr(&err), cases[i].want),
+                      "case %zu: got '%s', want '%s'", i, strbuf_cstr(&err), cases[i].want);
         strbuf_free(&err);
     }
 }
@@ -326,7 +336,8 @@ START_TEST(test_broken_zones_are_unknown)
     static const struct {
         const char *list, *want;
     } cases[] = {
-        { "test-refuse", "error code 127.255.255.254: Spamhaus refuses queries from public resolvers" },
+        { "test-refuse",
+          "error code 127.255.255.254: Spamhaus refuses queries from public resolvers" },
         { "test-world", "zone failed its self-test" },
         { "test-loop", "zone failed its self-test" },
     };
@@ -334,10 +345,11 @@ START_TEST(test_broken_zones_are_unknown)
         const struct dnsbl_entry *e = dnsbl_at(d, a);
         for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
             const struct dnsbl_result *r = result_of(e, cases[i].list);
-            ck_assert_msg(r && r->status == DNSBL_UNKNOWN && r->reason && strstr(r->reason, cases[i].want),
+            ck_assert_msg(r && r->status == DNSBL_UNKNOWN && r->reason &&
+                              strstr(r->reason, cases[i].want),
                           "%s on %s: got %s '%s', want unknown '%s'", e->address, cases[i].list,
-                          r ? dnsbl_status_word(r->status) : "none", r && r->reason ? r->reason : "",
-                          cases[i].want);
+                          r ? dnsbl_status_word(r->status) : "none",
+                          r && r->reason ? r->reason : "", cases[i].want);
         }
     }
     const struct dnsbl_entry *clean = dnsbl_get(d, "10.9.8.7");
@@ -406,7 +418,8 @@ START_TEST(test_silent_server_is_unknown)
     const struct dnsbl_entry *e = dnsbl_get(d, "219.94.129.185");
     ck_assert_str_eq(dnsbl_status_word(e->summary), "unknown");
     for (size_t j = 0; j < e->n_results; j++)
-        ck_assert_msg(e->results[j].status == DNSBL_UNKNOWN && !strncmp(e->results[j].reason, "timeout", 7),
+        ck_assert_msg(e->results[j].status == DNSBL_UNKNOWN &&
+                          !strncmp(e->results[j].reason, "timeout", 7),
                       "%s: got %s '%s', want unknown timeout", e->results[j].list_id,
                       dnsbl_status_word(e->results[j].status), e->results[j].reason);
     /* 300 ms, then 600 ms on the retry: well under the c-ares default of 5 s x 4 */
@@ -419,7 +432,9 @@ START_TEST(test_dead_and_unknown_lists_refused)
 {
     static const struct {
         const char *list, *want;
-    } cases[] = { { "sorbs", "dead" }, { "nosuchlist", "unknown blocklist" }, { "microsoft", "not a DNS list" } };
+    } cases[] = { { "sorbs", "dead" },
+                  { "nosuchlist", "unknown blocklist" },
+                  { "microsoft", "not a DNS list" } };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         const char *lists[] = { cases[i].list };
         struct dnsbl_config cfg = { .lists = lists, .n_lists = 1 };
@@ -449,7 +464,8 @@ static int fake_lookup(void *arg, const char *address, const char *zone, struct 
     *out = (struct dnsbl_cached){ DNSBL_LISTED, "127.0.0.4", "cached text", 100 };
     return 1;
 }
-static void fake_store(void *arg, const char *address, const char *zone, const struct dnsbl_cached *in)
+static void fake_store(void *arg, const char *address, const char *zone,
+                       const struct dnsbl_cached *in)
 {
     stores++;
     if (!strcmp(address, "219.94.129.185"))
@@ -462,8 +478,12 @@ START_TEST(test_cache_and_rerun)
     static const char *lists[] = { "spamhaus" };
     static const char *servers[1];
     servers[0] = rbl_server;
-    struct dnsbl_config cfg = { .servers = servers, .n_servers = 1, .lists = lists, .n_lists = 1,
-                                .cache_lookup = fake_lookup, .cache_store = fake_store };
+    struct dnsbl_config cfg = { .servers = servers,
+                                .n_servers = 1,
+                                .lists = lists,
+                                .n_lists = 1,
+                                .cache_lookup = fake_lookup,
+                                .cache_store = fake_store };
     struct strbuf err = STRBUF_INIT;
     struct dnsbl *d = dnsbl_new(&cfg, &err);
     ck_assert(d);
@@ -495,8 +515,13 @@ START_TEST(test_dqs_key_never_shown)
     static const char *lists[] = { "spamhaus" };
     static const char *servers[1];
     servers[0] = rbl_server;
-    struct dnsbl_config cfg = { .servers = servers, .n_servers = 1, .lists = lists, .n_lists = 1,
-                                .dqs_key = "SECRETKEY123", .timeout_ms = 200, .tries = 1 };
+    struct dnsbl_config cfg = { .servers = servers,
+                                .n_servers = 1,
+                                .lists = lists,
+                                .n_lists = 1,
+                                .dqs_key = "SECRETKEY123",
+                                .timeout_ms = 200,
+                                .tries = 1 };
     struct strbuf err = STRBUF_INIT;
     struct dnsbl *d = dnsbl_new(&cfg, &err);
     ck_assert(d);

@@ -46,7 +46,8 @@ static struct fingerprinter *load_or_die(void)
 }
 
 enum form { F_RAW, F_EXIM_NL, F_REPLY, F_DEFERRED, F_DEFERRED_PREFIX, F_N };
-static const char *const form_names[] = { "raw", "exim \\n", "sendmail reply=", "sendmail stat=Deferred",
+static const char *const form_names[] = { "raw", "exim \\n",
+                                          "sendmail reply=", "sendmail stat=Deferred",
                                           "Deferred: prefix kept" };
 
 /* make_form - the text as one MTA logs it */
@@ -112,20 +113,22 @@ START_TEST(test_one_key_per_template)
                 }
                 ck_assert_msg(k == keys[ti],
                               "template %zu, %s form of\n  \"%s\"\n  -> \"%s\"\n"
-                              "got another key than\n  \"%s\"", ti, form_names[fm],
-                              strbuf_cstr(&text), strbuf_cstr(&tmpl), first_tmpl);
+                              "got another key than\n  \"%s\"",
+                              ti, form_names[fm], strbuf_cstr(&text), strbuf_cstr(&tmpl),
+                              first_tmpl);
                 /* nothing that varies survives in the template */
-                ck_assert_msg(!strstr(strbuf_cstr(&tmpl), v.ip) && !strstr(strbuf_cstr(&tmpl), v.rcpt) &&
-                                  !strstr(strbuf_cstr(&tmpl), v.gid) && !strstr(strbuf_cstr(&tmpl), v.eop),
-                              "template %zu: \"%s\" keeps a variable part", ti, strbuf_cstr(&tmpl));
+                ck_assert_msg(
+                    !strstr(strbuf_cstr(&tmpl), v.ip) && !strstr(strbuf_cstr(&tmpl), v.rcpt) &&
+                        !strstr(strbuf_cstr(&tmpl), v.gid) && !strstr(strbuf_cstr(&tmpl), v.eop),
+                    "template %zu: \"%s\" keeps a variable part", ti, strbuf_cstr(&tmpl));
             }
         }
     }
     /* different templates, different keys: every pair */
     for (size_t i = 0; i < N_ALL; i++)
         for (size_t j = i + 1; j < N_ALL; j++)
-            ck_assert_msg(keys[i] != keys[j], "templates %zu and %zu share a key:\n  %s\n  %s", i, j,
-                          template_at(i)->text, template_at(j)->text);
+            ck_assert_msg(keys[i] != keys[j], "templates %zu and %zu share a key:\n  %s\n  %s", i,
+                          j, template_at(i)->text, template_at(j)->text);
     strbuf_free(&raw);
     strbuf_free(&text);
     strbuf_free(&tmp);
@@ -136,34 +139,47 @@ END_TEST
 
 START_TEST(test_templates_shown)
 {
-    static const struct { const char *text, *want; } rows[] = {
-        { "550 5.1.1 <hachi12@example.co.jp>: Recipient address rejected: User unknown in virtual mailbox table",
+    static const struct {
+        const char *text, *want;
+    } rows[] = {
+        { "550 5.1.1 <hachi12@example.co.jp>: Recipient address rejected: User unknown in virtual "
+          "mailbox table",
           "550 5.1.1 <addr>: Recipient address rejected: User unknown in virtual mailbox table" },
         { "connect to mx1.example.net[198.51.100.25]:25: Connection timed out",
           "connect to <host>[<ip>]:<n>: Connection timed out" },
-        { "550-5.1.1 The email account that you tried to reach does not exist. Please try\\n550-5.1.1 "
-          "double-checking the recipient's email address.\\n550 5.1.1  https://support.google.com/mail/?p=NoSuchUser "
+        { "550-5.1.1 The email account that you tried to reach does not exist. Please "
+          "try\\n550-5.1.1 "
+          "double-checking the recipient's email address.\\n550 5.1.1  "
+          "https://support.google.com/mail/?p=NoSuchUser "
           "3f2a9c1b7d0e-5si1234567abc.123 - gsmtp",
-          "550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking "
+          "550 5.1.1 The email account that you tried to reach does not exist. Please try "
+          "double-checking "
           "the recipient's email address. https://<host>/mail/?p=NoSuchUser <id> - gsmtp" },
         { "421 4.7.0 [TSS04] Messages from 203.0.113.25 temporarily deferred",
           "421 4.7.0 [TSS04] Messages from <ip> temporarily deferred" },
         { "550 5.7.606 Access denied, banned sending IP [2001:db8::25]. AS(1430) "
           "[TY1JPN01FT004.eop-JPN01.prod.protection.outlook.com]",
           "550 5.7.606 Access denied, banned sending IP [<ip>]. AS(1430) [<host>]" },
-        { "554 5.7.1 Service unavailable; Client host [203.0.113.25] blocked using zen.spamhaus.org; "
+        { "554 5.7.1 Service unavailable; Client host [203.0.113.25] blocked using "
+          "zen.spamhaus.org; "
           "https://www.spamhaus.org/query/ip/203.0.113.25",
           "554 5.7.1 Service unavailable; Client host [<ip>] blocked using zen.spamhaus.org; "
           "https://www.spamhaus.org/query/ip/<ip>" },
         { "  Deferred: 451 4.7.1 Please   try again later  ", "451 4.7.1 Please try again later" },
         /* salient patterns run apart and merged as one alternation would
          * match: leftmost first, in any case for the DNSBL zones */
-        { "550 5.7.1 listed at ZEN.SPAMHAUS.ORG (S3150) [TSS04] AS(12345) ?p=NoSuchUser answer/81126",
-          "550 5.7.1 listed at ZEN.SPAMHAUS.ORG (S3150) [TSS04] AS(12345) ?p=NoSuchUser answer/81126" },
-        { "554 blocked using spamhaus.org; also zenspamhaus.org and x.Spamhaus.Org. and b.barracudacentral.org",
-          "554 blocked using spamhaus.org; also zenspamhaus.org and x.Spamhaus.Org. and b.barracudacentral.org" },
-        { "550 5.7.1 [TS01][BL21][GL01][PH01] spamhaus spamhaus.spamcop.net sorbs.net.spamcop.org s5h.net",
-          "550 5.7.1 [TS01][BL21][GL01][PH01] spamhaus spamhaus.spamcop.net sorbs.net<host> s5h.net" },
+        { "550 5.7.1 listed at ZEN.SPAMHAUS.ORG (S3150) [TSS04] AS(12345) ?p=NoSuchUser "
+          "answer/81126",
+          "550 5.7.1 listed at ZEN.SPAMHAUS.ORG (S3150) [TSS04] AS(12345) ?p=NoSuchUser "
+          "answer/81126" },
+        { "554 blocked using spamhaus.org; also zenspamhaus.org and x.Spamhaus.Org. and "
+          "b.barracudacentral.org",
+          "554 blocked using spamhaus.org; also zenspamhaus.org and x.Spamhaus.Org. and "
+          "b.barracudacentral.org" },
+        { "550 5.7.1 [TS01][BL21][GL01][PH01] spamhaus spamhaus.spamcop.net sorbs.net.spamcop.org "
+          "s5h.net",
+          "550 5.7.1 [TS01][BL21][GL01][PH01] spamhaus spamhaus.spamcop.net sorbs.net<host> "
+          "s5h.net" },
         /* no needed word: the zone pattern is not run, names are masked */
         { "421 4.7.0 try later from 203.0.113.5 to mx.example.net",
           "421 4.7.0 try later from <ip> to <host>" },
@@ -173,8 +189,9 @@ START_TEST(test_templates_shown)
     struct strbuf tmpl = STRBUF_INIT;
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
         fingerprint(f, slice_cstr(rows[i].text), &tmpl);
-        ck_assert_msg(strcmp(strbuf_cstr(&tmpl), rows[i].want) == 0, "\"%s\":\n got \"%s\"\nwant \"%s\"",
-                      rows[i].text, strbuf_cstr(&tmpl), rows[i].want);
+        ck_assert_msg(strcmp(strbuf_cstr(&tmpl), rows[i].want) == 0,
+                      "\"%s\":\n got \"%s\"\nwant \"%s\"", rows[i].text, strbuf_cstr(&tmpl),
+                      rows[i].want);
     }
     /* a shortened text shows head … tail */
     struct strbuf raw = STRBUF_INIT, cut = STRBUF_INIT;
@@ -183,7 +200,8 @@ START_TEST(test_templates_shown)
     strbuf_adds(&raw, "end");
     gen_shorten(strbuf_cstr(&raw), &cut);
     fingerprint(f, strbuf_slice(&cut), &tmpl);
-    ck_assert_msg(strstr(strbuf_cstr(&tmpl), " \xe2\x80\xa6 ") != NULL, "got \"%s\"", strbuf_cstr(&tmpl));
+    ck_assert_msg(strstr(strbuf_cstr(&tmpl), " \xe2\x80\xa6 ") != NULL, "got \"%s\"",
+                  strbuf_cstr(&tmpl));
     strbuf_free(&raw);
     strbuf_free(&cut);
     strbuf_free(&tmpl);
@@ -222,7 +240,8 @@ START_TEST(test_speed)
         sum += fingerprint(f, strbuf_slice(&texts[i]), &tmpl);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double us = ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / 1e3 / N_INPUTS;
-    printf("fingerprint: %.2f us per call (generator mix, %llx)\n", us, (unsigned long long)(sum & 0xf));
+    printf("fingerprint: %.2f us per call (generator mix, %llx)\n", us,
+           (unsigned long long)(sum & 0xf));
     ck_assert_msg(us < 100, "fingerprint takes %.1f us per call", us);
     for (int i = 0; i < N_INPUTS; i++)
         strbuf_free(&texts[i]);

@@ -21,7 +21,9 @@ static struct providers *load_or_die(void)
     return p;
 }
 
-static const struct { const char *host, *domain, *want; } rows[] = {
+static const struct {
+    const char *host, *domain, *want;
+} rows[] = {
     /* the host decides */
     { "example-co-jp.mail.protection.outlook.com", "example.co.jp", "microsoft365" },
     { "alphau-ac-jp01i.mail.protection.outlook.com", "alpha-u.ac.jp", "microsoft365" },
@@ -114,10 +116,8 @@ END_TEST
 START_TEST(test_bad_config)
 {
     static const char *const files[] = {
-        "[provider x]\nhost = (unclosed\n",
-        "[provider x]\nname = X\n",
-        "[provider x]\nhost = a\n",
-        "[provider x]\nname = X\ncolour = red\nhost = a\n",
+        "[provider x]\nhost = (unclosed\n", "[provider x]\nname = X\n",
+        "[provider x]\nhost = a\n",         "[provider x]\nname = X\ncolour = red\nhost = a\n",
         "[vendor x]\nname = X\nhost = a\n",
     };
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
@@ -135,8 +135,8 @@ START_TEST(test_bad_config)
         struct strbuf err = STRBUF_INIT;
         struct providers *p = providers_load(&err);
         ck_assert_msg(p == NULL, "file %zu loaded, want an error", i);
-        ck_assert_msg(strstr(strbuf_cstr(&err), path) != NULL, "file %zu: error '%s' names no file", i,
-                      strbuf_cstr(&err));
+        ck_assert_msg(strstr(strbuf_cstr(&err), path) != NULL, "file %zu: error '%s' names no file",
+                      i, strbuf_cstr(&err));
         strbuf_free(&err);
         unlink(path);
         rmdir(dir);

@@ -181,9 +181,9 @@ START_TEST(test_basic_and_last_line)
     } cases[] = {
         { "a\nbb\nccc\n", "a|bb|ccc", 3 },
         { "a\nbb\nccc", "a|bb|ccc", 3 }, /* last line without newline */
-        { "\n\n", "|", 2 },               /* empty lines are lines */
+        { "\n\n", "|", 2 },              /* empty lines are lines */
         { "x", "x", 1 },
-        { "", "", 0 },                    /* empty file: no lines */
+        { "", "", 0 }, /* empty file: no lines */
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         const char *path = write_file("basic.log", cases[c].in, strlen(cases[c].in));
@@ -195,7 +195,8 @@ START_TEST(test_basic_and_last_line)
                 strbuf_addc(&got, '|');
             strbuf_add(&got, l.p[i], l.n[i]);
         }
-        ck_assert_msg((int)l.count == cases[c].nlines && strcmp(strbuf_cstr(&got), cases[c].want) == 0,
+        ck_assert_msg((int)l.count == cases[c].nlines &&
+                          strcmp(strbuf_cstr(&got), cases[c].want) == 0,
                       "case %zu: got %zu lines \"%s\", want %d \"%s\"", c, l.count,
                       strbuf_cstr(&got), cases[c].nlines, cases[c].want);
         if (l.count)
@@ -209,17 +210,18 @@ END_TEST
 
 START_TEST(test_crlf_nul_utf8)
 {
-    static const char in[] = "one\r\n"                     /* 1 CRLF */
-                             "two\n"                       /* 2 */
-                             "nul\0here\n"                 /* 3 NUL */
-                             "caf\xe9 latin-1\n"           /* 4 invalid */
-                             "\xe3\x83\xa6\xe3\x83\xbc\xe3\x82\xb6\xe3\x83\xbc@example.jp\n" /* 5 ok */
-                             "overlong \xc0\xaf\n"          /* 6 invalid */
-                             "surrogate \xed\xa0\x80\n"     /* 7 invalid */
-                             "cut \xe3\x83\n"               /* 8 invalid: truncated sequence */
-                             "big \xf4\x90\x80\x80\n"       /* 9 invalid: past U+10FFFF */
-                             "emoji \xf0\x9f\x93\xa7 ok\r\n" /* 10 ok, CRLF */
-                             "long ascii line long ascii line long ascii line\n"; /* 11 */
+    static const char in[] =
+        "one\r\n"                                                       /* 1 CRLF */
+        "two\n"                                                         /* 2 */
+        "nul\0here\n"                                                   /* 3 NUL */
+        "caf\xe9 latin-1\n"                                             /* 4 invalid */
+        "\xe3\x83\xa6\xe3\x83\xbc\xe3\x82\xb6\xe3\x83\xbc@example.jp\n" /* 5 ok */
+        "overlong \xc0\xaf\n"                                           /* 6 invalid */
+        "surrogate \xed\xa0\x80\n"                                      /* 7 invalid */
+        "cut \xe3\x83\n"                                     /* 8 invalid: truncated sequence */
+        "big \xf4\x90\x80\x80\n"                             /* 9 invalid: past U+10FFFF */
+        "emoji \xf0\x9f\x93\xa7 ok\r\n"                      /* 10 ok, CRLF */
+        "long ascii line long ascii line long ascii line\n"; /* 11 */
     const char *path = write_file("mixed.log", in, sizeof in - 1);
     struct lines l;
     read_all(path, 0, 0, &l);
@@ -475,8 +477,7 @@ START_TEST(test_offset_resume)
     unsigned char *gz = gzip_bytes(sb.s, sb.len, &gzn);
     const char *names[] = { "resume.log", "resume.log.gz" };
     for (int g = 0; g < 2; g++) {
-        const char *path =
-            g ? write_file(names[g], gz, gzn) : write_file(names[g], sb.s, sb.len);
+        const char *path = g ? write_file(names[g], gz, gzn) : write_file(names[g], sb.s, sb.len);
         struct lines first;
         read_all(path, 0, 0, &first);
         check_against(&first, sb.s, sb.len, 1);

@@ -25,15 +25,16 @@ static const struct reason r_blocked = { "blocked", "Our IP is on a blocklist",
                                          "Check the listing <b>now</b>", 0 };
 static const struct reason r_user = { "userunknown", "Recipient address does not exist",
                                       "Remove the address", 1 };
-static const struct blocklist_ref bl_spamhaus = { "spamhaus", "Spamhaus", "https://check.spamhaus.org/" };
+static const struct blocklist_ref bl_spamhaus = { "spamhaus", "Spamhaus",
+                                                  "https://check.spamhaus.org/" };
 static const struct blocklist_ref bl_evil = { "evil", "Evil <i>list</i>", "javascript:alert(7)" };
 
 static const struct report_listing listings[] = {
     { "spamhaus-zen", "Spamhaus ZEN", "zen.spamhaus.org", "listed", "127.0.0.2", "SBL: spam source",
-      "<script>alert(1)</script> https://www.spamhaus.org/sbl/query/SBL1", "https://check.spamhaus.org/",
-      "Request removal", "" },
-    { "bad", "Bad list", "bad.example", "listed", "127.0.0.3", "x", "\"><img src=x onerror=alert(1)>",
-      "javascript:alert(9)", "", "" },
+      "<script>alert(1)</script> https://www.spamhaus.org/sbl/query/SBL1",
+      "https://check.spamhaus.org/", "Request removal", "" },
+    { "bad", "Bad list", "bad.example", "listed", "127.0.0.3", "x",
+      "\"><img src=x onerror=alert(1)>", "javascript:alert(9)", "", "" },
     { "spamcop", "SpamCop", "bl.spamcop.net", "not_listed", "", "", "", "", "", "" },
 };
 
@@ -90,27 +91,35 @@ static void fixture_init(struct fixture *f)
 {
     memset(f, 0, sizeof *f);
     problems_reset();
-    problem_note(PROBLEM_UNPARSED, "x.log", 4, slice_cstr("to=<user@\"><img src=x onerror=alert(1)>>"));
+    problem_note(PROBLEM_UNPARSED, "x.log", 4,
+                 slice_cstr("to=<user@\"><img src=x onerror=alert(1)>>"));
     f->agg = aggregate_new(GROUP_BY_PROVIDER | GROUP_BY_REASON | GROUP_BY_FINGERPRINT, 2);
     const char *payload = "550 5.7.1 Client host [198.51.100.7] blocked using Spamhaus. "
                           "</script><script>alert(2)</script> see javascript:alert(3)";
     for (int i = 0; i < 3; i++)
-        add(f->agg, DELIVERY_BOUNCED, i ? "a@b.example" : "\"<script>alert(1)</script>\"@victim.example",
+        add(f->agg, DELIVERY_BOUNCED,
+            i ? "a@b.example" : "\"<script>alert(1)</script>\"@victim.example",
             "x.mail.protection.outlook.com", "Microsoft 365", payload, &r_blocked, &bl_spamhaus,
             "198.51.100.7", 42, 1710408413 + i * 60);
     add(f->agg, DELIVERY_BOUNCED, "javascript:alert(3)@victim.example",
         "evil\"><img src=x onerror=alert(1)>.example", "evil\"><img src=x onerror=alert(1)>",
         "550 5.1.1 \"'><svg onload=alert(4)> user unknown", &r_user, &bl_evil, "", 43, 1710412013);
     aggregate_sent(f->agg, slice_cstr("b.example"), slice_cstr("Microsoft 365"), 1710412100, 0);
-    f->input = (struct input_stats){ .name = "x.log\"><img src=x onerror=alert(1)>", .lines = 10,
-                                     .bytes = 2000, .first = 1710408413, .last = 1710412100 };
+    f->input = (struct input_stats){ .name = "x.log\"><img src=x onerror=alert(1)>",
+                                     .lines = 10,
+                                     .bytes = 2000,
+                                     .first = 1710408413,
+                                     .last = 1710412100 };
     f->stats.lines = 10;
     f->stats.inputs = &f->input;
     f->stats.n_inputs = 1;
     f->stats.first = 1710408413;
     f->stats.last = 1710412100;
-    f->r = (struct report){ .command = "scan", .agg = f->agg, .stats = &f->stats,
-                            .problems = &problems_global, .generated = 1710412200 };
+    f->r = (struct report){ .command = "scan",
+                            .agg = f->agg,
+                            .stats = &f->stats,
+                            .problems = &problems_global,
+                            .generated = 1710412200 };
     f->r.dns = (struct report_dns){ true, "checked 3 lists", fake_status, fake_listings, NULL };
 }
 
@@ -158,7 +167,8 @@ static const char *check_tags(const char *html)
         for (char *c = tag; *c; c++)
             if (*c >= 'A' && *c <= 'Z')
                 *c = (char)(*c - 'A' + 'a');
-        if (strstr(tag, " on") && (strstr(tag, "onerror") || strstr(tag, "onload") || strstr(tag, "onclick")))
+        if (strstr(tag, " on") &&
+            (strstr(tag, "onerror") || strstr(tag, "onload") || strstr(tag, "onclick")))
             goto found;
         if (strstr(tag, "javascript:"))
             goto found;
@@ -191,26 +201,33 @@ START_TEST(test_xss_escaped)
     static const struct {
         const char *raw, *escaped;
     } cases[] = {
-        { "<script>alert(1)</script>", "&quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;@victim.example" },
-        { "</script><script>alert(2)</script>", "&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;" },
+        { "<script>alert(1)</script>",
+          "&quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;@victim.example" },
+        { "</script><script>alert(2)</script>",
+          "&lt;/script&gt;&lt;script&gt;alert(2)&lt;/script&gt;" },
         { "<img src=x onerror=alert(1)>", "evil&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" },
         { "<svg onload=alert(4)>", "&quot;&#39;&gt;&lt;svg onload=alert(4)&gt;" },
-        { "<script>alert(9)</script>", "&lt;script&gt;alert(1)&lt;/script&gt; https://www.spamhaus.org" },
+        { "<script>alert(9)</script>",
+          "&lt;script&gt;alert(1)&lt;/script&gt; https://www.spamhaus.org" },
         { "<i>list</i>", "Evil &lt;i&gt;list&lt;/i&gt;" },
         { "<b>now</b>", "Check the listing &lt;b&gt;now&lt;/b&gt;" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        ck_assert_msg(!strstr(html, cases[i].raw), "case %zu: got raw %s in the page, want it escaped", i,
-                      cases[i].raw);
-        ck_assert_msg(strstr(html, cases[i].escaped), "case %zu: want %s in the page", i, cases[i].escaped);
+        ck_assert_msg(!strstr(html, cases[i].raw),
+                      "case %zu: got raw %s in the page, want it escaped", i, cases[i].raw);
+        ck_assert_msg(strstr(html, cases[i].escaped), "case %zu: want %s in the page", i,
+                      cases[i].escaped);
     }
-    ck_assert_msg(count(html, "<script") == 2, "got %zu <script elements, want 2", count(html, "<script"));
+    ck_assert_msg(count(html, "<script") == 2, "got %zu <script elements, want 2",
+                  count(html, "<script"));
     const char *bad = check_tags(html);
     ck_assert_msg(!bad, "got tag %s, want no event handler or javascript: URL in a tag", bad);
     /* links only from the catalogue, and only http(s) ones */
-    ck_assert_msg(strstr(html, "href=\"https://check.spamhaus.org/\""), "want the catalogue's delisting link");
+    ck_assert_msg(strstr(html, "href=\"https://check.spamhaus.org/\""),
+                  "want the catalogue's delisting link");
     ck_assert_msg(!strstr(html, "href=\"javascript"), "got a javascript: href");
-    ck_assert_msg(!strstr(html, "href=\"https://www.spamhaus.org/sbl"), "got a link built from TXT text");
+    ck_assert_msg(!strstr(html, "href=\"https://www.spamhaus.org/sbl"),
+                  "got a link built from TXT text");
     free(html);
     fixture_free(&f);
 }
@@ -230,20 +247,21 @@ START_TEST(test_headline_and_cut)
         "Spamhaus ZEN, Microsoft 365 rejects it",
         "Showing the top 1 of 2 groups",
         "<th scope=\"col\"",
-        "data-v=\"3\">3</td>",            /* counts right-aligned with a sort value */
+        "data-v=\"3\">3</td>", /* counts right-aligned with a sort value */
         "<time datetime=\"2024-03-14T09:26:53+00:00\">", /* times with their zone */
         "prefers-color-scheme: dark",
         "<svg viewBox",
         "Content-Security-Policy",
         "Could not read: ",
-        "\"groups_shown\": 1",              /* the embedded JSON has the same cut */
+        "\"groups_shown\": 1", /* the embedded JSON has the same cut */
     };
     const char *h1 = strstr(html, "<h1");
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         ck_assert_msg(strstr(html, want[i]), "want %s in the page (headline: %.200s)", want[i],
                       h1 ? h1 : "none");
     ck_assert_msg(!strstr(html, "id=\"g2\""), "got group 2 past the cut of 1");
-    ck_assert_msg(!strstr(html, "http://") || !strstr(html, "src=\"http"), "got an external resource");
+    ck_assert_msg(!strstr(html, "http://") || !strstr(html, "src=\"http"),
+                  "got an external resource");
     free(html);
     fixture_free(&f);
 }

@@ -193,17 +193,19 @@ static void fixture_init(struct fixture *f)
     f->agg = aggregate_new(GROUP_BY_PROVIDER | GROUP_BY_REASON | GROUP_BY_FINGERPRINT, 2);
     f->spool = event_spool_new();
     struct event e;
-    make_event(&e, "\"<script>alert(1)</script>\"@victim.example",
-               "550 5.7.1 Client host [198.51.100.7] blocked </script><script>alert(2)</script> \xc3\x28",
-               &r_blocked, "198.51.100.7", 1);
+    make_event(
+        &e, "\"<script>alert(1)</script>\"@victim.example",
+        "550 5.7.1 Client host [198.51.100.7] blocked </script><script>alert(2)</script> \xc3\x28",
+        &r_blocked, "198.51.100.7", 1);
     aggregate_add(f->agg, &e);
     event_spool_write(f->spool, &e);
-    make_event(&e, "javascript:alert(3)@victim.example", "550 5.1.1 \"><img src=x onerror=alert(1)>",
-               &r_user, "", 2);
+    make_event(&e, "javascript:alert(3)@victim.example",
+               "550 5.1.1 \"><img src=x onerror=alert(1)>", &r_user, "", 2);
     aggregate_add(f->agg, &e);
     event_spool_write(f->spool, &e);
-    f->r = (struct report){ .command = "scan", .agg = f->agg, .problems = &problems_global,
-                            .generated = 1710412200 };
+    f->r = (struct report){
+        .command = "scan", .agg = f->agg, .problems = &problems_global, .generated = 1710412200
+    };
     f->r.dns = (struct report_dns){ false, "not checked (--no-dns)", NULL, NULL, NULL };
 }
 
@@ -219,14 +221,31 @@ START_TEST(test_schema)
     fixture_init(&f);
     char *js = render(&f.r);
     static const char *const keys[] = {
-        "\"format\": \"bouncescope-report\"", "\"version\": 1", "\"generated\": ", "\"run\": ",
-        "\"inputs\": ", "\"problems\": ", "\"totals\": ", "\"failure_rate\": ",
-        "\"groups_total\": 2", "\"groups_shown\": 2", "\"groups\": ", "\"blocklists\": ",
-        "\"checked\": false", "\"note\": \"not checked (--no-dns)\"", "\"domains\": ",
-        "\"time_buckets\": ", "\"width_seconds\": 3600", "\"reasons\": ", "\"detail\": false",
-        "\"first_seen\": \"2024-03-14T18:26:53+09:00\"", "\"status\": \"unchecked\"",
-        "\"blocklist\": {\"id\": \"spamhaus\"", "\"by_reason\": {\"blocked\": 1, \"userunknown\": 1}",
-        "{\"name\": \"blocked\", \"label\": \"Our IP is on a blocklist\", \"advice\": \"Check it\"}",
+        "\"format\": \"bouncescope-report\"",
+        "\"version\": 1",
+        "\"generated\": ",
+        "\"run\": ",
+        "\"inputs\": ",
+        "\"problems\": ",
+        "\"totals\": ",
+        "\"failure_rate\": ",
+        "\"groups_total\": 2",
+        "\"groups_shown\": 2",
+        "\"groups\": ",
+        "\"blocklists\": ",
+        "\"checked\": false",
+        "\"note\": \"not checked (--no-dns)\"",
+        "\"domains\": ",
+        "\"time_buckets\": ",
+        "\"width_seconds\": 3600",
+        "\"reasons\": ",
+        "\"detail\": false",
+        "\"first_seen\": \"2024-03-14T18:26:53+09:00\"",
+        "\"status\": \"unchecked\"",
+        "\"blocklist\": {\"id\": \"spamhaus\"",
+        "\"by_reason\": {\"blocked\": 1, \"userunknown\": 1}",
+        "{\"name\": \"blocked\", \"label\": \"Our IP is on a blocklist\", \"advice\": \"Check "
+        "it\"}",
     };
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         ck_assert_msg(strstr(js, keys[i]), "want %s in:\n%.3000s", keys[i], js);
@@ -283,7 +302,8 @@ START_TEST(test_empty)
     struct report r = { .command = "scan", .agg = a };
     char *js = render(&r);
     ck_assert_msg(strstr(js, "\"groups\": []"), "want an empty groups array");
-    ck_assert_msg(strstr(js, "\"failure_rate\": null"), "want failure_rate null with nothing final");
+    ck_assert_msg(strstr(js, "\"failure_rate\": null"),
+                  "want failure_rate null with nothing final");
     free(js);
     aggregate_free(a);
 }

@@ -71,17 +71,19 @@ static void write_gz(const char *path, const char *text)
 static void lines(struct strbuf *out, int from, int to)
 {
     for (int i = from; i < to; i++) {
-        strbuf_addf(out,
-                    "2026-10-19T10:%02d:%02d+09:00 mx1 postfix/smtp[1]: B%05d: to=<u%d@d%d.example>, "
-                    "relay=mx.d%d.example[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, "
-                    "status=bounced (host mx.d%d.example[192.0.2.1] said: 550 5.1.1 User unknown "
-                    "(in reply to RCPT TO command))\n",
-                    i / 60 % 60, i % 60, i, i, i % 5, i % 5, i % 5);
-        strbuf_addf(out,
-                    "2026-10-19T10:%02d:%02d+09:00 mx1 postfix/smtp[1]: A%05d: to=<v%d@d%d.example>, "
-                    "relay=mx.d%d.example[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, "
-                    "status=sent (250 Ok)\n",
-                    i / 60 % 60, i % 60, i, i, i % 5, i % 5);
+        strbuf_addf(
+            out,
+            "2026-10-19T10:%02d:%02d+09:00 mx1 postfix/smtp[1]: B%05d: to=<u%d@d%d.example>, "
+            "relay=mx.d%d.example[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, "
+            "status=bounced (host mx.d%d.example[192.0.2.1] said: 550 5.1.1 User unknown "
+            "(in reply to RCPT TO command))\n",
+            i / 60 % 60, i % 60, i, i, i % 5, i % 5, i % 5);
+        strbuf_addf(
+            out,
+            "2026-10-19T10:%02d:%02d+09:00 mx1 postfix/smtp[1]: A%05d: to=<v%d@d%d.example>, "
+            "relay=mx.d%d.example[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=2.0.0, "
+            "status=sent (250 Ok)\n",
+            i / 60 % 60, i % 60, i, i, i % 5, i % 5);
     }
 }
 
@@ -183,7 +185,8 @@ START_TEST(test_second_writer_and_foreign_file)
     ck_assert_ptr_nonnull(a);
     struct store *b = store_open_path(db, true, 0, &err);
     ck_assert_ptr_null(b);
-    ck_assert_msg(strstr(err.s, "in use by another bouncescope run") != NULL, "err got '%s'", err.s);
+    ck_assert_msg(strstr(err.s, "in use by another bouncescope run") != NULL, "err got '%s'",
+                  err.s);
     store_close(a);
     strbuf_reset(&err);
     b = store_open_path(db, true, 0, &err);
@@ -208,16 +211,19 @@ START_TEST(test_exactly_once_appends)
     write_file(log, "w", text.s);
     const char *f[] = { log };
     scan_into(path_of("h.db"), f, 1, c);
-    ck_assert_msg(c[DELIVERY_BOUNCED] == 100 && c[DELIVERY_SENT] == 100, "first: got %lu/%lu, want 100/100",
-                  (unsigned long)c[DELIVERY_BOUNCED], (unsigned long)c[DELIVERY_SENT]);
+    ck_assert_msg(c[DELIVERY_BOUNCED] == 100 && c[DELIVERY_SENT] == 100,
+                  "first: got %lu/%lu, want 100/100", (unsigned long)c[DELIVERY_BOUNCED],
+                  (unsigned long)c[DELIVERY_SENT]);
     scan_into(path_of("h.db"), f, 1, c); /* nothing new */
-    ck_assert_msg(c[DELIVERY_BOUNCED] == 100, "rerun: got %lu, want 100", (unsigned long)c[DELIVERY_BOUNCED]);
+    ck_assert_msg(c[DELIVERY_BOUNCED] == 100, "rerun: got %lu, want 100",
+                  (unsigned long)c[DELIVERY_BOUNCED]);
     strbuf_reset(&text);
     lines(&text, 100, 130);
     write_file(log, "a", text.s);
     scan_into(path_of("h.db"), f, 1, c);
-    ck_assert_msg(c[DELIVERY_BOUNCED] == 130 && c[DELIVERY_SENT] == 130, "append: got %lu/%lu, want 130/130",
-                  (unsigned long)c[DELIVERY_BOUNCED], (unsigned long)c[DELIVERY_SENT]);
+    ck_assert_msg(c[DELIVERY_BOUNCED] == 130 && c[DELIVERY_SENT] == 130,
+                  "append: got %lu/%lu, want 130/130", (unsigned long)c[DELIVERY_BOUNCED],
+                  (unsigned long)c[DELIVERY_SENT]);
     strbuf_free(&text);
 }
 END_TEST
@@ -237,17 +243,20 @@ START_TEST(test_rotation_gzip_and_truncation)
     write_file(path_of("maillog"), "w", tail.s);
     const char *f2[] = { path_of("maillog"), path_of("maillog.1.gz") };
     scan_into(path_of("h.db"), f2, 2, c);
-    ck_assert_msg(c[DELIVERY_BOUNCED] == 80, "rotation: got %lu, want 80", (unsigned long)c[DELIVERY_BOUNCED]);
+    ck_assert_msg(c[DELIVERY_BOUNCED] == 80, "rotation: got %lu, want 80",
+                  (unsigned long)c[DELIVERY_BOUNCED]);
     /* the same set again: nothing new */
     scan_into(path_of("h.db"), f2, 2, c);
-    ck_assert_msg(c[DELIVERY_BOUNCED] == 80, "again: got %lu, want 80", (unsigned long)c[DELIVERY_BOUNCED]);
+    ck_assert_msg(c[DELIVERY_BOUNCED] == 80, "again: got %lu, want 80",
+                  (unsigned long)c[DELIVERY_BOUNCED]);
     /* truncated and rewritten with the same first lines, shorter than its offset */
     strbuf_reset(&tail);
     lines(&tail, 70, 72);
     write_file(path_of("maillog"), "w", tail.s);
     const char *f3[] = { path_of("maillog") };
     scan_into(path_of("h.db"), f3, 1, c);
-    ck_assert_msg(c[DELIVERY_BOUNCED] == 82, "truncated: got %lu, want 82", (unsigned long)c[DELIVERY_BOUNCED]);
+    ck_assert_msg(c[DELIVERY_BOUNCED] == 82, "truncated: got %lu, want 82",
+                  (unsigned long)c[DELIVERY_BOUNCED]);
     strbuf_free(&all);
     strbuf_free(&tail);
 }
@@ -266,19 +275,22 @@ START_TEST(test_unfinished_last_line)
     write_file(path_of("maillog"), "w", text.s);
     const char *f[] = { path_of("maillog") };
     scan_into(path_of("h.db"), f, 1, c);
-    ck_assert_msg(c[DELIVERY_BOUNCED] == 10, "cut: got %lu bounced, want 10 (the cut line is read later)",
+    ck_assert_msg(c[DELIVERY_BOUNCED] == 10,
+                  "cut: got %lu bounced, want 10 (the cut line is read later)",
                   (unsigned long)c[DELIVERY_BOUNCED]);
     write_file(path_of("maillog"), "a", next.s + head);
     scan_into(path_of("h.db"), f, 1, c);
-    ck_assert_msg(c[DELIVERY_BOUNCED] == 11 && c[DELIVERY_SENT] == 11, "completed: got %lu/%lu, want 11/11",
-                  (unsigned long)c[DELIVERY_BOUNCED], (unsigned long)c[DELIVERY_SENT]);
+    ck_assert_msg(c[DELIVERY_BOUNCED] == 11 && c[DELIVERY_SENT] == 11,
+                  "completed: got %lu/%lu, want 11/11", (unsigned long)c[DELIVERY_BOUNCED],
+                  (unsigned long)c[DELIVERY_SENT]);
     sqlite3 *h;
     ck_assert_int_eq(sqlite3_open(path_of("h.db"), &h), SQLITE_OK);
     sqlite3_stmt *st;
     sqlite3_prepare_v2(h, "SELECT text, line FROM events ORDER BY id DESC LIMIT 1", -1, &st, NULL);
     ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
     const char *t = (const char *)sqlite3_column_text(st, 0);
-    ck_assert_msg(strstr(t, "User unknown") != NULL, "last event text got '%s', want the whole reply", t);
+    ck_assert_msg(strstr(t, "User unknown") != NULL,
+                  "last event text got '%s', want the whole reply", t);
     ck_assert_int_eq(sqlite3_column_int(st, 1), 21);
     sqlite3_finalize(st);
     sqlite3_close(h);
@@ -304,9 +316,11 @@ START_TEST(test_older_copy_is_skipped)
     write_file(path_of("maillog"), "a", text.s);
     const char *g[] = { path_of("backup"), path_of("backup.gz"), path_of("maillog") };
     scan_into(path_of("h.db"), g, 3, c);
-    ck_assert_msg(c[DELIVERY_BOUNCED] == 45, "older copies: got %lu, want 45", (unsigned long)c[DELIVERY_BOUNCED]);
+    ck_assert_msg(c[DELIVERY_BOUNCED] == 45, "older copies: got %lu, want 45",
+                  (unsigned long)c[DELIVERY_BOUNCED]);
     scan_into(path_of("h.db"), g, 3, c);
-    ck_assert_msg(c[DELIVERY_BOUNCED] == 45, "again: got %lu, want 45", (unsigned long)c[DELIVERY_BOUNCED]);
+    ck_assert_msg(c[DELIVERY_BOUNCED] == 45, "again: got %lu, want 45",
+                  (unsigned long)c[DELIVERY_BOUNCED]);
     strbuf_free(&text);
     strbuf_free(&old);
 }

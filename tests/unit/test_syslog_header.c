@@ -56,8 +56,8 @@ static const struct header_case good[] = {
     /* H1b: microseconds */
     { "Mar 14 09:26:53.589793 mx1 postfix/smtp[2101]: msg", HEADER_RFC3164, 1773480413, 589793, 0,
       false, "mx1", "postfix/smtp", "2101", "msg" },
-    { "Mar 14 09:26:53.5 mx1 postfix/smtp[2101]: msg", HEADER_RFC3164, 1773480413, 500000, 0,
-      false, "mx1", "postfix/smtp", "2101", "msg" },
+    { "Mar 14 09:26:53.5 mx1 postfix/smtp[2101]: msg", HEADER_RFC3164, 1773480413, 500000, 0, false,
+      "mx1", "postfix/smtp", "2101", "msg" },
     /* H1c: FreeBSD syslogd -v */
     { "Mar 14 09:26:53 <mail.info> mx1 sm-mta[4312]: 52E9QrAb004312: to=<x@example.net>",
       HEADER_RFC3164, 1773480413, 0, 0, false, "mx1", "sm-mta", "4312",
@@ -82,8 +82,8 @@ static const struct header_case good[] = {
       HEADER_RFC3164, 1792427785, 0, 0, false, "mx1", "exim", "123",
       "2018-10-19 16:36:25 1gDL3J-0001Xx-AB ** a@example.net: Unrouteable address" },
     /* sysklogd: no tag at all */
-    { "Mar 14 09:26:53 mx1 last message repeated 3 times", HEADER_RFC3164, 1773480413, 0, 0,
-      false, "mx1", "", "", "last message repeated 3 times" },
+    { "Mar 14 09:26:53 mx1 last message repeated 3 times", HEADER_RFC3164, 1773480413, 0, 0, false,
+      "mx1", "", "", "last message repeated 3 times" },
     /* on the wire: "<PRI>" before an RFC 3164 line */
     { "<22>Mar 14 09:26:53 mx1 postfix/smtp[1]: x", HEADER_RFC3164, 1773480413, 0, 0, false, "mx1",
       "postfix/smtp", "1", "x" },
@@ -160,8 +160,8 @@ START_TEST(test_table)
                       bad);
         ck_assert_msg(h.format == c->format, "row %zu: got format %s, want %s", i,
                       header_format_name(h.format), header_format_name(c->format));
-        ck_assert_msg(h.when == c->when, "row %zu: got when %lld, want %lld", i,
-                      (long long)h.when, (long long)c->when);
+        ck_assert_msg(h.when == c->when, "row %zu: got when %lld, want %lld", i, (long long)h.when,
+                      (long long)c->when);
         ck_assert_msg(h.usec == c->usec, "row %zu: got usec %d, want %d", i, h.usec, c->usec);
         ck_assert_msg(h.tz_minutes == c->tz_minutes && h.tz_known == c->tz_known,
                       "row %zu: got tz %d known %d, want %d known %d", i, h.tz_minutes, h.tz_known,
@@ -276,8 +276,7 @@ START_TEST(test_year_rollover)
         "Jan  1 00:00:01 mx1 postfix/smtp[1]: c",
         "Jun  1 00:00:00 mx1 postfix/smtp[1]: d",
     };
-    static const int64_t want[] = { 1767225599, 1767225601, 1767225598, 1767225601,
-                                    1780272000 };
+    static const int64_t want[] = { 1767225599, 1767225601, 1767225598, 1767225601, 1780272000 };
     int64_t got[5];
     struct header_clock clk;
     header_clock_init(&clk, 0, 2025);
@@ -364,7 +363,8 @@ END_TEST
 START_TEST(test_local_zones)
 {
     /* Asia/Tokyo when tzdata is there; the POSIX rule is the same zone */
-    const char *tokyo = access("/usr/share/zoneinfo/Asia/Tokyo", R_OK) == 0 ? "Asia/Tokyo" : "JST-9";
+    const char *tokyo =
+        access("/usr/share/zoneinfo/Asia/Tokyo", R_OK) == 0 ? "Asia/Tokyo" : "JST-9";
     setenv("TZ", tokyo, 1);
     tzset();
     struct header_clock clk;
@@ -375,8 +375,8 @@ START_TEST(test_local_zones)
     ck_assert_msg(h.when == 1792395385 && h.tz_minutes == 540 && !h.tz_known,
                   "%s: got when %lld tz %d, want 1792395385 tz 540", tokyo, (long long)h.when,
                   h.tz_minutes);
-    ck_assert(header_parse(slice_cstr("2018-10-19 16:36:25 1gDL3J-0001Xx-AB Completed"), &clk, &h,
-                           &bt));
+    ck_assert(
+        header_parse(slice_cstr("2018-10-19 16:36:25 1gDL3J-0001Xx-AB Completed"), &clk, &h, &bt));
     ck_assert_int_eq(h.when, 1539966985 - 9 * 3600);
     ck_assert_int_eq(h.tz_minutes, 540);
     /* a zone written in the line is not touched by TZ */
