@@ -426,6 +426,7 @@ int pipeline_read_from(struct pipeline *p, const char *path, uint64_t offset, ui
         reader_set_line(r, start_line);
     in->name = xstrdup(reader_name(r));
     in->gzip = reader_is_gzip(r);
+    in->compression = reader_compression(r);
     const char *file = reader_name(r);
     struct header_clock clock;
     header_clock_init(&clock, reader_mtime(r), p->cfg.year);

@@ -55,9 +55,10 @@ struct pipeline_config {
 struct input_stats {
     char *name;
     uint64_t lines, bytes, compressed_bytes;
-    int64_t first, last; /* time span of lines with a known time */
-    bool gzip;
-    bool failed; /* could not be opened */
+    int64_t first, last;     /* time span of lines with a known time */
+    bool gzip;               /* compressed, in any format */
+    const char *compression; /* "gzip", "xz", "bzip2", "zstd", "" (static string) */
+    bool failed;             /* could not be opened */
 };
 
 struct scan_stats {

@@ -13,12 +13,14 @@
  *   bool reader_partial_tail(const struct reader *r);
  *   time_t reader_mtime(const struct reader *r);
  *   bool reader_is_gzip(const struct reader *r);
+ *   const char *reader_compression(const struct reader *r);
  *   uint64_t reader_compressed_bytes(const struct reader *r);
  *
  * DESCRIPTION
  *   One buffer of READER_CHUNK + READER_MAX_LINE bytes per reader. Plain
- *   input is read(2) into it a chunk at a time; gzip input is read into a
- *   second chunk-sized buffer and inflated into the line buffer. Lines are
+ *   input is read(2) into it a chunk at a time; compressed input is read into
+ *   a second chunk-sized buffer and decoded into the line buffer
+ *   (decompress.c: gzip, xz, bzip2, zstd). Lines are
  *   found with memchr and handed out as slices into the buffer; a line that
  *   crosses the end of the data read so far is moved to the front before the
  *   next chunk is read. Nothing is allocated per line.
@@ -28,13 +30,17 @@
  *   a real UTF-8 validation). Mail logs are nearly all ASCII, so the check
  *   costs one extra pass over the bytes and no branches per byte.
  *
- *   gzip is recognised by the magic bytes 1f 8b at the start of the input,
- *   never by the file name (logrotate's "delaycompress" leaves maillog.1
- *   plain and maillog.2.gz compressed, and people rename files). Several
- *   gzip members one after the other are one stream, as for gzip -d. After
- *   the last member, bytes that are not another member are ignored: NUL
- *   padding silently (tape and some copy tools pad), anything else noted as
- *   PROBLEM_GZIP_CORRUPT.
+ *   The format is recognised by its magic bytes at the start of the input
+ *   (decompress_sniff), never by the file name (logrotate's "delaycompress"
+ *   leaves maillog.1 plain and maillog.2.gz compressed, people rename
+ *   files, and compresscmd may be xz, bzip2 or zstd). Several members one
+ *   after the other are one stream, as for gzip -d / xz -d. After a member,
+ *   NUL bytes are padding and skipped silently (tape and some copy tools
+ *   pad; xz pads its streams); bytes that start no member of the same
+ *   format are noted as PROBLEM_GZIP_CORRUPT and ignored. A file that ends
+ *   inside a member (logrotate still compressing it) is noted as
+ *   PROBLEM_GZIP_TRUNCATED: its lines up to there are returned, and the
+ *   last one, cut, has no newline (reader_partial_tail).
  *
  * OWNERSHIP
  *   The reader owns its buffers; a returned line is valid until the next
@@ -70,11 +76,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
 
+#include "decompress.h"
 #include "problems.h"
 #include "util/xalloc.h"
 
@@ -94,11 +100,10 @@ enum reader_end {
 struct reader {
     int fd;
     bool own_fd; /* false for stdin */
-    bool is_gzip;
+    enum decompress_kind kind;
     bool eof;          /* no more bytes will come into buf */
-    bool raw_eof;      /* read(2) returned 0 (gzip: compressed side) */
-    bool in_member;    /* gzip: inside a member (its trailer not yet seen) */
-    bool z_ready;      /* inflateInit2 done */
+    bool raw_eof;      /* read(2) returned 0 (compressed input: the file's side) */
+    bool in_member;    /* compressed: inside a member (its end not yet seen) */
     bool partial_tail; /* last line returned had no newline */
     bool end_noted;    /* pending end problem already reported */
     enum reader_end end_kind;
@@ -109,12 +114,13 @@ struct reader {
     uint64_t offset;    /* uncompressed bytes consumed */
     uint64_t raw_bytes; /* bytes taken from the file (position for plain files) */
     char *buf;
-    size_t start;       /* first byte not yet handed out */
-    size_t end;         /* end of valid data */
-    size_t scanned;     /* bytes after start known to hold no newline */
-    size_t clean_end;   /* buf[start..clean_end) holds no NUL and no byte >= 0x80 */
-    unsigned char *zin; /* gzip: compressed input */
-    z_stream z;
+    size_t start;            /* first byte not yet handed out */
+    size_t end;              /* end of valid data */
+    size_t scanned;          /* bytes after start known to hold no newline */
+    size_t clean_end;        /* buf[start..clean_end) holds no NUL and no byte >= 0x80 */
+    struct decompress *dec;  /* compressed input: the decoder */
+    unsigned char *zin;      /* compressed input: bytes read from the file */
+    size_t zin_pos, zin_len; /* zin[zin_pos..zin_len) not yet decoded */
 };
 
 /* ---- interned names ---------------------------------------------------- */
@@ -303,64 +309,94 @@ static void fill_plain(struct reader *r)
     r->end += (size_t)got;
 }
 
-/* gz_refill - make z.avail_in at least want bytes unless the file ends */
-static void gz_refill(struct reader *r, size_t want)
+/* zin_refill - make at least want undecoded bytes available unless the file ends */
+static void zin_refill(struct reader *r, size_t want)
 {
-    while (r->z.avail_in < want && !r->raw_eof) {
-        if (r->z.avail_in > 0 && r->z.next_in != r->zin)
-            memmove(r->zin, r->z.next_in, r->z.avail_in);
-        r->z.next_in = r->zin;
-        ssize_t got = raw_read(r, r->zin + r->z.avail_in, READER_CHUNK - r->z.avail_in);
+    while (r->zin_len - r->zin_pos < want && !r->raw_eof) {
+        if (r->zin_pos > 0) {
+            memmove(r->zin, r->zin + r->zin_pos, r->zin_len - r->zin_pos);
+            r->zin_len -= r->zin_pos;
+            r->zin_pos = 0;
+        }
+        ssize_t got = raw_read(r, r->zin + r->zin_len, READER_CHUNK - r->zin_len);
         if (got <= 0)
             break;
-        r->z.avail_in += (uInt)got;
+        r->zin_len += (size_t)got;
     }
 }
 
-/* fill_gzip - inflate until some bytes arrive after r->end or the input ends */
-static void fill_gzip(struct reader *r)
+/* next_member - after a member's end: another member of the same format
+ * follows (true), or the input is over - cleanly after NUL padding (tape
+ * and some copy tools pad; xz pads streams with NULs), or with garbage that
+ * is noted and ignored */
+static bool next_member(struct reader *r)
+{
+    for (;;) {
+        zin_refill(r, DECOMPRESS_MAGIC_MAX);
+        size_t n = r->zin_len - r->zin_pos;
+        if (n == 0)
+            return false;
+        const unsigned char *p = r->zin + r->zin_pos;
+        if (p[0] == 0) {
+            const unsigned char *q = p;
+            while (q < p + n && *q == 0)
+                q++;
+            r->zin_pos += (size_t)(q - p);
+            continue;
+        }
+        if (decompress_sniff(p, n) == r->kind) {
+            if (!decompress_reset(r->dec)) {
+                set_end(r, END_GZIP_CORRUPT, decompress_error(r->dec));
+                return false;
+            }
+            return true;
+        }
+        set_end(r, END_GZIP_CORRUPT, "trailing garbage after the compressed data ignored");
+        return false;
+    }
+}
+
+/* fill_compressed - decode until some bytes arrive after r->end or the input ends */
+static void fill_compressed(struct reader *r)
 {
     size_t before = r->end;
     while (!r->eof && r->end == before && r->end < READER_BUFSIZE) {
         if (!r->in_member) {
-            /* between members: another one, padding, or garbage? */
-            gz_refill(r, 2);
-            if (r->z.avail_in == 0) {
+            if (!next_member(r)) {
                 r->eof = true;
                 break;
             }
-            if (r->z.avail_in >= 2 && r->z.next_in[0] == 0x1f && r->z.next_in[1] == 0x8b) {
-                if (inflateReset(&r->z) != Z_OK) {
-                    set_end(r, END_GZIP_CORRUPT, "inflateReset failed");
-                    break;
-                }
-                r->in_member = true;
-            } else if (r->z.next_in[0] == 0) {
-                r->eof = true; /* NUL padding after the last member */
-                break;
-            } else {
-                set_end(r, END_GZIP_CORRUPT, "trailing garbage after the gzip data ignored");
-                break;
-            }
+            r->in_member = true;
         }
-        if (r->z.avail_in == 0)
-            gz_refill(r, 1);
-        if (r->z.avail_in == 0) {
-            /* the file ended inside a member: no trailer */
-            set_end(r, END_GZIP_TRUNCATED, "gzip stream ends before its trailer");
-            break;
-        }
-        size_t room = READER_BUFSIZE - r->end;
-        r->z.next_out = (unsigned char *)r->buf + r->end;
-        r->z.avail_out = (uInt)room;
-        int ret = inflate(&r->z, Z_NO_FLUSH);
-        r->end += room - r->z.avail_out;
-        if (ret == Z_STREAM_END) {
+        if (r->zin_pos == r->zin_len)
+            zin_refill(r, 1);
+        const unsigned char *in = r->zin + r->zin_pos;
+        size_t in_n = r->zin_len - r->zin_pos;
+        unsigned char *out = (unsigned char *)r->buf + r->end;
+        size_t out_n = READER_BUFSIZE - r->end;
+        enum decompress_status st = decompress_step(r->dec, &in, &in_n, &out, &out_n);
+        size_t used = (size_t)(in - (r->zin + r->zin_pos));
+        r->zin_pos += used;
+        r->end = (size_t)((char *)out - r->buf);
+        if (st == DECOMPRESS_MEMBER_END) {
             r->in_member = false;
-        } else if (ret != Z_OK && ret != Z_BUF_ERROR) {
+        } else if (st == DECOMPRESS_ERROR) {
+            set_end(r, END_GZIP_CORRUPT, decompress_error(r->dec));
+        } else if (used == 0 && r->end == before) {
+            /* no progress: the decoder wants more input than it holds */
+            size_t have = r->zin_len - r->zin_pos;
+            if (!r->raw_eof && have < READER_CHUNK) {
+                zin_refill(r, have + 1);
+                if (r->zin_len - r->zin_pos > have)
+                    continue;
+            }
+            /* the file ended inside a member: a rotation still being
+             * compressed, or a cut copy (a read error noted first stays
+             * the reason) */
             char why[96];
-            snprintf(why, sizeof why, "inflate: %s", r->z.msg ? r->z.msg : zError(ret));
-            set_end(r, END_GZIP_CORRUPT, why);
+            snprintf(why, sizeof why, "%s data is cut short (ends inside a member)",
+                     decompress_name(r->kind));
+            set_end(r, END_GZIP_TRUNCATED, why);
         }
     }
 }
@@ -371,8 +407,8 @@ static void fill(struct reader *r)
     if (r->eof)
         return;
     size_t before = r->end;
-    if (r->is_gzip)
-        fill_gzip(r);
+    if (r->kind != DECOMPRESS_NONE)
+        fill_compressed(r);
     else
         fill_plain(r);
     /* one wide scan per chunk instead of one per line */
@@ -515,7 +551,7 @@ static void skip_bytes(struct reader *r, uint64_t n)
             if (r->eof)
                 break;
             r->start = r->end = 0;
-            if (!r->is_gzip && r->own_fd) {
+            if (r->kind == DECOMPRESS_NONE && r->own_fd) {
                 /* a plain file: seek instead of reading what we skip */
                 off_t to = (off_t)(r->raw_bytes + n);
                 if (lseek(r->fd, to, SEEK_SET) == to) {
@@ -536,7 +572,7 @@ static void skip_bytes(struct reader *r, uint64_t n)
     rescan(r);
 }
 
-/* open_common - open path (or stdin), detect gzip; NULL and err on failure */
+/* open_common - open path (or stdin), detect compression; NULL and err on failure */
 static struct reader *open_common(const char *path, struct strbuf *err)
 {
     struct reader *r = xcalloc(1, sizeof *r);
@@ -569,24 +605,23 @@ static struct reader *open_common(const char *path, struct strbuf *err)
     }
     r->buf = xmalloc(READER_BUFSIZE);
 
-    /* the first chunk decides: 1f 8b is gzip, anything else is text */
-    while (r->end < 2 && !r->eof)
+    /* the first bytes decide: a compressed format's magic, or text */
+    while (r->end < DECOMPRESS_MAGIC_MAX && !r->eof)
         fill_plain(r);
-    if (r->end >= 2 && (unsigned char)r->buf[0] == 0x1f && (unsigned char)r->buf[1] == 0x8b) {
-        r->is_gzip = true;
+    r->kind = decompress_sniff((const unsigned char *)r->buf, r->end);
+    if (r->kind != DECOMPRESS_NONE) {
         r->zin = xmalloc(READER_CHUNK);
         memcpy(r->zin, r->buf, r->end);
-        memset(&r->z, 0, sizeof r->z);
-        r->z.next_in = r->zin;
-        r->z.avail_in = (uInt)r->end;
+        r->zin_pos = 0;
+        r->zin_len = r->end;
         r->end = 0;
-        r->eof = false; /* a small .gz may already be at raw EOF */
-        if (inflateInit2(&r->z, 15 + 16) != Z_OK) {
-            set_end(r, END_GZIP_CORRUPT, "inflateInit2 failed");
-        } else {
-            r->z_ready = true;
+        r->eof = false; /* a small compressed file may already be at raw EOF */
+        char why[96];
+        r->dec = decompress_new(r->kind, why, sizeof why);
+        if (!r->dec)
+            set_end(r, END_GZIP_CORRUPT, why);
+        else
             r->in_member = true;
-        }
     }
     rescan(r);
     return r;
@@ -617,13 +652,36 @@ void reader_close(struct reader *r)
 {
     if (!r)
         return;
-    if (r->z_ready)
-        inflateEnd(&r->z);
+    decompress_free(r->dec);
     if (r->own_fd)
         close(r->fd);
     free(r->zin);
     free(r->buf);
     free(r);
+}
+
+/* reader_read_head - the first max uncompressed bytes of a regular file */
+ssize_t reader_read_head(const char *path, char *buf, size_t max, bool *compressed)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return -1;
+    struct strbuf err = STRBUF_INIT;
+    struct reader *r = open_common(path, &err);
+    strbuf_free(&err);
+    if (!r)
+        return -1;
+    *compressed = r->kind != DECOMPRESS_NONE;
+    while (r->end < max && !r->eof) {
+        size_t before = r->end;
+        fill(r);
+        if (r->end == before)
+            break;
+    }
+    size_t n = r->end < max ? r->end : max;
+    memcpy(buf, r->buf, n);
+    reader_close(r);
+    return (ssize_t)n;
 }
 
 /* reader_set_line - set the number of the last line read (after an offset open) */
@@ -662,10 +720,16 @@ time_t reader_mtime(const struct reader *r)
     return r->mtime;
 }
 
-/* reader_is_gzip - whether the input is gzip-compressed */
+/* reader_is_gzip - whether the input is compressed (any format) */
 bool reader_is_gzip(const struct reader *r)
 {
-    return r->is_gzip;
+    return r->kind != DECOMPRESS_NONE;
+}
+
+/* reader_compression - "gzip", "xz", "bzip2", "zstd", or "" for plain input */
+const char *reader_compression(const struct reader *r)
+{
+    return decompress_name(r->kind);
 }
 
 /* reader_compressed_bytes - position reached in the file itself (compressed for .gz) */

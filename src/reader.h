@@ -6,14 +6,15 @@
  * allocated per line and memory does not grow with the file's size.
  *
  * - "-" is standard input.
- * - gzip is detected by its magic bytes (1f 8b), never by the name; several
- *   concatenated gzip members are read as one stream (as gzip -d does).
+ * - gzip, xz, bzip2 and zstd are detected by their magic bytes, never by the
+ *   name; several concatenated members are read as one stream (as gzip -d
+ *   does).
  * - The trailing newline and a CR before it are removed (CRLF is noted).
  * - A line longer than READER_MAX_LINE bytes is cut at the bound, the rest of
  *   it skipped, and noted as PROBLEM_LONG_LINE; NUL bytes and invalid UTF-8
  *   are noted (see problems.h) and the line is still returned.
- * - A truncated or corrupt .gz, or a read error, is noted with file:line and
- *   ends that input; the lines before it were returned normally.
+ * - A truncated or corrupt compressed file, or a read error, is noted with
+ *   file:line and ends that input; the lines before it were returned normally.
  * - A last line without a newline is returned.
  *
  * reader_open returns NULL and fills err ("path: strerror") if the file
@@ -59,9 +60,16 @@ uint64_t reader_offset(const struct reader *r);
 bool reader_partial_tail(const struct reader *r);
 /* reader_mtime - the file's modification time (now for stdin) */
 time_t reader_mtime(const struct reader *r);
-/* reader_is_gzip - whether the input is gzip-compressed */
+/* reader_is_gzip - whether the input is compressed (gzip, xz, bzip2 or zstd) */
 bool reader_is_gzip(const struct reader *r);
-/* reader_compressed_bytes - bytes read from the file itself (compressed for .gz) */
+/* reader_compression - "gzip", "xz", "bzip2", "zstd", or "" for plain input */
+const char *reader_compression(const struct reader *r);
+/* reader_read_head - the first max uncompressed bytes of the regular file at
+ * path (decoded whatever the compression) into buf; their number, or -1 when the
+ * file cannot be opened or is not a regular file (a FIFO must not be read twice).
+ * *compressed says whether the file is compressed. Problems met are not noted. */
+ssize_t reader_read_head(const char *path, char *buf, size_t max, bool *compressed);
+/* reader_compressed_bytes - bytes read from the file itself (compressed for a compressed file) */
 uint64_t reader_compressed_bytes(const struct reader *r);
 
 #endif

@@ -65,11 +65,11 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "aggregate.h"
 #include "classify.h"
 #include "correlate.h"
+#include "reader.h"
 #include "util/hashmap.h"
 #include "util/msg.h"
 #include "util/xalloc.h"
@@ -808,35 +808,14 @@ bool store_attach(struct store *s, struct pipeline_config *cfg, struct strbuf *e
 /* read_head - the first HEAD_MAX uncompressed bytes of path; -1 if unreadable */
 static int read_head(struct store *s, const char *path)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (stat(path, &s->cur_st) != 0)
         return -1;
-    if (fstat(fd, &s->cur_st) != 0) {
-        close(fd);
+    /* decoded whatever the compression (gzip, xz, bzip2, zstd): a rotated and
+     * compressed log must be recognised as the stream it was when plain */
+    ssize_t n = reader_read_head(path, (char *)s->cur_head, HEAD_MAX, &s->cur_gzip);
+    if (n < 0)
         return -1;
-    }
-    unsigned char magic[2];
-    ssize_t n = pread(fd, magic, 2, 0);
-    s->cur_gzip = n == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-    s->cur_head_len = 0;
-    if (s->cur_gzip) {
-        gzFile gz = gzdopen(fd, "rb"); /* takes fd */
-        if (!gz) {
-            close(fd);
-            return -1;
-        }
-        int got = gzread(gz, s->cur_head, HEAD_MAX);
-        gzclose(gz);
-        s->cur_head_len = got > 0 ? (size_t)got : 0;
-        return 0;
-    }
-    while (s->cur_head_len < HEAD_MAX) {
-        n = read(fd, s->cur_head + s->cur_head_len, HEAD_MAX - s->cur_head_len);
-        if (n <= 0)
-            break;
-        s->cur_head_len += (size_t)n;
-    }
-    close(fd);
+    s->cur_head_len = (size_t)n;
     return 0;
 }
 

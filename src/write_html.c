@@ -1058,8 +1058,11 @@ static void section_read(struct page *pg)
             const struct input_stats *in = &st->inputs[i];
             put(pg, "<tr><th scope=\"row\" class=\"mono\">");
             esc(pg, in->name);
-            if (in->gzip)
-                put(pg, " <span class=\"small\">(gzip)</span>");
+            if (in->gzip) {
+                put(pg, " <span class=\"small\">(");
+                esc(pg, in->compression);
+                put(pg, ")</span>");
+            }
             put(pg, "</th>");
             if (in->failed) {
                 put(pg, "<td colspan=\"4\">could not be opened</td></tr>\n");

@@ -230,6 +230,7 @@ static void write_run(struct jw *w, const struct report *r)
         jw_u64(w, "bytes", in->bytes);
         jw_u64(w, "compressed_bytes", in->compressed_bytes);
         jw_bool(w, "gzip", in->gzip);
+        jw_cstr(w, "compression", in->gzip ? in->compression : "");
         jw_bool(w, "failed", in->failed);
         jw_time(w, "first", in->first, st->tz_minutes);
         jw_time(w, "last", in->last, st->tz_minutes);

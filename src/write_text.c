@@ -232,8 +232,9 @@ static void write_read(FILE *fp, const struct report *r)
             fprintf(fp, ": could not be opened\n");
             continue;
         }
-        fprintf(fp, ": %s lines, %s bytes%s\n", fmt_count(in->lines, a, sizeof a),
-                fmt_count(in->bytes, b, sizeof b), in->gzip ? " (gzip)" : "");
+        fprintf(fp, ": %s lines, %s bytes%s%s%s\n", fmt_count(in->lines, a, sizeof a),
+                fmt_count(in->bytes, b, sizeof b), in->gzip ? " (" : "",
+                in->gzip ? in->compression : "", in->gzip ? ")" : "");
     }
     fprintf(fp, "  %s lines: %s of the MTAs (%s delivery status lines), %s other\n",
             fmt_count(st->lines, a, sizeof a), fmt_count(st->mta_lines, b, sizeof b),

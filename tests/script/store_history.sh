@@ -2,7 +2,8 @@
 # store_history.sh - the history store reads every line exactly once:
 #   1. a log appended in pieces, one `scan` per piece == one scan over the whole
 #   2. rotation: rename + new file, gzip of the old one, date-suffixed names,
-#      inputs given in any order == one scan over the whole
+#      inputs given in any order, then the rotated files recompressed with xz,
+#      zstd and bzip2 == one scan over the whole
 #   3. copytruncate == one scan over the whole
 #   4. scans killed with SIGKILL at random moments, then run again == uninterrupted
 #      (a bounded number of tries)
@@ -143,6 +144,15 @@ mv "$R/maillog" "$R/maillog.1"; cat "$T/piece.05" > "$R/maillog"
 mv "$R/maillog.1" "$R/maillog.2"; gzip "$R/maillog.2"
 "$BIN" scan --db "$T/rot.db" --no-dns -q "$R"/* > /dev/null # everything again: nothing new
 compare rotation "$T/rot.db"
+# the same rotated files compressed by other compresscmds: recognised, nothing new
+for tool in xz bzip2 zstd; do
+    command -v $tool > /dev/null || { bad "$tool is not installed (./bootstrap.sh test installs it)"; continue; }
+done
+gzip -dc "$R/maillog.2.gz" | xz > "$R/maillog.2.xz"; rm "$R/maillog.2.gz"
+gzip -dc "$R/maillog-20261019.gz" | zstd -q > "$R/maillog-20261019.zst"
+gzip -dc "$R/maillog-20261019.gz" | bzip2 > "$R/maillog-20261019.bz2"; rm "$R/maillog-20261019.gz"
+"$BIN" scan --db "$T/rot.db" --no-dns -q "$R"/* > /dev/null
+compare "rotation (xz, zstd, bzip2)" "$T/rot.db"
 
 # 3. copytruncate
 C=$T/ct; mkdir -p "$C"
