@@ -40,6 +40,7 @@ CODE_KEYS = {"provider", "text", "dsn", "class", "blocklist", "meaning",
 
 errors = []
 warnings = []
+rows = []  # (where, class, dsn, text) of every corpus row, for the catalogue cross-check
 
 
 def err(where, msg):
@@ -114,6 +115,7 @@ def check_corpus(root, prov):
     per_source = collections.Counter()
     with_ip = 0
     seen = {}
+    rows.clear()
     files = sorted(glob.glob(os.path.join(root, "tests/corpus/*.tsv")))
     if not files:
         err("tests/corpus", "no .tsv files")
@@ -176,6 +178,7 @@ def check_corpus(root, prov):
                 if key in seen:
                     err(where, "duplicate of " + seen[key])
                 seen[key] = where
+                rows.append((where, cls, dsn, text))
                 per_class[cls] += 1
                 per_mta[mta] += 1
                 per_file[os.path.basename(path)] += 1
@@ -183,6 +186,29 @@ def check_corpus(root, prov):
         if not header_seen:
             err(rel, "no header line")
     return per_class, per_mta, per_file, per_source, with_ip
+
+
+def row_dsn(dsn, text):
+    """The row's enhanced status code: the dsn column, else the first one in the text."""
+    if dsn != "-":
+        return dsn
+    m = re.search(r"\b([245]\.\d{1,3}\.\d{1,3})\b", text)
+    return m.group(1) if m else ""
+
+
+def cross_check(where, name, kv, cls):
+    """Every entry should match a corpus row, and the rows it matches should carry its class."""
+    try:
+        rx = re.compile(*pcre_to_py(kv["text"][0]))
+        drx = re.compile(*pcre_to_py(kv["dsn"][0])) if "dsn" in kv else None
+    except (KeyError, re.error):
+        return
+    hits = [r for r in rows if rx.search(r[3]) and (drx is None or drx.search(row_dsn(r[2], r[3])))]
+    if not hits:
+        warnings.append("%s: no corpus row matches this entry" % where)
+    for r in hits:
+        if r[1] != cls:
+            warnings.append("%s: %s matches %s labelled %s, entry says %s" % (r[0], name, r[0], r[1], cls))
 
 
 def check_codes(root, prov):
@@ -231,8 +257,11 @@ def check_codes(root, prov):
                     re.compile(rx, flags)
                 except re.error as e:
                     err(where, "%s does not compile in Python re (%s): %s" % (k, e, kv[k][0]))
-        group = kv.get("provider", ["(none in providers.conf)"])[0]
-        group = name.split("-")[0] if group.startswith("(") else group
+        cross_check(where, name, kv, cls)
+        group = kv.get("provider", [""])[0]
+        if not group:  # no providers.conf id: group by the entry name's prefix
+            group = next((p for p in ("t-online", "orange-laposte") if name.startswith(p)),
+                         name.split("-")[0]) + " (not in providers.conf)"
         per_provider[group] += 1
         if ver == "yes":
             verified[group] += 1
