@@ -129,6 +129,9 @@ static void set_text(struct exim_parser *p, struct slice text, struct mta_record
         /* Exim writes "end of data"; Postfix "end of DATA": one name for one stage */
         if (slice_eq_cstr(rec->stage, "end of data"))
             rec->stage = SLICE_LIT("end of DATA");
+        /* and "initial connection" is Postfix's "greeting" (refused to talk to me) */
+        else if (slice_eq_cstr(rec->stage, "initial connection"))
+            rec->stage = SLICE_LIT("greeting");
     }
 }
 
@@ -162,6 +165,7 @@ bool exim_parse(struct exim_parser *p, struct slice msg, struct mta_record *rec)
             rec->kind = RECORD_SKIPPED;
             rec->status = DELIVERY_DEFERRED;
             rec->text = text;
+            rec->text_source = TEXT_LOCAL;
             return true;
         }
         rec->kind = RECORD_DELIVERY;

@@ -186,12 +186,22 @@ static void parse_text(struct postfix_parser *p, struct slice text, struct mta_r
     }
     /* "SASL authentication failed; server relay.example.com[ip] said: 535 ...":
      * the server is our relay (we log in to no one else) */
-    if (text.n && text.p[0] == 'S' && grammar_match(p->sasl, text))
+    if (text.n && text.p[0] == 'S' && grammar_match(p->sasl, text)) {
         rec->relay_ours = true;
+        rec->stage = SLICE_LIT("AUTH");
+    }
     if (!rec->relay_host.n && grammar_match(p->remote, text)) {
         rec->relay_host = rx_group(p->remote->rx, text, p->re_host);
         rec->relay_ip = rx_group(p->remote->rx, text, p->re_ip);
     }
+}
+
+/* socket_not_ip - "mail.example.jp[private/dovecot-lmtp]": the brackets hold a
+ * UNIX socket, not an address */
+static void socket_not_ip(struct mta_record *rec)
+{
+    if (rec->relay_ip.n && memchr(rec->relay_ip.p, '/', rec->relay_ip.n))
+        rec->relay_ip = SLICE_EMPTY;
 }
 
 /* parse_relay - "mx1.example.net[198.51.100.25]:25" -> host, ip and port.
@@ -284,6 +294,7 @@ static bool parse_delivery(struct postfix_parser *p, struct slice msg, struct mt
             rec->relay_host = host;
             rec->relay_ip = ip;
         }
+        socket_not_ip(rec);
     } else {
         rec->text = text;
         rec->text_source = TEXT_REMOTE_REPLY;
@@ -397,6 +408,7 @@ static bool parse_per_mx(struct postfix_parser *p, struct slice msg, struct mta_
     rec->kind = RECORD_PER_MX;
     rec->status = DELIVERY_DEFERRED;
     parse_text(p, text, rec);
+    socket_not_ip(rec);
     return true;
 }
 

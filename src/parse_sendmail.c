@@ -210,10 +210,14 @@ bool sendmail_parse(struct sendmail_parser *p, struct slice msg, struct mta_reco
     /* the delivery line is "QID: to=...": a fixed place, no search */
     const char *colon = memchr(msg.p, ':', msg.n < 26 ? msg.n : 26);
     if (colon && (size_t)(msg.p + msg.n - colon) > 5 && memcmp(colon, ": to=", 5) == 0) {
-        const char *st = memmem(colon, (size_t)(msg.p + msg.n - colon), " stat=", 6);
+        /* " stat=", or ",stat=" after "dsn=5.0.0" in copied logs; a wrong
+         * guess only costs speed: the whole pattern decides */
+        const char *st = colon, *end = msg.p + msg.n;
+        while ((st = memmem(st + 1, (size_t)(end - st - 1), "stat=", 5)) && st[-1] != ' ' &&
+               st[-1] != ',')
+            ;
         if (!st)
             return false; /* a delivery line cut before its stat=: unread, and said so */
-        st++;             /* a wrong guess only costs speed: the whole pattern decides */
         if ((size_t)(msg.p + msg.n - st) >= 9 && memcmp(st + 5, "Sent", 4) == 0)
             return parse_sent(p, msg, rec) || parse_delivery(p, msg, rec);
         return parse_delivery(p, msg, rec);
