@@ -20,6 +20,7 @@
 #include "util/xalloc.h"
 
 #define BUCKET_WIDTH 3600
+#define REGISTRABLE_CACHE_MAX 100000 /* host names; later ones are looked up every time */
 
 struct aggregate {
     unsigned fields;
@@ -27,11 +28,12 @@ struct aggregate {
     struct hashmap *groups; /* key -> struct group */
     struct group **by_id;   /* id - 1 -> group */
     size_t n_groups, cap_groups;
-    struct hashmap *domains;   /* domain -> struct domain_tally */
-    struct hashmap *ips;       /* ip -> struct ip_summary */
-    struct hashmap *buckets;   /* int64 start -> struct time_bucket */
-    struct hashmap *templates; /* fingerprint -> template text, shared by the groups */
-    struct hashmap *senders;   /* sender domain -> (unused) */
+    struct hashmap *domains;     /* domain -> struct domain_tally */
+    struct hashmap *ips;         /* ip -> struct ip_summary */
+    struct hashmap *buckets;     /* int64 start -> struct time_bucket */
+    struct hashmap *templates;   /* fingerprint -> template text, shared by the groups */
+    struct hashmap *senders;     /* sender domain -> (unused) */
+    struct hashmap *registrable; /* remote host (as logged) -> its registrable domain */
     struct u64set seen_rcpt, seen_msg, seen_domain, seen_host;
     struct aggregate_totals totals;
     struct strbuf key, label;
@@ -89,6 +91,7 @@ struct aggregate *aggregate_new(unsigned group_fields, size_t n_reasons)
     a->buckets = hashmap_new(free_bucket);
     a->templates = hashmap_new(free);
     a->senders = hashmap_new(NULL);
+    a->registrable = hashmap_new(free);
     return a;
 }
 
@@ -102,6 +105,7 @@ void aggregate_free(struct aggregate *a)
     hashmap_free(a->buckets);
     hashmap_free(a->templates);
     hashmap_free(a->senders);
+    hashmap_free(a->registrable);
     free(a->by_id);
     u64set_free(&a->seen_rcpt);
     u64set_free(&a->seen_msg);
@@ -176,8 +180,22 @@ static struct slice provider_label(struct aggregate *a, const struct event *e)
 {
     if (e->provider.n)
         return e->provider;
-    if (e->remote_host.n)
-        return host_registrable_domain(e->remote_host, &a->label);
+    if (e->remote_host.n) {
+        /* the Public Suffix List lookup costs thousands of instructions and a
+         * log names a few thousand hosts: once per host name */
+        void **slot = NULL;
+        if (hashmap_count(a->registrable) < REGISTRABLE_CACHE_MAX) {
+            slot = hashmap_slot(a->registrable, e->remote_host.p, e->remote_host.n);
+            if (*slot) {
+                const char *rd = *slot;
+                return slice_make(rd, strlen(rd));
+            }
+        }
+        struct slice rd = host_registrable_domain(e->remote_host, &a->label);
+        if (slot)
+            *slot = xmemdup(rd.p, rd.n);
+        return rd;
+    }
     strbuf_reset(&a->label);
     if (!e->domain.n && !e->recipient.n) {
         strbuf_adds(&a->label, "(unknown recipient)");
