@@ -44,6 +44,7 @@ struct pipeline {
     /* current line, for the expiry callback */
     const struct log_header *cur_h;
     const struct mta_record *cur_rec;
+    struct slice cur_raw;      /* the whole line, for problem examples */
     struct queue_msg *cur_msg; /* the message an expiry is about */
     const char *cur_file;
     uint64_t cur_line;
@@ -320,7 +321,7 @@ static void handle_delivery(struct pipeline *p, const struct log_header *h,
 static void handle_per_mx(struct pipeline *p, const struct log_header *h,
                           const struct mta_record *rec)
 {
-    problem_note(PROBLEM_PER_MX, p->cur_file, p->cur_line, h->message);
+    problem_note(PROBLEM_PER_MX, p->cur_file, p->cur_line, p->cur_raw);
     struct queue_msg *m =
         rec->qid.n ? correlate_msg(p->correlator, p->cur_host, rec->qid, h->when, false) : NULL;
     struct event e;
@@ -335,7 +336,7 @@ static void unknown_rcpt_event(struct pipeline *p, const struct log_header *h,
                                const struct mta_record *rec, struct queue_msg *m,
                                enum delivery_status status)
 {
-    problem_note(PROBLEM_UNKNOWN_RCPT, p->cur_file, p->cur_line, h->message);
+    problem_note(PROBLEM_UNKNOWN_RCPT, p->cur_file, p->cur_line, p->cur_raw);
     struct event e;
     struct mta_record r = *rec;
     r.status = status;
@@ -487,7 +488,7 @@ static void handle_record(struct pipeline *p, const struct log_header *h,
         break;
     case RECORD_SKIPPED:
         p->stats.mta_lines++;
-        problem_note(PROBLEM_NOT_ATTEMPT, p->cur_file, p->cur_line, h->message);
+        problem_note(PROBLEM_NOT_ATTEMPT, p->cur_file, p->cur_line, p->cur_raw);
         break;
     case RECORD_OTHER:
         p->stats.other_lines++;
@@ -510,6 +511,7 @@ static void process_line(struct pipeline *p, struct header_clock *clock, struct 
     }
     p->cur_h = &h;
     p->cur_rec = &rec;
+    p->cur_raw = line;
     p->stats.header_formats[h.format & 7]++;
     if (!in->first || h.when < in->first)
         in->first = h.when;
