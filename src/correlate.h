@@ -14,6 +14,11 @@
  * (Postfix "removed", Exim "Completed"), when every recipient it announced
  * has a final status (Sendmail logs no removal), or when it has been idle
  * longer than max_age seconds of log time (counted, PROBLEM_QUEUE_EVICTED).
+ * The keys of the last few thousand entries dropped are remembered (hashes,
+ * a fixed 40 KB), so that a line that follows a message's end - a bounce
+ * notice, Sendmail's message-level expiry after the per-recipient ones - is
+ * not taken for a message the input never showed. Whether a message had a
+ * failure or an expiry is kept for this run only (not in the blobs).
  *
  * Between runs (the history store): every entry carries a dirty mark, set by
  * each change (correlate_msg, message info, attempt, expire). correlate_save

@@ -7,6 +7,13 @@
  * aggregation. Per line nothing is allocated but the queue state a message
  * needs (correlate.c: its entry, sender, message-id, recipients).
  *
+ * Nothing is lost (issue 12): a per-MX failure is a deferral event of its
+ * host that leaves the message and its recipients' attempts alone; an expiry
+ * or a bounce notice of a message whose recipients the input did not show is
+ * one event with an empty recipient; lines that are no attempts are noted.
+ * The host that answered is lower-cased, checked against our relays
+ * (providers.c) and decides the provider.
+ *
  * Not here: reading bytes (reader.c), headers (syslog_header.c), the store (store.c),
  * DNS (dns_stage.c) or any output (write_*.c).
  */
