@@ -373,8 +373,9 @@ static bool parse_status_line(struct postfix_parser *p, struct slice msg, struct
     return parse_delivery(p, msg, rec);
 }
 
-/* parse_qmgr - queue active / removed / expired; true when one matched */
-static bool parse_qmgr(struct postfix_parser *p, struct slice msg, struct mta_record *rec)
+/* parse_qmgr - queue active / removed / expired: 1 when one matched, 0 when
+ * the line is none of them, -1 for an expiry line the grammar does not match */
+static int parse_qmgr(struct postfix_parser *p, struct slice msg, struct mta_record *rec)
 {
     /* qmgr's lines are told apart by their ends, cheaper than a search */
     struct rx *rx;
@@ -385,23 +386,25 @@ static bool parse_qmgr(struct postfix_parser *p, struct slice msg, struct mta_re
         rec->sender = rx_group(rx, msg, p->qa_from);
         rec->size = slice_to_int(rx_group(rx, msg, p->qa_size));
         rec->nrcpt = (int)slice_to_int(rx_group(rx, msg, p->qa_nrcpt));
-        return true;
+        return 1;
     }
     if (ends_with(msg, ": removed") && rx_match(p->removed->rx, msg)) {
         rec->kind = RECORD_REMOVED;
         rec->qid = rx_group(p->removed->rx, msg, p->rm_qid);
-        return true;
+        return 1;
     }
-    if (ends_with(msg, "returned to sender") && rx_match(p->expired->rx, msg)) {
+    if (ends_with(msg, "returned to sender")) {
         rx = p->expired->rx;
+        if (!rx_match(rx, msg))
+            return -1; /* an expiry in a shape we do not know: say so */
         rec->kind = RECORD_EXPIRED;
         rec->qid = rx_group(rx, msg, p->ex_qid);
         rec->sender = rx_group(rx, msg, p->ex_from);
         rec->text = rx_group(rx, msg, p->ex_text);
         rec->text_source = TEXT_LOCAL;
-        return true;
+        return 1;
     }
-    return false;
+    return 0;
 }
 
 /* parse_per_mx - a smtp/lmtp line about one host before the next is tried;
@@ -464,8 +467,11 @@ bool postfix_parse(struct postfix_parser *p, struct slice program, struct slice 
     /* qmgr's own lines and cleanup's message-id are told apart at a fixed
      * place, cheaper than the search for "status=" that a status line needs:
      * look for them first (they are most of those daemons' lines) */
-    if ((any || kind == D_QMGR || kind == D_POSTSUPER) && parse_qmgr(p, msg, rec))
-        return true;
+    if (any || kind == D_QMGR || kind == D_POSTSUPER) {
+        int q = parse_qmgr(p, msg, rec);
+        if (q)
+            return q > 0;
+    }
     if ((any || kind == D_CLEANUP) && parse_message_id(p, msg, rec))
         return true;
     if (any || kind == D_SMTP || kind == D_AGENT || kind == D_QMGR || kind == D_CLEANUP) {
@@ -476,7 +482,14 @@ bool postfix_parse(struct postfix_parser *p, struct slice program, struct slice 
     }
     if ((any || kind == D_SMTP) && parse_per_mx(p, msg, rec))
         return true;
-    if ((any || kind == D_BOUNCE) && grammar_match(p->notify, msg)) {
+    /* with the literal there (ours has one): a line that has it and does not
+     * parse is a notification in a shape we do not know - said so */
+    const struct grammar_rule *nt = p->notify;
+    if ((any || kind == D_BOUNCE) &&
+        (nt->literal ? memmem(msg.p, msg.n, nt->literal, nt->literal_len) != NULL
+                     : rx_match(nt->rx, msg))) {
+        if (nt->literal && !rx_match(nt->rx, msg))
+            return false;
         rec->kind = RECORD_NOTIFY;
         rec->qid = rx_group(p->notify->rx, msg, p->nt_qid);
         rec->text = rx_group(p->notify->rx, msg, p->nt_text);

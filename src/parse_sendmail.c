@@ -200,8 +200,8 @@ static bool is_notify(struct slice msg)
         q += 2;
     }
     struct slice rest = slice_make(q, (size_t)(e - q));
-    return slice_starts(rest, "DSN: ") || slice_starts(rest, "return to sender: ") ||
-           slice_starts(rest, "postmaster notify: ");
+    return slice_starts(rest, "DSN:") || slice_starts(rest, "return to sender:") ||
+           slice_starts(rest, "postmaster notify:");
 }
 
 bool sendmail_parse(struct sendmail_parser *p, struct slice msg, struct mta_record *rec)
@@ -243,7 +243,9 @@ bool sendmail_parse(struct sendmail_parser *p, struct slice msg, struct mta_reco
         rec->text_source = TEXT_LOCAL;
         return true;
     }
-    if (is_notify(msg) && rx_match(p->notify->rx, msg)) {
+    if (is_notify(msg)) {
+        if (!rx_match(p->notify->rx, msg))
+            return false; /* a notification in a shape we do not know: say so */
         rec->kind = RECORD_NOTIFY;
         rec->qid = rx_group(p->notify->rx, msg, p->n_qid);
         rec->text = rx_group(p->notify->rx, msg, p->n_text);
