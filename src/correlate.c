@@ -47,10 +47,9 @@ struct queue_msg {
     size_t n_rcpts, cap_rcpts;
     char *key; /* borrowed from the map for dropping */
     size_t keylen;
-    bool dirty;       /* changed since the last correlate_save */
-    bool stored;      /* saved or loaded once: a drop must be passed on to correlate_save */
-    bool had_failure; /* a recipient bounced or expired (this run; not kept between runs) */
-    bool had_expiry;  /* a recipient expired (this run; not kept between runs) */
+    bool dirty;      /* changed since the last correlate_save */
+    bool stored;     /* saved or loaded once: a drop must be passed on to correlate_save */
+    bool had_expiry; /* a recipient expired (this run; not kept between runs) */
     struct rcpt_state rcpt_inline[MSG_INLINE_RCPTS];
     size_t local_used;
     char local[MSG_LOCAL_BYTES];
@@ -295,11 +294,6 @@ bool correlate_recently_ended(struct correlator *c, struct slice host, struct sl
     return false;
 }
 
-bool queue_msg_had_failure(const struct queue_msg *m)
-{
-    return m->had_failure;
-}
-
 bool queue_msg_had_expiry(const struct queue_msg *m)
 {
     return m->had_expiry;
@@ -393,8 +387,6 @@ void correlate_attempt(struct correlator *c, struct queue_msg *m, struct slice h
         return;
     }
     info->attempts = r->deferrals;
-    if (e && (e->status == DELIVERY_BOUNCED || e->status == DELIVERY_EXPIRED))
-        m->had_failure = true;
     if (end_rcpt(m, r))
         correlate_drop(c, host, qid);
 }
@@ -420,7 +412,7 @@ unsigned correlate_expire(struct correlator *c, struct queue_msg *m, struct slic
         struct rcpt_state *r = find_rcpt(m, rcpt, true);
         fn(ctx, rcpt, r->last_deferral, r->deferrals, r->last_group);
         end_rcpt(m, r);
-        m->had_failure = m->had_expiry = true;
+        m->had_expiry = true;
         return 1;
     }
     unsigned n = 0;
@@ -433,7 +425,7 @@ unsigned correlate_expire(struct correlator *c, struct queue_msg *m, struct slic
         n++;
     }
     if (n)
-        m->had_failure = m->had_expiry = true;
+        m->had_expiry = true;
     return n;
 }
 

@@ -17,8 +17,8 @@
  * The keys of the last few thousand entries dropped are remembered (hashes,
  * a fixed 40 KB), so that a line that follows a message's end - a bounce
  * notice, Sendmail's message-level expiry after the per-recipient ones - is
- * not taken for a message the input never showed. Whether a message had a
- * failure or an expiry is kept for this run only (not in the blobs).
+ * not taken for a message the input never showed. Whether a recipient of a
+ * message expired is kept for this run only (not in the blobs).
  *
  * Between runs (the history store): every entry carries a dirty mark, set by
  * each change (correlate_msg, message info, attempt, expire). correlate_save
@@ -86,10 +86,9 @@ typedef void (*expire_fn)(void *ctx, struct slice rcpt, const struct event *last
 unsigned correlate_expire(struct correlator *c, struct queue_msg *m, struct slice rcpt,
                           expire_fn fn, void *ctx);
 
-/* queue_msg_had_failure / had_expiry - a recipient of m bounced or expired /
- * expired in this run: the message's later notification lines (Postfix's
- * bounce notice, Sendmail's DSN lines) are about failures already counted */
-bool queue_msg_had_failure(const struct queue_msg *m);
+/* queue_msg_had_expiry - a recipient of m expired in this run: a message-level
+ * expiry that follows (Sendmail's "DSN: Cannot send message" after the
+ * per-recipient lines) is about expiries already counted */
 bool queue_msg_had_expiry(const struct queue_msg *m);
 
 /* correlate_recently_ended - whether (host, qid) was dropped among the last few

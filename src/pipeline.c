@@ -428,23 +428,25 @@ static void handle_expired(struct pipeline *p, const struct log_header *h,
 }
 
 /* handle_notify - a non-delivery notification was sent for the message
- * (RECORD_NOTIFY): nothing new when its failure was read; a bounce of unknown
- * recipients when the input holds none of its failure lines */
+ * (RECORD_NOTIFY): nothing new for a message the input showed (it is in the
+ * queue state, or ended moments ago: its failure lines were read); a bounce
+ * of unknown recipients for one it never showed. A message that is in the
+ * queue state counts as shown even when its failure line is not: that line
+ * was then reported as unread, and the queue state may come from an earlier
+ * run, which keeps no record of the message's failures. */
 static void handle_notify(struct pipeline *p, const struct log_header *h,
                           const struct mta_record *rec)
 {
     if (!rec->qid.n)
         return;
-    struct queue_msg *m = correlate_msg(p->correlator, p->cur_host, rec->qid, h->when, false);
-    if (m ? queue_msg_had_failure(m)
-          : correlate_recently_ended(p->correlator, p->cur_host, rec->qid))
+    if (correlate_msg(p->correlator, p->cur_host, rec->qid, h->when, false) ||
+        correlate_recently_ended(p->correlator, p->cur_host, rec->qid))
         return;
-    unknown_rcpt_event(p, h, rec, m, DELIVERY_BOUNCED);
-    /* count it once: the postmaster's copy of the notice follows */
-    if (!m)
-        m = correlate_msg(p->correlator, p->cur_host, rec->qid, h->when, true);
-    if (m)
-        correlate_drop(p->correlator, p->cur_host, rec->qid);
+    unknown_rcpt_event(p, h, rec, NULL, DELIVERY_BOUNCED);
+    /* count it once: the postmaster's copy of the notice follows; an entry
+     * created and dropped is remembered as ended */
+    correlate_msg(p->correlator, p->cur_host, rec->qid, h->when, true);
+    correlate_drop(p->correlator, p->cur_host, rec->qid);
 }
 
 static void handle_record(struct pipeline *p, const struct log_header *h,
