@@ -10,7 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(build-essential cmake pkg-config libpcre2-dev libsqlite3-dev libc-ares-dev check
-          zlib1g-dev liblzma-dev libbz2-dev libzstd-dev rbldnsd python3)
+          zlib1g-dev liblzma-dev libbz2-dev libzstd-dev libpsl-dev publicsuffix rbldnsd
+          python3)
 # the tests also render the HTML report in a real browser
 TEST_PACKAGES=(chromium clang-format xz-utils bzip2 zstd)
 

@@ -10,6 +10,7 @@
 #include "aggregate.h"
 
 #include "fingerprint.h"
+#include "providers.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "util/xalloc.h"
 
 #define BUCKET_WIDTH 3600
+#define REGISTRABLE_CACHE_MAX 100000 /* host names; later ones are looked up every time */
 
 struct aggregate {
     unsigned fields;
@@ -26,14 +28,15 @@ struct aggregate {
     struct hashmap *groups; /* key -> struct group */
     struct group **by_id;   /* id - 1 -> group */
     size_t n_groups, cap_groups;
-    struct hashmap *domains;   /* domain -> struct domain_tally */
-    struct hashmap *ips;       /* ip -> struct ip_summary */
-    struct hashmap *buckets;   /* int64 start -> struct time_bucket */
-    struct hashmap *templates; /* fingerprint -> template text, shared by the groups */
-    struct hashmap *senders;   /* sender domain -> (unused) */
+    struct hashmap *domains;     /* domain -> struct domain_tally */
+    struct hashmap *ips;         /* ip -> struct ip_summary */
+    struct hashmap *buckets;     /* int64 start -> struct time_bucket */
+    struct hashmap *templates;   /* fingerprint -> template text, shared by the groups */
+    struct hashmap *senders;     /* sender domain -> (unused) */
+    struct hashmap *registrable; /* remote host (as logged) -> its registrable domain */
     struct u64set seen_rcpt, seen_msg, seen_domain, seen_host;
     struct aggregate_totals totals;
-    struct strbuf key;
+    struct strbuf key, label;
 };
 
 static void free_group(void *p)
@@ -88,6 +91,7 @@ struct aggregate *aggregate_new(unsigned group_fields, size_t n_reasons)
     a->buckets = hashmap_new(free_bucket);
     a->templates = hashmap_new(free);
     a->senders = hashmap_new(NULL);
+    a->registrable = hashmap_new(free);
     return a;
 }
 
@@ -101,12 +105,14 @@ void aggregate_free(struct aggregate *a)
     hashmap_free(a->buckets);
     hashmap_free(a->templates);
     hashmap_free(a->senders);
+    hashmap_free(a->registrable);
     free(a->by_id);
     u64set_free(&a->seen_rcpt);
     u64set_free(&a->seen_msg);
     u64set_free(&a->seen_domain);
     u64set_free(&a->seen_host);
     strbuf_free(&a->key);
+    strbuf_free(&a->label);
     free(a);
 }
 
@@ -164,17 +170,40 @@ static void add_sample(char **arr, unsigned *n, struct slice s)
     arr[(*n)++] = xmemdup(s.p, s.n);
 }
 
-/* provider_label - provider name, else remote host, else "domain <d>" */
-static struct slice provider_label(const struct event *e, struct strbuf *tmp)
+/* provider_label - who answered, for grouping and display: the provider's
+ * name; else the registrable domain of the remote host (an unknown receiver's
+ * MX hosts mx1.example.co.jp and mx2.example.co.jp are one receiver,
+ * example.co.jp; names compared in lower case); else "(no host) <domain>"
+ * when only the recipient domain is known; else "(unknown recipient)" for an
+ * expiry or bounce whose recipients the input did not show */
+static struct slice provider_label(struct aggregate *a, const struct event *e)
 {
     if (e->provider.n)
         return e->provider;
-    if (e->remote_host.n)
-        return e->remote_host;
-    strbuf_reset(tmp);
-    strbuf_adds(tmp, "(no host) ");
-    strbuf_add(tmp, e->domain.p, e->domain.n);
-    return strbuf_slice(tmp);
+    if (e->remote_host.n) {
+        /* the Public Suffix List lookup costs thousands of instructions and a
+         * log names a few thousand hosts: once per host name */
+        void **slot = NULL;
+        if (hashmap_count(a->registrable) < REGISTRABLE_CACHE_MAX) {
+            slot = hashmap_slot(a->registrable, e->remote_host.p, e->remote_host.n);
+            if (*slot) {
+                const char *rd = *slot;
+                return slice_make(rd, strlen(rd));
+            }
+        }
+        struct slice rd = host_registrable_domain(e->remote_host, &a->label);
+        if (slot)
+            *slot = xmemdup(rd.p, rd.n);
+        return rd;
+    }
+    strbuf_reset(&a->label);
+    if (!e->domain.n && !e->recipient.n) {
+        strbuf_adds(&a->label, "(unknown recipient)");
+        return strbuf_slice(&a->label);
+    }
+    strbuf_adds(&a->label, "(no host) ");
+    strbuf_add(&a->label, e->domain.p, e->domain.n);
+    return strbuf_slice(&a->label);
 }
 
 /* template_of - the template of a fingerprint, stored once: a large log has tens
@@ -190,6 +219,18 @@ static char *template_of(struct aggregate *a, const struct event *e)
 static void add_key_part(struct strbuf *key, struct slice s)
 {
     strbuf_add(key, s.p, s.n);
+    strbuf_addc(key, '\x1f');
+}
+
+/* add_key_lower - a key part compared in lower case (host names) */
+static void add_key_lower(struct strbuf *key, struct slice s)
+{
+    strbuf_reserve(key, s.n + 1);
+    for (size_t i = 0; i < s.n; i++) {
+        char ch = s.p[i];
+        key->s[key->len++] = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+    }
+    key->s[key->len] = '\0';
     strbuf_addc(key, '\x1f');
 }
 
@@ -274,12 +315,12 @@ static void count_ip(struct aggregate *a, struct group *g, const struct event *e
 
 uint32_t aggregate_add(struct aggregate *a, const struct event *e)
 {
-    struct strbuf tmp = STRBUF_INIT;
     strbuf_reset(&a->key);
+    struct slice label = provider_label(a, e);
     if (a->fields & GROUP_BY_PROVIDER)
-        add_key_part(&a->key, provider_label(e, &tmp));
+        add_key_part(&a->key, label);
     if (a->fields & GROUP_BY_HOST)
-        add_key_part(&a->key, e->remote_host.n ? e->remote_host : SLICE_LIT("(no host)"));
+        add_key_lower(&a->key, e->remote_host.n ? e->remote_host : SLICE_LIT("(no host)"));
     if (a->fields & GROUP_BY_DOMAIN)
         add_key_part(&a->key, e->domain);
     if (a->fields & GROUP_BY_REASON)
@@ -297,8 +338,7 @@ uint32_t aggregate_add(struct aggregate *a, const struct event *e)
         *slot = g;
         g->key = xmemdup(a->key.s, a->key.len);
         g->keylen = a->key.len;
-        struct slice prov = provider_label(e, &tmp);
-        g->provider = xmemdup(prov.p, prov.n);
+        g->provider = xmemdup(label.p, label.n);
         g->remote_host = xmemdup(e->remote_host.p, e->remote_host.n);
         g->domain = xmemdup(e->domain.p, e->domain.n);
         g->reason = e->reason;
@@ -319,12 +359,16 @@ uint32_t aggregate_add(struct aggregate *a, const struct event *e)
         a->by_id[a->n_groups++] = g;
         g->id = (uint32_t)a->n_groups;
     }
-    strbuf_free(&tmp);
     /* a group keyed without the blocklist keeps the first one named; a
      * generic (sysexits-only) sample is replaced by a real reply when one comes */
     if (!g->blocklist && e->blocklist)
         g->blocklist = e->blocklist;
-    if (g->text_source == TEXT_GENERIC && e->text_source != TEXT_GENERIC) {
+    /* and a sample without a recipient (a per-MX failure, an expiry of unknown
+     * recipients) by one that names its recipient */
+    if ((g->text_source == TEXT_GENERIC && e->text_source != TEXT_GENERIC) ||
+        (!g->sample_recipient[0] && e->recipient.n)) {
+        free(g->sample_recipient);
+        g->sample_recipient = xmemdup(e->recipient.p, e->recipient.n);
         free(g->sample_text);
         g->sample_text = xmemdup(e->text.p, e->text.n);
         g->template_text = template_of(a, e);
@@ -339,14 +383,17 @@ uint32_t aggregate_add(struct aggregate *a, const struct event *e)
         g->tz_minutes = e->tz_minutes;
     }
     g->count[e->status]++;
-    if (u64set_add(&a->seen_rcpt, pair_hash(g->id, e->recipient)))
+    /* distinct counts of what is known: an event of unknown recipients (an
+     * expiry of a message the input did not show, a per-MX failure) or
+     * without a remote host adds no "" recipient, message, domain or host */
+    if (e->recipient.n && u64set_add(&a->seen_rcpt, pair_hash(g->id, e->recipient)))
         g->recipients++;
     struct slice msgkey = e->qid.n ? e->qid : e->recipient;
-    if (u64set_add(&a->seen_msg, pair_hash(g->id, msgkey)))
+    if (msgkey.n && u64set_add(&a->seen_msg, pair_hash(g->id, msgkey)))
         g->messages++;
-    if (u64set_add(&a->seen_domain, pair_hash(g->id, e->domain)))
+    if (e->domain.n && u64set_add(&a->seen_domain, pair_hash(g->id, e->domain)))
         g->domains++;
-    if (u64set_add(&a->seen_host, pair_hash(g->id, e->remote_host)))
+    if (e->remote_host.n && u64set_add(&a->seen_host, pair_hash(g->id, e->remote_host)))
         g->hosts++;
     add_sample(g->sample_domains, &g->n_sample_domains, e->domain);
     add_sample(g->sample_recipients, &g->n_sample_recipients, e->recipient);
@@ -355,8 +402,12 @@ uint32_t aggregate_add(struct aggregate *a, const struct event *e)
     struct slice sdom = recipient_domain(e->sender);
     if (sdom.n)
         hashmap_slot(a->senders, sdom.p, sdom.n);
-    struct domain_tally *d = domain_of(a, e->domain, e->provider);
-    d->count[e->status]++;
+    /* the domains table lists recipient domains: an event without one counts
+     * in the totals and its group only */
+    if (e->domain.n) {
+        struct domain_tally *d = domain_of(a, e->domain, e->provider);
+        d->count[e->status]++;
+    }
     a->totals.count[e->status]++;
     span(&a->totals, e->when, e->tz_minutes);
     count_time(a, e);

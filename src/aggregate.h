@@ -4,8 +4,11 @@
  *
  * This is the report model: writers only format it. A group is keyed by the
  * --group-by fields (default provider, reason, fingerprint; "provider" falls
- * back to the remote host, and to the recipient domain when no host is
- * known). Distinct recipients, messages and domains per group are counted
+ * back to the registrable domain of the remote host - mx1.example.co.jp and
+ * mx2.example.co.jp are example.co.jp - then to "(no host) DOMAIN" when only
+ * the recipient domain is known, then to "(unknown recipient)"; host names
+ * compare in lower case). Distinct counts count what is known: an event
+ * without a recipient, domain or host adds none of them. Distinct recipients, messages and domains per group are counted
  * exactly with sets of 64-bit hashes, so memory grows with the number of
  * distinct (group, recipient) pairs - not with the size of the log.
  *

@@ -45,6 +45,8 @@ struct classify_input {
     struct slice remote_ip;
     enum delivery_status status;
     enum text_source text_source;
+    bool our_relay; /* remote_host is our own relay/smarthost (pipeline.c: --relay-host,
+                     * [relay] in providers.conf, SMTP AUTH to it, Sendmail mailer=relay) */
 };
 
 struct classification {

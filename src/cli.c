@@ -68,6 +68,9 @@ static const struct opt table[] = {
     { "dns-max-inflight", 0, "N", C_ALL, "cap on DNS queries in flight (default 200)" },
     { "our-ip", 0, "IP", C_SCAN | C_REPORT | C_PARTNER,
       "also check this sending IP of ours (repeatable)" },
+    { "relay-host", 0, "HOST", C_SCAN,
+      "a relay or smarthost of ours (name or IP; repeatable): its replies are grouped as our "
+      "relay's, never as the recipient's provider" },
     { "check-domains", 0, NULL, C_SCAN,
       "also check the sender domains of failures against domain blocklists (Spamhaus DBL)" },
     { "patterns", 0, "DIR", C_ALL,
@@ -180,6 +183,8 @@ static int apply(struct options *o, const struct opt *op, const char *v)
         return parse_long(n, v, 1, 10000, &o->dns_max_inflight);
     } else if (!strcmp(n, "our-ip")) {
         return add_multi(o->our_ips, &o->n_our_ips, n, v);
+    } else if (!strcmp(n, "relay-host")) {
+        return add_multi(o->relay_hosts, &o->n_relay_hosts, n, v);
     } else if (!strcmp(n, "check-domains")) {
         o->check_domains = true;
     } else if (!strcmp(n, "patterns")) {

@@ -59,6 +59,8 @@ struct options {
     long dns_max_inflight; /* 0: default */
     const char *our_ips[CLI_MAX_MULTI];
     size_t n_our_ips;
+    const char *relay_hosts[CLI_MAX_MULTI]; /* --relay-host: our own relays / smarthosts */
+    size_t n_relay_hosts;
     bool check_domains;
     const char *patterns[CLI_MAX_MULTI];
     size_t n_patterns;

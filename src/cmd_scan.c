@@ -154,6 +154,8 @@ int scan_config(const struct options *o, struct pipeline_config *cfg)
     }
     strbuf_free(&err);
     cfg->year = o->year;
+    cfg->relay_hosts = o->relay_hosts;
+    cfg->n_relay_hosts = o->n_relay_hosts;
     cfg->queue_max_age = (int64_t)((o->queue_max_age_days > 0 ? o->queue_max_age_days : 7) * 86400);
     cfg->spool_events = o->detail;
     cfg->filter.domain = o->domain;

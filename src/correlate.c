@@ -47,8 +47,9 @@ struct queue_msg {
     size_t n_rcpts, cap_rcpts;
     char *key; /* borrowed from the map for dropping */
     size_t keylen;
-    bool dirty;  /* changed since the last correlate_save */
-    bool stored; /* saved or loaded once: a drop must be passed on to correlate_save */
+    bool dirty;      /* changed since the last correlate_save */
+    bool stored;     /* saved or loaded once: a drop must be passed on to correlate_save */
+    bool had_expiry; /* a recipient expired (this run; not kept between runs) */
     struct rcpt_state rcpt_inline[MSG_INLINE_RCPTS];
     size_t local_used;
     char local[MSG_LOCAL_BYTES];
@@ -76,6 +77,11 @@ static void msg_strfree(struct queue_msg *m, char *p)
         free(p);
 }
 
+/* the lines that follow a message's end come within moments, while a few
+ * other messages end: 4096 keys remembered, 4 per set */
+#define ENDED_SETS 1024
+#define ENDED_WAYS 4
+
 struct correlator {
     struct hashmap *map;
     int64_t max_age;
@@ -101,6 +107,16 @@ struct correlator {
     bool gone;
     size_t gone_len;
     char gone_key[96];
+    /* hashes of the keys of recently dropped entries, set-associative (a set
+     * forgets its oldest key when a fifth arrives), so a lookup is four
+     * compares: a line about a
+     * message that came just after its last status line ended it - Sendmail's
+     *   52E9Qra0004312: 52E9Qrb0004312: DSN: Service unavailable
+     * after the to= line that bounced the last recipient, Postfix's bounce
+     * notification after the status=bounced line - must not be taken for a
+     * message whose lines are not in the input */
+    uint64_t ended[ENDED_SETS][ENDED_WAYS];
+    unsigned char ended_way[ENDED_SETS];
 };
 
 static void free_msg(void *p)
@@ -234,6 +250,10 @@ void correlate_drop(struct correlator *c, struct slice host, struct slice qid)
     if (c->gone && key_is(c->gone_key, c->gone_len, host, qid))
         return;
     make_key(c, host, qid);
+    /* 0 marks an empty slot */
+    uint64_t h = hash_bytes(c->key.s, c->key.len) | 1;
+    unsigned set = (unsigned)(h >> 32) & (ENDED_SETS - 1);
+    c->ended[set][c->ended_way[set]++ & (ENDED_WAYS - 1)] = h;
     /* one lookup: take the entry out, then free it as hashmap_del would */
     struct queue_msg *m = hashmap_take(c->map, c->key.s, c->key.len);
     if (m) {
@@ -259,6 +279,24 @@ static void set_str(struct queue_msg *m, char **dst, size_t *len, struct slice s
     msg_strfree(m, *dst);
     *dst = msg_strdup(m, s);
     *len = s.n;
+}
+
+bool correlate_recently_ended(struct correlator *c, struct slice host, struct slice qid)
+{
+    if (!qid.n)
+        return false;
+    make_key(c, host, qid);
+    uint64_t h = hash_bytes(c->key.s, c->key.len) | 1;
+    unsigned set = (unsigned)(h >> 32) & (ENDED_SETS - 1);
+    for (unsigned i = 0; i < ENDED_WAYS; i++)
+        if (c->ended[set][i] == h)
+            return true;
+    return false;
+}
+
+bool queue_msg_had_expiry(const struct queue_msg *m)
+{
+    return m->had_expiry;
 }
 
 void queue_msg_set_sender(struct queue_msg *m, struct slice sender)
@@ -365,8 +403,8 @@ int64_t correlate_last_deferral_time(struct queue_msg *m, struct slice rcpt)
     return r && r->last_deferral ? r->last_deferral->when : 0;
 }
 
-void correlate_expire(struct correlator *c, struct queue_msg *m, struct slice rcpt, expire_fn fn,
-                      void *ctx)
+unsigned correlate_expire(struct correlator *c, struct queue_msg *m, struct slice rcpt,
+                          expire_fn fn, void *ctx)
 {
     (void)c;
     m->dirty = true;
@@ -374,15 +412,21 @@ void correlate_expire(struct correlator *c, struct queue_msg *m, struct slice rc
         struct rcpt_state *r = find_rcpt(m, rcpt, true);
         fn(ctx, rcpt, r->last_deferral, r->deferrals, r->last_group);
         end_rcpt(m, r);
-        return;
+        m->had_expiry = true;
+        return 1;
     }
+    unsigned n = 0;
     for (size_t i = 0; i < m->n_rcpts; i++) {
         struct rcpt_state *r = &m->rcpts[i];
         if (r->ended || !r->last_deferral)
             continue;
         fn(ctx, slice_cstr(r->addr), r->last_deferral, r->deferrals, r->last_group);
         end_rcpt(m, r);
+        n++;
     }
+    if (n)
+        m->had_expiry = true;
+    return n;
 }
 
 bool queue_msg_finished(const struct queue_msg *m)

@@ -14,6 +14,11 @@
  * (Postfix "removed", Exim "Completed"), when every recipient it announced
  * has a final status (Sendmail logs no removal), or when it has been idle
  * longer than max_age seconds of log time (counted, PROBLEM_QUEUE_EVICTED).
+ * The keys of the last few thousand entries dropped are remembered (hashes,
+ * a fixed 40 KB), so that a line that follows a message's end - a bounce
+ * notice, Sendmail's message-level expiry after the per-recipient ones - is
+ * not taken for a message the input never showed. Whether a recipient of a
+ * message expired is kept for this run only (not in the blobs).
  *
  * Between runs (the history store): every entry carries a dirty mark, set by
  * each change (correlate_msg, message info, attempt, expire). correlate_save
@@ -73,11 +78,24 @@ int64_t correlate_last_deferral_time(struct queue_msg *m, struct slice rcpt);
 
 /* correlate_expire - the message expired: call fn for each recipient whose last
  * attempt was a deferral (only rcpt when it is non-empty), with the owned copy
- * of that deferral (NULL if none is known); the recipients then end */
+ * of that deferral (NULL if none is known); the recipients then end. Returns
+ * how many recipients expired: 0 when the message has none pending that the
+ * input showed (the caller decides what an expiry of unknown recipients is). */
 typedef void (*expire_fn)(void *ctx, struct slice rcpt, const struct event *last_deferral,
                           unsigned attempts, uint32_t group_id);
-void correlate_expire(struct correlator *c, struct queue_msg *m, struct slice rcpt, expire_fn fn,
-                      void *ctx);
+unsigned correlate_expire(struct correlator *c, struct queue_msg *m, struct slice rcpt,
+                          expire_fn fn, void *ctx);
+
+/* queue_msg_had_expiry - a recipient of m expired in this run: a message-level
+ * expiry that follows (Sendmail's "DSN: Cannot send message" after the
+ * per-recipient lines) is about expiries already counted */
+bool queue_msg_had_expiry(const struct queue_msg *m);
+
+/* correlate_recently_ended - whether (host, qid) was dropped among the last few
+ * thousand entries dropped: a line that follows a message's last status line
+ * (a notification, an expiry of the remaining recipients) finds it gone, and
+ * must not take it for a message the input never showed */
+bool correlate_recently_ended(struct correlator *c, struct slice host, struct slice qid);
 
 /* queue_msg_finished - every announced recipient has a final status */
 bool queue_msg_finished(const struct queue_msg *m);

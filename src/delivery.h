@@ -35,6 +35,15 @@ enum record_kind {
     RECORD_MESSAGE,  /* what is known of a queue id: sender, size, message-id, nrcpt */
     RECORD_EXPIRED,  /* queue lifetime over: recipients (or all pending ones) expire */
     RECORD_REMOVED,  /* the queue id is gone (Postfix removed, Exim Completed) */
+    RECORD_PER_MX,   /* one host failed before the next was tried (Postfix "QID: host X
+                      * said: ...", "lost connection with ...", Exim "MSGID H=host [ip]: ..."):
+                      * an attempt of that host; the message's fate is its final status line.
+                      * No recipients (the line names none); status DEFERRED. */
+    RECORD_NOTIFY,   /* a non-delivery notification was sent for qid (Postfix bounce
+                      * "sender non-delivery notification", Sendmail "DSN:"): the message
+                      * failed, whether or not its failure lines are in the input */
+    RECORD_SKIPPED,  /* a deferral line that is no attempt: Exim "retry time not reached",
+                      * intentional queueing (queue_smtp_domains, -odqs, queue_domains) */
 };
 
 /* where the failure text came from, for "the log lacks the remote reply" */
@@ -54,18 +63,22 @@ struct mta_record {
     struct slice orig_recipient;
     struct slice relay_host; /* "mx1.example.net" (trailing dot removed), or empty */
     struct slice relay_ip;   /* "198.51.100.25", or empty */
+    unsigned relay_port;     /* Postfix relay=host[ip]:PORT, 0 when not logged */
+    bool relay_ours;         /* the line shows the host is our own relay: SMTP AUTH to it
+                              * (Postfix "SASL authentication failed; server X said"),
+                              * Sendmail mailer=relay, Exim's smarthost router/transport */
     struct slice dsn;        /* "5.7.1" as logged, or empty */
     struct slice text;       /* the reason text (remote reply preferred) */
     struct slice stage;      /* SMTP stage: "RCPT TO", "DATA", "end of DATA", or empty */
     enum text_source text_source;
     bool text_shortened; /* Sendmail cut the middle ("head...tail") */
-    bool retry_only;     /* Exim "retry time not reached": not an attempt */
     /* RECORD_MESSAGE */
     struct slice sender;
     struct slice message_id;
     int64_t size; /* -1 unknown */
     int nrcpt;    /* -1 unknown */
-    /* RECORD_EXPIRED: recipients empty means every pending recipient of qid */
+    /* RECORD_EXPIRED: recipients empty means every pending recipient of qid;
+     * text is the expiry's own words ("status=expired, returned to sender") */
 };
 
 /* delivery_next_recipient - walk a recipient list: "<a@x>,<b@y>" or "a@x, b@y";

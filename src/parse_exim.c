@@ -7,9 +7,15 @@
  * is patterns/exim.conf. Exim's own timestamp has already been removed by
  * the header parser (main log) or header_strip_exim_stamp (syslog).
  *
- * Special cases, all from Exim's deliver.c:
- *   "== ... retry time not reached" repeats on every queue run without a new
- *   attempt: RECORD_OTHER, never counted.
+ * Special cases, from Exim's deliver.c and transports/smtp.c:
+ *   "== ... retry time not reached" (also "Retry time not yet reached") and
+ *   intentional queueing ("domain matches queue_smtp_domains, or -odqs set",
+ *   "domain is in queue_domains", ...) repeat on every queue run without a
+ *   new attempt: RECORD_SKIPPED, never counted as attempts.
+ *   "MSGID H=host [ip]: ..." without a flag is the smtp transport's line for
+ *   one host before it tries the next: RECORD_PER_MX.
+ *   R=smarthost / T=remote_smtp_smarthost (Debian's names): the host that
+ *   answered is our relay (rec->relay_ours).
  *   "** addr ...: retry timeout exceeded" is the end of the queue lifetime:
  *   RECORD_EXPIRED for that address (reason: its last deferral).
  *   No dsn= field exists: the classifier takes it from the reply text.
@@ -24,9 +30,10 @@
 struct exim_parser {
     struct grammar *g;
     struct grammar_rule *deferred, *failed, *delivered, *arrival, *completed;
-    struct grammar_rule *smtp_error, *expired, *retry_only;
-    int df_qid, df_to, df_host, df_ip, df_strerror, df_msg;
-    int fl_qid, fl_to, fl_host, fl_ip, fl_msg;
+    struct grammar_rule *smtp_error, *expired, *not_attempt, *per_host, *smarthost;
+    int df_qid, df_to, df_host, df_ip, df_strerror, df_msg, df_router, df_transport;
+    int fl_qid, fl_to, fl_host, fl_ip, fl_msg, fl_router, fl_transport;
+    int ph_qid, ph_host, ph_ip, ph_msg;
     int dl_qid, dl_to, dl_host, dl_ip;
     int ar_qid, ar_from, ar_size, ar_msgid;
     int cp_qid;
@@ -47,7 +54,9 @@ struct exim_parser *exim_parser_load(struct strbuf *err)
         !(p->completed = grammar_require(g, "line", "completed", err)) ||
         !(p->smtp_error = grammar_require(g, "text", "smtp-error", err)) ||
         !(p->expired = grammar_require(g, "text", "expired", err)) ||
-        !(p->retry_only = grammar_require(g, "text", "retry-only", err))) {
+        !(p->not_attempt = grammar_require(g, "text", "not-attempt", err)) ||
+        !(p->per_host = grammar_require(g, "line", "per-host", err)) ||
+        !(p->smarthost = grammar_require(g, "text", "smarthost", err))) {
         exim_parser_free(p);
         return NULL;
     }
@@ -58,6 +67,14 @@ struct exim_parser *exim_parser_load(struct strbuf *err)
     p->df_ip = GI(deferred, "ip");
     p->df_strerror = GI(deferred, "strerror");
     p->df_msg = GI(deferred, "msg");
+    p->df_router = GI(deferred, "router");
+    p->df_transport = GI(deferred, "transport");
+    p->fl_router = GI(failed, "router");
+    p->fl_transport = GI(failed, "transport");
+    p->ph_qid = GI(per_host, "qid");
+    p->ph_host = GI(per_host, "host");
+    p->ph_ip = GI(per_host, "ip");
+    p->ph_msg = GI(per_host, "msg");
     p->fl_qid = GI(failed, "qid");
     p->fl_to = GI(failed, "to");
     p->fl_host = GI(failed, "host");
@@ -77,8 +94,9 @@ struct exim_parser *exim_parser_load(struct strbuf *err)
     p->se_ip = GI(smtp_error, "ip");
     p->se_reply = GI(smtp_error, "reply");
 #undef GI
-    if (p->df_to < 0 || p->fl_to < 0 || p->fl_msg < 0 || p->se_reply < 0) {
-        strbuf_addf(err, "exim.conf: [line deferred]/[line failed] need groups to and msg");
+    if (p->df_to < 0 || p->fl_to < 0 || p->fl_msg < 0 || p->se_reply < 0 || p->ph_msg < 0) {
+        strbuf_addf(err, "exim.conf: [line deferred]/[line failed]/[line per-host] need groups to "
+                         "and msg");
         exim_parser_free(p);
         return NULL;
     }
@@ -111,7 +129,17 @@ static void set_text(struct exim_parser *p, struct slice text, struct mta_record
         /* Exim writes "end of data"; Postfix "end of DATA": one name for one stage */
         if (slice_eq_cstr(rec->stage, "end of data"))
             rec->stage = SLICE_LIT("end of DATA");
+        /* and "initial connection" is Postfix's "greeting" (refused to talk to me) */
+        else if (slice_eq_cstr(rec->stage, "initial connection"))
+            rec->stage = SLICE_LIT("greeting");
     }
+}
+
+/* via_smarthost - whether the router or transport is one of our smarthost */
+static bool via_smarthost(struct exim_parser *p, struct slice router, struct slice transport)
+{
+    return (router.n && grammar_match(p->smarthost, router)) ||
+           (transport.n && grammar_match(p->smarthost, transport));
 }
 
 bool exim_parse(struct exim_parser *p, struct slice msg, struct mta_record *rec)
@@ -127,18 +155,25 @@ bool exim_parse(struct exim_parser *p, struct slice msg, struct mta_record *rec)
             return false;
         rx = p->deferred->rx;
         struct slice text = rx_group(rx, msg, p->df_msg);
+        struct slice strerror = rx_group(rx, msg, p->df_strerror);
         if (!text.n)
-            text = rx_group(rx, msg, p->df_strerror);
-        if (grammar_match(p->retry_only, text)) {
-            rec->retry_only = true;
+            text = strerror;
+        rec->qid = rx_group(rx, msg, p->df_qid);
+        rec->recipients = rx_group(rx, msg, p->df_to);
+        if (grammar_match(p->not_attempt, text) ||
+            (strerror.n && strerror.p != text.p && grammar_match(p->not_attempt, strerror))) {
+            rec->kind = RECORD_SKIPPED;
+            rec->status = DELIVERY_DEFERRED;
+            rec->text = text;
+            rec->text_source = TEXT_LOCAL;
             return true;
         }
         rec->kind = RECORD_DELIVERY;
         rec->status = DELIVERY_DEFERRED;
-        rec->qid = rx_group(rx, msg, p->df_qid);
-        rec->recipients = rx_group(rx, msg, p->df_to);
         rec->relay_host = rx_group(rx, msg, p->df_host);
         rec->relay_ip = rx_group(rx, msg, p->df_ip);
+        rec->relay_ours =
+            via_smarthost(p, rx_group(rx, msg, p->df_router), rx_group(rx, msg, p->df_transport));
         set_text(p, text, rec);
         return true;
     }
@@ -151,12 +186,16 @@ bool exim_parse(struct exim_parser *p, struct slice msg, struct mta_record *rec)
         rec->recipients = rx_group(rx, msg, p->fl_to);
         if (grammar_match(p->expired, text)) {
             rec->kind = RECORD_EXPIRED;
+            rec->text = text;
+            rec->text_source = TEXT_LOCAL;
             return true;
         }
         rec->kind = RECORD_DELIVERY;
         rec->status = DELIVERY_BOUNCED;
         rec->relay_host = rx_group(rx, msg, p->fl_host);
         rec->relay_ip = rx_group(rx, msg, p->fl_ip);
+        rec->relay_ours =
+            via_smarthost(p, rx_group(rx, msg, p->fl_router), rx_group(rx, msg, p->fl_transport));
         set_text(p, text, rec);
         return true;
     }
@@ -189,6 +228,16 @@ bool exim_parse(struct exim_parser *p, struct slice msg, struct mta_record *rec)
     if (flag[0] == 'C' && grammar_match(p->completed, msg)) {
         rec->kind = RECORD_REMOVED;
         rec->qid = rx_group(p->completed->rx, msg, p->cp_qid);
+        return true;
+    }
+    if (flag[0] == 'H' && flag[1] == '=' && rx_match(p->per_host->rx, msg)) {
+        rx = p->per_host->rx;
+        rec->kind = RECORD_PER_MX;
+        rec->status = DELIVERY_DEFERRED;
+        rec->qid = rx_group(rx, msg, p->ph_qid);
+        rec->relay_host = rx_group(rx, msg, p->ph_host);
+        rec->relay_ip = rx_group(rx, msg, p->ph_ip);
+        set_text(p, rx_group(rx, msg, p->ph_msg), rec);
     }
     return true;
 }

@@ -3,9 +3,14 @@
  *
  * Knows the delivery line (one per recipient list and per MX host tried:
  * "QID: to=..., delay=..., relay=..., dsn=..., reply=..., stat=..."), the
- * arrival line ("QID: from=<...>, size=N, ..., nrcpts=N, msgid=<...>") and
- * queue expiry ("Cannot send message for N days"). Grammar:
- * patterns/sendmail.conf.
+ * arrival line ("QID: from=<...>, size=N, ..., nrcpts=N, msgid=<...>"),
+ * queue expiry ("Cannot send message for N days", also "within N days" and
+ * from "postmaster notify:") and bounce notifications ("QID: NEWQID: DSN:
+ * ...", RECORD_NOTIFY). Grammar: patterns/sendmail.conf.
+ *
+ * mailer=relay is the mailer of SMART_HOST, MAIL_HUB and LUSER_RELAY: the
+ * host that answered is our own relay (rec->relay_ours), not the
+ * recipient's MX.
  *
  * The reason text: Sendmail 8.16.1 added reply= with the remote server's
  * reply; stat= holds a sysexits text ("Service unavailable") for failures or
@@ -13,8 +18,11 @@
  * that is only a sysexits word is marked TEXT_GENERIC so reports can say the
  * log lacks the real reply. Both fields may be shortened to head...tail.
  *
- * Not handled here (RECORD_OTHER): ruleset=... reject= (inbound), DSN
- * notification lines other than expiry, STARTTLS, milter, daemon lines.
+ * A "to=... stat=" line or a "Cannot send message" line that the grammar
+ * does not match returns false (counted as unread with file:line).
+ *
+ * Not handled here (RECORD_OTHER): ruleset=... reject= (inbound), delay
+ * warnings ("sender notify: Warning: ..."), STARTTLS, milter, daemon lines.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +33,11 @@
 
 struct sendmail_parser {
     struct grammar *g;
-    struct grammar_rule *delivery, *sent, *from, *expired, *generic;
+    struct grammar_rule *delivery, *sent, *from, *expired, *notify, *generic;
     int s_qid, s_to, s_relay, s_ip;
     int d_qid, d_to, d_relay, d_ip, d_dsn, d_reply, d_stat, d_mailer;
     int f_qid, f_from, f_size, f_nrcpt, f_msgid;
-    int e_qid, e_to;
+    int e_qid, e_to, e_text, n_qid, n_text;
 };
 
 struct sendmail_parser *sendmail_parser_load(struct strbuf *err)
@@ -43,6 +51,7 @@ struct sendmail_parser *sendmail_parser_load(struct strbuf *err)
         !(p->sent = grammar_require(g, "line", "sent", err)) ||
         !(p->from = grammar_require(g, "line", "from", err)) ||
         !(p->expired = grammar_require(g, "line", "expired", err)) ||
+        !(p->notify = grammar_require(g, "line", "notify", err)) ||
         !(p->generic = grammar_require(g, "stat", "generic", err))) {
         sendmail_parser_free(p);
         return NULL;
@@ -67,6 +76,9 @@ struct sendmail_parser *sendmail_parser_load(struct strbuf *err)
     p->f_msgid = GI(from, "msgid");
     p->e_qid = GI(expired, "qid");
     p->e_to = GI(expired, "to");
+    p->e_text = GI(expired, "text");
+    p->n_qid = GI(notify, "qid");
+    p->n_text = GI(notify, "text");
 #undef GI
     if (p->d_to < 0 || p->d_stat < 0) {
         strbuf_addf(err, "sendmail.conf: [line delivery] needs groups to and stat");
@@ -134,6 +146,7 @@ static bool parse_delivery(struct sendmail_parser *p, struct slice msg, struct m
     rec->dsn = dsn;
     rec->relay_host = clean_relay(rx_group(rx, msg, p->d_relay));
     rec->relay_ip = rx_group(rx, msg, p->d_ip);
+    rec->relay_ours = slice_eq_cstr(mailer, "relay");
     struct slice reply = rx_group(rx, msg, p->d_reply);
     if (reply.n) {
         rec->text = reply;
@@ -171,16 +184,40 @@ static bool parse_sent(struct sendmail_parser *p, struct slice msg, struct mta_r
     return true;
 }
 
+/* is_notify - "QID: NEWQID: DSN: ", "...: return to sender: ", "...: postmaster notify: "
+ * by a look at the fixed place after the two queue ids (no search on every line) */
+static bool is_notify(struct slice msg)
+{
+    const char *e = msg.p + msg.n;
+    const char *q = msg.p;
+    for (int id = 0; id < 2; id++) {
+        const char *start = q;
+        while (q < e && q - start < 25 &&
+               ((*q >= '0' && *q <= '9') || (*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z')))
+            q++;
+        if (q - start < 4 || e - q < 2 || q[0] != ':' || q[1] != ' ')
+            return false;
+        q += 2;
+    }
+    struct slice rest = slice_make(q, (size_t)(e - q));
+    return slice_starts(rest, "DSN:") || slice_starts(rest, "return to sender:") ||
+           slice_starts(rest, "postmaster notify:");
+}
+
 bool sendmail_parse(struct sendmail_parser *p, struct slice msg, struct mta_record *rec)
 {
     rec->mta = MTA_SENDMAIL;
     /* the delivery line is "QID: to=...": a fixed place, no search */
     const char *colon = memchr(msg.p, ':', msg.n < 26 ? msg.n : 26);
     if (colon && (size_t)(msg.p + msg.n - colon) > 5 && memcmp(colon, ": to=", 5) == 0) {
-        const char *st = memmem(colon, (size_t)(msg.p + msg.n - colon), " stat=", 6);
+        /* " stat=", or ",stat=" after "dsn=5.0.0" in copied logs; a wrong
+         * guess only costs speed: the whole pattern decides */
+        const char *st = colon, *end = msg.p + msg.n;
+        while ((st = memmem(st + 1, (size_t)(end - st - 1), "stat=", 5)) && st[-1] != ' ' &&
+               st[-1] != ',')
+            ;
         if (!st)
-            return true;
-        st++; /* a wrong guess only costs speed: the whole pattern decides */
+            return false; /* a delivery line cut before its stat=: unread, and said so */
         if ((size_t)(msg.p + msg.n - st) >= 9 && memcmp(st + 5, "Sent", 4) == 0)
             return parse_sent(p, msg, rec) || parse_delivery(p, msg, rec);
         return parse_delivery(p, msg, rec);
@@ -195,11 +232,24 @@ bool sendmail_parse(struct sendmail_parser *p, struct slice msg, struct mta_reco
         rec->message_id = slice_strip_angles(rx_group(rx, msg, p->f_msgid));
         return true;
     }
-    if (grammar_match(p->expired, msg)) {
+    if (memmem(msg.p, msg.n, "Cannot send message", 19)) {
+        struct rx *rx = p->expired->rx;
+        if (!rx_match(rx, msg))
+            return false; /* an expiry in a shape we do not know: say so */
         rec->kind = RECORD_EXPIRED;
-        rec->qid = rx_group(p->expired->rx, msg, p->e_qid);
-        rec->recipients = rx_group(p->expired->rx, msg, p->e_to);
+        rec->qid = rx_group(rx, msg, p->e_qid);
+        rec->recipients = rx_group(rx, msg, p->e_to);
+        rec->text = rx_group(rx, msg, p->e_text);
+        rec->text_source = TEXT_LOCAL;
         return true;
+    }
+    if (is_notify(msg)) {
+        if (!rx_match(p->notify->rx, msg))
+            return false; /* a notification in a shape we do not know: say so */
+        rec->kind = RECORD_NOTIFY;
+        rec->qid = rx_group(p->notify->rx, msg, p->n_qid);
+        rec->text = rx_group(p->notify->rx, msg, p->n_text);
+        rec->text_source = TEXT_LOCAL;
     }
     return true;
 }

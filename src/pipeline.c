@@ -7,6 +7,13 @@
  * aggregation. Per line nothing is allocated but the queue state a message
  * needs (correlate.c: its entry, sender, message-id, recipients).
  *
+ * Nothing is lost (issue 12): a per-MX failure is a deferral event of its
+ * host that leaves the message and its recipients' attempts alone; an expiry
+ * or a bounce notice of a message whose recipients the input did not show is
+ * one event with an empty recipient; lines that are no attempts are noted.
+ * The host that answered is lower-cased, checked against our relays
+ * (providers.c) and decides the provider.
+ *
  * Not here: reading bytes (reader.c), headers (syslog_header.c), the store (store.c),
  * DNS (dns_stage.c) or any output (write_*.c).
  */
@@ -39,11 +46,13 @@ struct pipeline {
     struct aggregate *agg;
     struct event_spool *spool;
     struct scan_stats stats;
-    struct strbuf domain, tmpl, lower, keytext;
+    struct strbuf domain, host, tmpl, lower, keytext;
     const struct reason *expired_reason;
     /* current line, for the expiry callback */
     const struct log_header *cur_h;
     const struct mta_record *cur_rec;
+    struct slice cur_raw;      /* the whole line, for problem examples */
+    struct queue_msg *cur_msg; /* the message an expiry is about */
     const char *cur_file;
     uint64_t cur_line;
     struct slice cur_host;
@@ -60,6 +69,8 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct strbuf *
         return NULL;
     }
     p->expired_reason = classifier_reason(p->classifier, "expired");
+    for (size_t i = 0; i < cfg->n_relay_hosts; i++)
+        providers_add_relay(p->providers, cfg->relay_hosts[i]);
     p->correlator = correlator_new(cfg->queue_max_age > 0 ? cfg->queue_max_age : 7 * 86400);
     p->agg = aggregate_new(cfg->group_fields, classifier_reason_count(p->classifier));
     if (cfg->spool_events)
@@ -79,6 +90,7 @@ void pipeline_free(struct pipeline *p)
     aggregate_free(p->agg);
     event_spool_free(p->spool);
     strbuf_free(&p->domain);
+    strbuf_free(&p->host);
     strbuf_free(&p->tmpl);
     strbuf_free(&p->lower);
     strbuf_free(&p->keytext);
@@ -155,14 +167,26 @@ static bool passes(const struct pipeline_filter *f, enum delivery_status st, str
     return true;
 }
 
+/* count_event - add a filtered-in event to the aggregate, the spool and the
+ * sink; its group id (0 when filtered out) */
+static uint32_t count_event(struct pipeline *p, const struct event *e)
+{
+    if (!passes(&p->cfg.filter, e->status, e->domain, e->sender, e->when))
+        return 0;
+    uint32_t group = aggregate_add(p->agg, e);
+    if (p->spool)
+        event_spool_write(p->spool, e);
+    if (p->cfg.sink.event)
+        p->cfg.sink.event(p->cfg.sink.ctx, e);
+    return group;
+}
+
 /* record_event - correlate, count and spool one failure event.
  * A deferral is added to the aggregate first: the copy the correlator keeps
  * must carry its group id, so a later success can be credited to the group. */
 static void record_event(struct pipeline *p, struct event *e, struct queue_msg *m,
                          struct slice rcpt)
 {
-    uint32_t group = 0;
-    bool in = passes(&p->cfg.filter, e->status, e->domain, e->sender, e->when);
     struct attempt_info info = { 0 };
     if (m) {
         /* attempts are known before the event is counted: peek by recording */
@@ -171,20 +195,15 @@ static void record_event(struct pipeline *p, struct event *e, struct queue_msg *
         else
             e->attempts = correlate_peek_deferrals(m, rcpt);
     }
-    if (in) {
-        group = aggregate_add(p->agg, e);
-        if (p->spool)
-            event_spool_write(p->spool, e);
-        if (p->cfg.sink.event)
-            p->cfg.sink.event(p->cfg.sink.ctx, e);
-    }
+    uint32_t group = count_event(p, e);
     /* last: a final status may end the message, and e->sender points into it */
     if (m)
         correlate_attempt(p->correlator, m, p->cur_host, e->qid, rcpt, e, group, &info);
 }
 
 /* classify_into - fill the classification fields of e from its text */
-static void classify_into(struct pipeline *p, struct event *e, const struct mta_record *rec)
+static void classify_into(struct pipeline *p, struct event *e, const struct mta_record *rec,
+                          bool our_relay)
 {
     struct classify_input in = {
         .text = e->text,
@@ -194,6 +213,7 @@ static void classify_into(struct pipeline *p, struct event *e, const struct mta_
         .remote_ip = e->remote_ip,
         .status = e->status,
         .text_source = rec->text_source,
+        .our_relay = our_relay,
     };
     struct classification out;
     classify(p->classifier, &in, &out);
@@ -220,13 +240,59 @@ static void classify_into(struct pipeline *p, struct event *e, const struct mta_
     e->template_text = strbuf_slice(&p->tmpl);
 }
 
+/* remote_host - the host that answered, lower case and without a trailing dot
+ * (smtp2.AZET.SK and smtp2.azet.sk are one host; Sendmail writes MX names with
+ * a dot): into p->host, valid for this line */
+static struct slice remote_host(struct pipeline *p, struct slice host)
+{
+    while (host.n && host.p[host.n - 1] == '.')
+        host.n--;
+    return lower(&p->host, host);
+}
+
+/* failure_event - the event of a failure line for rcpt (which may be empty),
+ * classified; its slices point into the line, p's scratch buffers and m */
+static void failure_event(struct pipeline *p, const struct log_header *h,
+                          const struct mta_record *rec, struct slice rcpt, struct slice domain,
+                          struct queue_msg *m, struct event *e)
+{
+    struct slice host = remote_host(p, rec->relay_host);
+    /* a relay of ours answered: its reply is about our relay, not about the
+     * recipient's provider (issue 12 item 6) */
+    bool ours =
+        rec->relay_ours || provider_is_relay(p->providers, host, rec->relay_ip, rec->relay_port);
+    const struct provider *prov =
+        ours ? provider_relay(p->providers) : provider_for(p->providers, host, domain);
+    *e = (struct event){
+        .when = h->when,
+        .tz_minutes = h->tz_minutes,
+        .status = rec->status,
+        .qid = rec->qid,
+        .sender = queue_msg_sender(m),
+        .recipient = rcpt,
+        .domain = domain,
+        .remote_host = host,
+        .remote_ip = rec->relay_ip,
+        .text = rec->text,
+        .stage = rec->stage,
+        .message_id = queue_msg_message_id(m),
+        .provider = prov ? slice_cstr(prov->name) : SLICE_EMPTY,
+        .text_source = rec->text_source,
+        .text_shortened = rec->text_shortened,
+        .file = p->cur_file,
+        .line = p->cur_line,
+    };
+    classify_into(p, e, rec, ours);
+    e->dsn = rec->dsn.n ? rec->dsn : strbuf_slice(&p->lower);
+}
+
 static void handle_delivery(struct pipeline *p, const struct log_header *h,
                             const struct mta_record *rec, struct slice rcpt)
 {
     struct slice domain = lower(&p->domain, recipient_domain(rcpt));
     struct queue_msg *m = correlate_msg(p->correlator, p->cur_host, rec->qid, h->when, true);
-    struct slice sender = queue_msg_sender(m);
     if (rec->status == DELIVERY_SENT) {
+        struct slice sender = queue_msg_sender(m);
         struct attempt_info info = { 0 };
         if (m)
             correlate_attempt(p->correlator, m, p->cur_host, rec->qid, rcpt, NULL, 0, &info);
@@ -241,37 +307,54 @@ static void handle_delivery(struct pipeline *p, const struct log_header *h,
         }
         return;
     }
+    struct event e;
+    failure_event(p, h, rec, rcpt, domain, m, &e);
     /* Sendmail logs one to= line per MX host it tried: two deferrals of one
-     * recipient in the same second are one attempt (mx1, then mx2) */
+     * recipient in the same second are one attempt of the recipient (mx1, then
+     * mx2) - and each a deferral by its host */
     if (rec->mta == MTA_SENDMAIL && rec->status == DELIVERY_DEFERRED && m &&
         correlate_last_deferral_time(m, rcpt) == h->when) {
         p->stats.per_mx_lines++;
+        e.attempts = correlate_peek_deferrals(m, rcpt);
+        count_event(p, &e);
         return;
     }
-    const struct provider *prov = provider_for(p->providers, rec->relay_host, domain);
-    struct slice provider = prov ? slice_cstr(prov->name) : SLICE_EMPTY;
-    struct event e = {
-        .when = h->when,
-        .tz_minutes = h->tz_minutes,
-        .status = rec->status,
-        .qid = rec->qid,
-        .sender = sender,
-        .recipient = rcpt,
-        .domain = domain,
-        .remote_host = rec->relay_host,
-        .remote_ip = rec->relay_ip,
-        .text = rec->text,
-        .stage = rec->stage,
-        .message_id = queue_msg_message_id(m),
-        .provider = provider,
-        .text_source = rec->text_source,
-        .text_shortened = rec->text_shortened,
-        .file = p->cur_file,
-        .line = p->cur_line,
-    };
-    classify_into(p, &e, rec);
-    e.dsn = rec->dsn.n ? rec->dsn : strbuf_slice(&p->lower);
     record_event(p, &e, m, rcpt);
+}
+
+/* handle_per_mx - a host failed before the next was tried (RECORD_PER_MX): a
+ * deferral by that host, counted for it; the message and its recipients are
+ * left as they are - the final status line decides their fate */
+static void handle_per_mx(struct pipeline *p, const struct log_header *h,
+                          const struct mta_record *rec)
+{
+    problem_note(PROBLEM_PER_MX, p->cur_file, p->cur_line, p->cur_raw);
+    struct queue_msg *m =
+        rec->qid.n ? correlate_msg(p->correlator, p->cur_host, rec->qid, h->when, false) : NULL;
+    struct event e;
+    failure_event(p, h, rec, SLICE_EMPTY, SLICE_EMPTY, m, &e);
+    count_event(p, &e);
+}
+
+/* unknown_rcpt_event - an expiry or bounce of rec->qid whose recipients the
+ * input did not show (a rotated log read without its history): one event with
+ * an empty recipient, so it is counted and shown rather than lost */
+static void unknown_rcpt_event(struct pipeline *p, const struct log_header *h,
+                               const struct mta_record *rec, struct queue_msg *m,
+                               enum delivery_status status)
+{
+    problem_note(PROBLEM_UNKNOWN_RCPT, p->cur_file, p->cur_line, p->cur_raw);
+    struct event e;
+    struct mta_record r = *rec;
+    r.status = status;
+    if (!r.text.n)
+        r.text = h->message;
+    failure_event(p, h, &r, SLICE_EMPTY, SLICE_EMPTY, m, &e);
+    if (status == DELIVERY_EXPIRED && p->expired_reason)
+        e.reason = p->expired_reason;
+    if (rec->sender.n)
+        e.sender = rec->sender;
+    count_event(p, &e);
 }
 
 /* on_expire - correlate_expire callback: one expired event per pending recipient */
@@ -295,6 +378,7 @@ static void on_expire(void *ctx, struct slice rcpt, const struct event *last, un
         e.text_source = TEXT_LOCAL;
         e.fingerprint = fingerprint(p->fp, e.text, &p->tmpl);
         e.template_text = strbuf_slice(&p->tmpl);
+        e.message_id = queue_msg_message_id(p->cur_msg);
         const struct provider *prov = provider_for(p->providers, SLICE_EMPTY, e.domain);
         e.provider = prov ? slice_cstr(prov->name) : SLICE_EMPTY;
     }
@@ -306,13 +390,63 @@ static void on_expire(void *ctx, struct slice rcpt, const struct event *last, un
     e.attempts = attempts;
     if (p->cur_rec->sender.n && !e.sender.n)
         e.sender = p->cur_rec->sender;
-    if (passes(&p->cfg.filter, e.status, e.domain, e.sender, e.when)) {
-        aggregate_add(p->agg, &e);
-        if (p->spool)
-            event_spool_write(p->spool, &e);
-        if (p->cfg.sink.event)
-            p->cfg.sink.event(p->cfg.sink.ctx, &e);
+    if (!e.sender.n)
+        e.sender = queue_msg_sender(p->cur_msg);
+    count_event(p, &e);
+}
+
+/* handle_expired - a queue lifetime ended (RECORD_EXPIRED) */
+static void handle_expired(struct pipeline *p, const struct log_header *h,
+                           const struct mta_record *rec)
+{
+    struct queue_msg *m = correlate_msg(p->correlator, p->cur_host, rec->qid, h->when, false);
+    if (!m && !rec->recipients.n && correlate_recently_ended(p->correlator, p->cur_host, rec->qid))
+        return; /* Sendmail's DSN expiry line after the per-recipient ones ended the message */
+    if (!m)
+        m = correlate_msg(p->correlator, p->cur_host, rec->qid, h->when, true);
+    p->cur_msg = m;
+    if (rec->recipients.n) {
+        size_t pos = 0;
+        struct slice rcpt;
+        while (delivery_next_recipient(rec->recipients, &pos, &rcpt))
+            correlate_expire(p->correlator, m, rcpt, on_expire, p);
+        /* Sendmail logs no removal: an expiry that ends every recipient ends the message */
+        if (m && queue_msg_finished(m))
+            correlate_drop(p->correlator, p->cur_host, rec->qid);
+    } else {
+        bool before = m && queue_msg_had_expiry(m);
+        unsigned n = m ? correlate_expire(p->correlator, m, SLICE_EMPTY, on_expire, p) : 0;
+        /* nothing pending that the input showed, and no recipient of it expired
+         * before: its recipients are not in the input - one event, not none */
+        if (!n && !before)
+            unknown_rcpt_event(p, h, rec, m, DELIVERY_EXPIRED);
+        /* a message-level expiry ends the whole message */
+        if (rec->qid.n)
+            correlate_drop(p->correlator, p->cur_host, rec->qid);
     }
+    p->cur_msg = NULL;
+}
+
+/* handle_notify - a non-delivery notification was sent for the message
+ * (RECORD_NOTIFY): nothing new for a message the input showed (it is in the
+ * queue state, or ended moments ago: its failure lines were read); a bounce
+ * of unknown recipients for one it never showed. A message that is in the
+ * queue state counts as shown even when its failure line is not: that line
+ * was then reported as unread, and the queue state may come from an earlier
+ * run, which keeps no record of the message's failures. */
+static void handle_notify(struct pipeline *p, const struct log_header *h,
+                          const struct mta_record *rec)
+{
+    if (!rec->qid.n)
+        return;
+    if (correlate_msg(p->correlator, p->cur_host, rec->qid, h->when, false) ||
+        correlate_recently_ended(p->correlator, p->cur_host, rec->qid))
+        return;
+    unknown_rcpt_event(p, h, rec, NULL, DELIVERY_BOUNCED);
+    /* count it once: the postmaster's copy of the notice follows; an entry
+     * created and dropped is remembered as ended */
+    correlate_msg(p->correlator, p->cur_host, rec->qid, h->when, true);
+    correlate_drop(p->correlator, p->cur_host, rec->qid);
 }
 
 static void handle_record(struct pipeline *p, const struct log_header *h,
@@ -337,30 +471,34 @@ static void handle_record(struct pipeline *p, const struct log_header *h,
         break;
     case RECORD_EXPIRED:
         p->stats.mta_lines++;
-        m = correlate_msg(p->correlator, p->cur_host, rec->qid, h->when, true);
-        if (!m)
-            break;
-        if (rec->recipients.n) {
-            size_t pos = 0;
-            struct slice rcpt;
-            while (delivery_next_recipient(rec->recipients, &pos, &rcpt))
-                correlate_expire(p->correlator, m, rcpt, on_expire, p);
-        } else {
-            correlate_expire(p->correlator, m, SLICE_EMPTY, on_expire, p);
-        }
-        /* Sendmail logs no removal: an expiry that ends every recipient ends the message */
-        if (queue_msg_finished(m))
-            correlate_drop(p->correlator, p->cur_host, rec->qid);
+        handle_expired(p, h, rec);
         break;
     case RECORD_DELIVERY: {
         p->stats.mta_lines++;
         p->stats.delivery_lines++;
         size_t pos = 0;
         struct slice rcpt;
+        if (!rec->recipients.n) {
+            /* Postfix "to=<>": a delivery with no recipient address is still one */
+            handle_delivery(p, h, rec, SLICE_EMPTY);
+            break;
+        }
         while (delivery_next_recipient(rec->recipients, &pos, &rcpt))
             handle_delivery(p, h, rec, rcpt);
         break;
     }
+    case RECORD_PER_MX:
+        p->stats.mta_lines++;
+        handle_per_mx(p, h, rec);
+        break;
+    case RECORD_NOTIFY:
+        p->stats.mta_lines++;
+        handle_notify(p, h, rec);
+        break;
+    case RECORD_SKIPPED:
+        p->stats.mta_lines++;
+        problem_note(PROBLEM_NOT_ATTEMPT, p->cur_file, p->cur_line, p->cur_raw);
+        break;
     case RECORD_OTHER:
         p->stats.other_lines++;
         break;
@@ -382,6 +520,7 @@ static void process_line(struct pipeline *p, struct header_clock *clock, struct 
     }
     p->cur_h = &h;
     p->cur_rec = &rec;
+    p->cur_raw = line;
     p->stats.header_formats[h.format & 7]++;
     if (!in->first || h.when < in->first)
         in->first = h.when;

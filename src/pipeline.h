@@ -44,7 +44,9 @@ struct pipeline_sink {
 };
 
 struct pipeline_config {
-    int year;              /* 0: infer from mtime */
+    int year;                       /* 0: infer from mtime */
+    const char *const *relay_hosts; /* --relay-host: names or IPs of our own relays */
+    size_t n_relay_hosts;
     int64_t queue_max_age; /* seconds of log time */
     unsigned group_fields; /* enum group_field bits */
     bool spool_events;     /* keep every event for --detail */
@@ -66,7 +68,8 @@ struct scan_stats {
     uint64_t mta_lines;      /* lines of Postfix, Sendmail or Exim */
     uint64_t delivery_lines; /* status lines (sent included) */
     uint64_t other_lines;    /* everything else: other daemons, inbound, diagnostics */
-    uint64_t per_mx_lines;   /* Sendmail deferrals repeated for the next MX in the same second */
+    uint64_t per_mx_lines;   /* Sendmail deferrals repeated for the next MX in the same second
+                              * (each counted for its host, one attempt of the recipient) */
     uint64_t header_formats[8];
     uint64_t queue_live, queue_evicted;
     int64_t first, last;

@@ -25,6 +25,18 @@ static const struct {
     [PROBLEM_BAD_TIME] = { "bad_time", "invalid date or time in header", 0 },
     [PROBLEM_UNPARSED] = { "unparsed", "delivery-like line that no grammar matched", 0 },
     [PROBLEM_QUEUE_EVICTED] = { "queue_evicted", "queue entry dropped by age before it ended", 1 },
+    [PROBLEM_PER_MX] = { "per_mx",
+                         "a host failed before the next was tried: counted as a deferral by "
+                         "that host, the message's fate is its final status line",
+                         1 },
+    [PROBLEM_NOT_ATTEMPT] = { "not_attempt",
+                              "deferral line that is no delivery attempt (retry time not "
+                              "reached, queued on purpose): not counted",
+                              1 },
+    [PROBLEM_UNKNOWN_RCPT] = { "unknown_recipient",
+                               "expiry or bounce of a message whose recipients are not in the "
+                               "input: counted once with an empty recipient",
+                               1 },
 };
 
 void problems_reset(void)

@@ -32,6 +32,12 @@ enum problem_kind {
     PROBLEM_BAD_TIME,       /* header shape known but date/time invalid */
     PROBLEM_UNPARSED,       /* looked like a delivery line, no grammar matched */
     PROBLEM_QUEUE_EVICTED,  /* queue state dropped by age before its end */
+    PROBLEM_PER_MX,         /* a host failed before the next was tried: read as an attempt of
+                             * that host, the message's fate is its final status - informational */
+    PROBLEM_NOT_ATTEMPT,    /* a deferral line that is no attempt (retry time not reached,
+                             * queued on purpose): read, not counted - informational */
+    PROBLEM_UNKNOWN_RCPT,   /* an expiry or bounce of a message whose recipients are not in the
+                             * input: one event with an empty recipient - informational */
     PROBLEM_KIND_COUNT
 };
 

@@ -36,8 +36,8 @@
  *   The caller notes PROBLEM_UNKNOWN_HEADER / PROBLEM_BAD_TIME; this module
  *   notes nothing itself.
  *
- *   This module does NOT decode journal JSON, Docker or CRI wrappers,
- *   "short-full"/"short-unix" journal stamps or year-first templates, and
+ *   This module does NOT decode journal JSON, Docker or CRI wrappers or
+ *   "short-full" journal stamps (a zone abbreviation is not an offset), and
  *   does not take the year from queue ids: those belong to other stages.
  */
 /* memmem in util/slice.h, localtime_r, posix_fadvise */
@@ -433,36 +433,18 @@ static bool parse_host_tag(const char *p, const char *e, struct log_header *h)
 
 /* ---- year -------------------------------------------------------------------- */
 
-/* clock_year - the year of an RFC 3164 line in month mon (0..11); *new_year and
- * *new_month are what the clock becomes if the line is accepted */
-static int clock_year(const struct header_clock *c, const struct stamp *s, int *new_year,
-                      int *new_month)
+/* forced_year - with --year: the year of an RFC 3164 line in month mon
+ * (0..11) from the clock's progression; *new_year and *new_month are what the
+ * clock becomes if the line is accepted */
+static int forced_year(const struct header_clock *c, const struct stamp *s, int *new_year,
+                       int *new_month)
 {
     int mon = s->mon - 1;
     *new_year = c->year;
     *new_month = c->last_month;
     if (c->last_month < 0) {
-        int y = c->year;
-        if (!c->forced) {
-            time_t mt = c->mtime ? c->mtime : time(NULL);
-            struct tm tm;
-            localtime_r(&mt, &tm);
-            y = tm.tm_year + 1900;
-            /* a line more than a day after the file's mtime was written the
-             * year before: a maillog.1 of Dec..Jan read in February */
-            struct stamp t = *s;
-            t.year = y;
-            if (t.day > days_in_month(y, t.mon))
-                t.day = days_in_month(y, t.mon); /* Feb 29: compare as Feb 28 */
-            int64_t local =
-                days_from_civil(y, t.mon, t.day) * 86400 + t.hour * 3600 + t.min * 60 + t.sec;
-            int64_t when = local - local_offset(local);
-            if (when > (int64_t)mt + 86400)
-                y--;
-        }
-        *new_year = y;
         *new_month = mon;
-        return y;
+        return c->year;
     }
     if (mon < c->last_month - 6) { /* Dec -> Jan */
         *new_year = c->year + 1;
@@ -478,44 +460,97 @@ static int clock_year(const struct header_clock *c, const struct stamp *s, int *
     return c->year;
 }
 
+static bool is_leap(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* finish_yearless - the time of a stamp without a year: with --year from the
+ * clock's progression, else the latest year that does not put the line more
+ * than a day after the file's mtime (c->limit). Each line is decided on its
+ * own, so nothing carries over from one line to the next: a "Dec 7" line in a
+ * file last modified on Dec 4 is last year's even after "Dec 1" lines of this
+ * year, and Jan lines after Dec ones are this year's. Feb 29 takes the latest
+ * leap year that fits. false (and *bad_time) for an impossible date or time. */
+static bool finish_yearless(struct header_clock *c, struct stamp *s, struct log_header *h,
+                            bool *bad_time)
+{
+    if (c->forced) {
+        int new_year, new_month;
+        s->year = forced_year(c, s, &new_year, &new_month);
+        if (!stamp_finish(s, h)) {
+            *bad_time = true;
+            return false;
+        }
+        c->year = new_year;
+        c->last_month = new_month;
+        return true;
+    }
+    s->year = c->mtime_year;
+    bool feb29 = s->mon == 2 && s->day == 29;
+    while (feb29 && !is_leap(s->year) && s->year > c->mtime_year - 8)
+        s->year--;
+    if (!stamp_finish(s, h)) {
+        *bad_time = true;
+        return false;
+    }
+    if (h->when > c->limit) {
+        /* after the file was last written: the year before (Feb 29: the
+         * leap year before) */
+        do
+            s->year--;
+        while (feb29 && !is_leap(s->year) && s->year > c->mtime_year - 9);
+        if (!stamp_finish(s, h)) {
+            *bad_time = true;
+            return false;
+        }
+    }
+    c->year = (int)s->year;
+    return true;
+}
+
 /* ---- formats ------------------------------------------------------------------ */
 
-/* parse_3164 - "Oct 19 16:36:25[.frac] [<fac.pri> ]host prog[pid]: msg" */
-static bool parse_3164(const char *p, const char *e, struct header_clock *c, struct log_header *h,
-                       bool *bad_time)
+/* bsd_stamp - "Oct 19 16:36:25[.frac] " (also "Oct  9", "Oct 09", "Oct 9") at p
+ * into s (month, day, time); returns the byte after the blank, or NULL */
+static const char *bsd_stamp(const char *p, const char *e, struct stamp *s)
 {
     /* "Oct 9 16:36:25 h" is the shortest line with a host */
     if (e - p < 16 || p[3] != ' ')
-        return false;
+        return NULL;
     int mon = month_index(p);
     if (mon < 0)
-        return false;
-    struct stamp s = { 0 };
-    s.mon = mon + 1;
+        return NULL;
+    s->mon = mon + 1;
     const char *q;
     if (p[4] == ' ' && is_digit(p[5])) { /* "Oct  9" */
-        s.day = p[5] - '0';
+        s->day = p[5] - '0';
         q = p + 6;
     } else if (is_digit(p[4]) && is_digit(p[5])) { /* "Oct 09", "Oct 19" */
-        s.day = d2(p + 4);
+        s->day = d2(p + 4);
         q = p + 6;
     } else if (is_digit(p[4]) && p[5] == ' ') { /* "Oct 9" */
-        s.day = p[4] - '0';
+        s->day = p[4] - '0';
         q = p + 5;
     } else {
-        return false;
+        return NULL;
     }
-    if (e - q < 10 || *q != ' ' || !parse_hms(q + 1, &s))
-        return false;
+    if (e - q < 10 || *q != ' ' || !parse_hms(q + 1, s))
+        return NULL;
     q += 9;
     if (*q == '.') {
-        s.usec = frac(&q, e);
-        if (s.usec < 0)
-            return false;
+        s->usec = frac(&q, e);
+        if (s->usec < 0)
+            return NULL;
     }
     if (q >= e || *q != ' ')
-        return false;
-    q++;
+        return NULL;
+    return q + 1;
+}
+
+/* bsd_host_tag - "[<fac.pri> ]host prog[pid]: msg" after a BSD stamp */
+static bool bsd_host_tag(const char *q, const char *e, struct log_header *h)
+{
     if (q < e && *q == '<') {
         /* FreeBSD syslogd -v: "Mar 14 09:26:53 <mail.info> mx1 sm-mta[4312]: ..." */
         const char *gt = memchr(q, '>', (size_t)(e - q) < 40 ? (size_t)(e - q) : 40);
@@ -523,18 +558,66 @@ static bool parse_3164(const char *p, const char *e, struct header_clock *c, str
             return false;
         q = gt + 2;
     }
-    if (!parse_host_tag(q, e, h))
-        return false;
+    return parse_host_tag(q, e, h);
+}
 
-    int new_year, new_month;
-    s.year = clock_year(c, &s, &new_year, &new_month);
+/* parse_3164 - "Oct 19 16:36:25[.frac] [<fac.pri> ]host prog[pid]: msg" */
+static bool parse_3164(const char *p, const char *e, struct header_clock *c, struct log_header *h,
+                       bool *bad_time)
+{
+    struct stamp s = { 0 };
+    const char *q = bsd_stamp(p, e, &s);
+    if (!q || !bsd_host_tag(q, e, h))
+        return false;
+    if (!finish_yearless(c, &s, h, bad_time))
+        return false;
+    h->format = HEADER_RFC3164;
+    return true;
+}
+
+/* parse_year_first - "2024 Jun 10 06:38:17.123 host prog[pid]: msg": rsyslog
+ * templates that put the year first (FORMATS.md H8); the year is written, so
+ * no clock is needed */
+static bool parse_year_first(const char *p, const char *e, struct log_header *h, bool *bad_time)
+{
+    int hi = d2(p), lo = d2(p + 2);
+    if (hi < 0 || lo < 0 || p[4] != ' ')
+        return false;
+    struct stamp s = { 0 };
+    const char *q = bsd_stamp(p + 5, e, &s);
+    if (!q || !bsd_host_tag(q, e, h))
+        return false;
+    s.year = hi * 100 + lo;
     if (!stamp_finish(&s, h)) {
         *bad_time = true;
         return false;
     }
-    c->year = new_year;
-    c->last_month = new_month;
-    h->format = HEADER_RFC3164;
+    h->format = HEADER_YEAR_FIRST;
+    return true;
+}
+
+/* parse_short_unix - journalctl -o short-unix: "1741944413.589793 host prog[pid]: msg".
+ * The stamp is an instant; the offset shown is the local one at that moment. */
+static bool parse_short_unix(const char *p, const char *e, struct log_header *h)
+{
+    const char *q = p;
+    int64_t secs = 0;
+    while (q < e && is_digit(*q) && q - p < 12)
+        secs = secs * 10 + (*q++ - '0');
+    if (q - p < 9 || q - p > 11 || q >= e || *q != '.')
+        return false;
+    int32_t usec = frac(&q, e);
+    if (usec < 0 || q >= e || *q != ' ' || !parse_host_tag(q + 1, e, h))
+        return false;
+    /* local_offset takes local seconds: ask twice so that the hour of a DST
+     * change is looked up on the right side of it */
+    int32_t off = local_offset(secs);
+    off = local_offset(secs + off);
+    h->when = secs;
+    h->usec = usec;
+    h->tz_minutes = off / 60;
+    h->tz_known = false;
+    h->format = HEADER_SHORT_UNIX;
     return true;
 }
 
@@ -709,7 +792,13 @@ void header_clock_init(struct header_clock *c, time_t mtime, int forced_year)
     c->year = forced_year;
     c->last_month = -1;
     c->forced = forced_year != 0;
-    c->mtime = mtime;
+    c->mtime = mtime ? mtime : time(NULL);
+    struct tm tm;
+    localtime_r(&c->mtime, &tm);
+    c->mtime_year = tm.tm_year + 1900;
+    /* a day of slack: a line written just before the last write may carry a
+     * later stamp (clock skew, buffered writers, a zone change) */
+    c->limit = (int64_t)c->mtime + 86400;
     /* a new input is a good moment to pick up a changed TZ */
     header_tz_reset();
 }
@@ -758,6 +847,10 @@ bool header_parse(struct slice line, struct header_clock *c, struct log_header *
             ok = parse_rfc3339(p, e, h, bad_time);
         else if (p[10] == ' ')
             ok = parse_exim(p, e, h, bad_time);
+        else if (p[4] == ' ')
+            ok = parse_year_first(p, e, h, bad_time);
+        else
+            ok = parse_short_unix(p, e, h);
     }
     if (!ok) {
         h->format = HEADER_NONE;
@@ -799,6 +892,10 @@ const char *header_format_name(enum header_format f)
         return "rfc5424";
     case HEADER_EXIM:
         return "exim";
+    case HEADER_YEAR_FIRST:
+        return "year-first";
+    case HEADER_SHORT_UNIX:
+        return "short-unix";
     case HEADER_NONE:
         break;
     }

@@ -6,6 +6,8 @@
  *
  *   RFC 3164      Oct 19 16:36:25 host prog[pid]: msg    (also "Oct 9", "Oct 09",
  *                 .micro fractions, "<fac.pri>" before host, Solaris "[ID n fac.pri]")
+ *   year-first    2024 Jun 10 06:38:17.123 host prog[pid]: msg       (rsyslog templates)
+ *   short-unix    1741944413.589793 host prog[pid]: msg              (journalctl)
  *   RFC 3339      2026-11-27T03:14:15.123456+09:00 host prog[pid]: msg  (rsyslog, Debian 12)
  *   short-iso     2026-11-27T03:14:15+0900 host prog[pid]: msg        (journalctl)
  *   RFC 5424      <22>1 2026-11-27T03:14:15.123+09:00 host app procid msgid sd msg
@@ -15,10 +17,14 @@
  * log and is the hot path.
  *
  * Time: RFC 3164 has no year and no zone. The year comes from struct
- * header_clock: --year when given, else inferred from the file's mtime (a
- * line whose month/day lies after the mtime belongs to the year before), and
- * it rolls over when the month goes backwards by more than six months
- * (Dec -> Jan) within a file. Times without a zone are local time (TZ).
+ * header_clock. Without --year it is decided for every line on its own: the
+ * year of the file's modification time, or the year before when that would
+ * put the line more than a day after the mtime (a file cannot hold lines
+ * written after it was last modified) - so Dec -> Jan inside a file, a
+ * "Dec 7" line in a file last modified on Dec 4, and out-of-order lines all
+ * get their own right year. With --year the first line takes that year and
+ * later lines roll over when the month goes backwards by more than six months
+ * (Dec -> Jan). Times without a zone are local time (TZ).
  * `when` is seconds since the epoch (UTC), tz_minutes the offset that was
  * written or, for local times, the local offset at that moment.
  */
@@ -38,6 +44,8 @@ enum header_format {
     HEADER_SHORT_ISO,
     HEADER_RFC5424,
     HEADER_EXIM,
+    HEADER_YEAR_FIRST, /* "2024 Jun 10 06:38:17.123 host prog[pid]: msg" */
+    HEADER_SHORT_UNIX, /* journalctl -o short-unix: "1741944413.589793 host prog[pid]: msg" */
 };
 
 struct log_header {
@@ -55,9 +63,11 @@ struct log_header {
 /* year inference state for one input file */
 struct header_clock {
     int year;       /* year of the last RFC 3164 line */
-    int last_month; /* 0..11 of the last RFC 3164 line, -1 before the first */
+    int last_month; /* 0..11 of the last RFC 3164 line, -1 before the first (--year only) */
     bool forced;    /* --year given: never infer, still roll over Dec -> Jan */
-    time_t mtime;
+    time_t mtime;   /* the file's modification time (now for stdin) */
+    int mtime_year; /* local year of mtime */
+    int64_t limit;  /* no inferred line lies after this: mtime plus a day */
 };
 
 /* header_clock_init - forced_year 0 means infer from mtime */

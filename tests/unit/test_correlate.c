@@ -9,6 +9,12 @@
  * come back as NULL blobs, and only for entries that had been saved; every
  * truncation, a trailing byte, bad counts and every single-byte corruption of
  * a valid blob are refused or loaded without crashing.
+ *
+ * The state machine (issue 12 item 5): correlate_expire says how many
+ * recipients expired (0 when none pending is known: the caller's expiry of
+ * unknown recipients) and marks the message expired; a message
+ * whose last recipient ended is "recently ended" for the lines that follow
+ * its end (notifications), and only for a while.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -329,6 +335,78 @@ START_TEST(test_malformed)
 }
 END_TEST
 
+START_TEST(test_expire_counts_and_marks)
+{
+    const struct reason *blocked = classifier_reason(cl, "blocked");
+    struct event e = deferral(blocked);
+    struct correlator *c = correlator_new(7 * DAY);
+    struct attempt_info info;
+    /* nothing known about Q9: an expiry of it finds no recipient */
+    struct queue_msg *m = correlate_msg(c, S(HOST), S("Q9"), 900, true);
+    struct expired x = { 0 };
+    ck_assert_uint_eq(correlate_expire(c, m, SLICE_EMPTY, on_expire, &x), 0);
+    ck_assert_uint_eq(x.calls, 0);
+    ck_assert(!queue_msg_had_expiry(m));
+
+    /* Q1: a@ deferred, b@ bounced, c@ unknown until its own expiry */
+    m = correlate_msg(c, S(HOST), S("Q1"), 900, true);
+    correlate_attempt(c, m, S(HOST), S("Q1"), S("a@x.example"), &e, 3, &info);
+    struct event bounce = e;
+    bounce.status = DELIVERY_BOUNCED;
+    correlate_attempt(c, m, S(HOST), S("Q1"), S("b@x.example"), &bounce, 4, &info);
+    ck_assert_msg(!queue_msg_had_expiry(m), "a bounce is no expiry");
+    ck_assert_uint_eq(correlate_expire(c, m, SLICE_EMPTY, on_expire, &x), 1);
+    ck_assert_str_eq(x.rcpt, "a@x.example");
+    ck_assert_uint_eq(x.group, 3);
+    free(x.copy);
+    ck_assert(queue_msg_had_expiry(m));
+    /* nothing pending any more: a second message-level expiry finds nobody */
+    ck_assert_uint_eq(correlate_expire(c, m, SLICE_EMPTY, on_expire, &x), 0);
+    /* a named recipient always expires, known or not */
+    memset(&x, 0, sizeof x);
+    ck_assert_uint_eq(correlate_expire(c, m, S("c@x.example"), on_expire, &x), 1);
+    ck_assert_str_eq(x.rcpt, "c@x.example");
+    ck_assert(!x.has_last);
+    correlator_free(c);
+}
+END_TEST
+
+START_TEST(test_recently_ended)
+{
+    struct event e = deferral(classifier_reason(cl, "blocked"));
+    e.status = DELIVERY_BOUNCED;
+    struct correlator *c = correlator_new(7 * DAY);
+    struct attempt_info info;
+    ck_assert(!correlate_recently_ended(c, S(HOST), S("Q1")));
+    ck_assert(!correlate_recently_ended(c, S(HOST), SLICE_EMPTY));
+    /* one announced recipient: its bounce ends the message, which is dropped */
+    struct queue_msg *m = correlate_msg(c, S(HOST), S("Q1"), 900, true);
+    queue_msg_set_size(m, 100, 1);
+    correlate_attempt(c, m, S(HOST), S("Q1"), S("a@x.example"), &e, 1, &info);
+    ck_assert_ptr_null(correlate_msg(c, S(HOST), S("Q1"), 901, false));
+    ck_assert_msg(correlate_recently_ended(c, S(HOST), S("Q1")),
+                  "the line after the last status line must find Q1 recently ended");
+    /* the key is host and queue id */
+    ck_assert(!correlate_recently_ended(c, S("mx2"), S("Q1")));
+    ck_assert(!correlate_recently_ended(c, S(HOST), S("Q10")));
+    /* removed (Postfix "removed", Exim "Completed") counts as ended too */
+    correlate_msg(c, S(HOST), S("Q2"), 902, true);
+    correlate_drop(c, S(HOST), S("Q2"));
+    ck_assert(correlate_recently_ended(c, S(HOST), S("Q2")));
+    ck_assert(correlate_recently_ended(c, S(HOST), S("Q1")));
+    /* and it is forgotten after many other messages ended */
+    char qid[32];
+    for (int i = 0; i < 50000; i++) {
+        snprintf(qid, sizeof qid, "X%d", i);
+        correlate_msg(c, S(HOST), S(qid), 1000, true);
+        correlate_drop(c, S(HOST), S(qid));
+    }
+    ck_assert(!correlate_recently_ended(c, S(HOST), S("Q1")));
+    ck_assert(correlate_recently_ended(c, S(HOST), S("X49999")));
+    correlator_free(c);
+}
+END_TEST
+
 static Suite *correlate_suite(void)
 {
     Suite *s = suite_create("correlate");
@@ -337,6 +415,8 @@ static Suite *correlate_suite(void)
     tcase_add_test(tc, test_round_trip);
     tcase_add_test(tc, test_unknown_reason_and_sweep);
     tcase_add_test(tc, test_malformed);
+    tcase_add_test(tc, test_expire_counts_and_marks);
+    tcase_add_test(tc, test_recently_ended);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,5 +1,13 @@
 /*
- * test_providers.c - remote host / recipient domain -> mail provider.
+ * test_providers.c - remote host / recipient domain -> mail provider; our
+ * relay hosts; registrable domains (issue 12 item 6).
+ *
+ * The host that answered decides; the recipient domain only when the log
+ * names no DNS host (relay=none, an address literal). Relay hosts: by port
+ * (465, 587 from the shipped [relay]), by --relay-host name or address (any
+ * case, trailing dot), by a user's [relay] host pattern. Registrable domains
+ * come from libpsl: mx1/mx2.example.co.jp are example.co.jp, names compared
+ * in lower case, addresses left whole.
  */
 #include <check.h>
 #include <stdio.h>
@@ -54,6 +62,15 @@ static const struct {
     { "", "i.softbank.jp", "softbank" },
     { "", "yahoo.co.jp", "yahoo" },
     { "", "Hotmail.com", "outlookcom" },
+    /* an address or a transport is no host name: the domain decides */
+    { "192.0.2.1", "gmail.com", "google" },
+    { "[192.0.2.1]", "gmail.com", "google" },
+    { "2001:db8::1", "gmail.com", "google" },
+    { "private/dovecot-lmtp", "gmail.com", "google" },
+    /* a host that answered decides, even unknown: a smarthost's reply to a
+     * gmail.com recipient is not Google's (issue 12 item 6) */
+    { "smtp.relay.example.net", "gmail.com", NULL },
+    { "mx1.example.co.jp", "yahoo.co.jp", NULL },
     /* unknown */
     { "mail.sakura-example.jp", "sakura-example.jp", NULL },
     { "mx1.alpha.com", "alpha.com", NULL },
@@ -113,12 +130,100 @@ START_TEST(test_user_override)
 }
 END_TEST
 
+START_TEST(test_relay)
+{
+    struct providers *p = load_or_die();
+    const struct provider *relay = provider_relay(p);
+    ck_assert_ptr_nonnull(relay);
+    ck_assert_str_eq(relay->name, "Our relay host");
+    /* submission ports: only a relay of ours is reached there */
+    ck_assert(provider_is_relay(p, SLICE_LIT("smtp.example.net"), SLICE_LIT("192.0.2.9"), 587));
+    ck_assert(provider_is_relay(p, SLICE_LIT("smtp.example.net"), SLICE_EMPTY, 465));
+    ck_assert(!provider_is_relay(p, SLICE_LIT("mx1.example.net"), SLICE_LIT("192.0.2.1"), 25));
+    ck_assert(!provider_is_relay(p, SLICE_LIT("mx1.example.net"), SLICE_EMPTY, 0));
+    /* --relay-host: names in any case and with a trailing dot, and addresses */
+    providers_add_relay(p, "Smarthost.Example.COM.");
+    providers_add_relay(p, "198.51.100.7");
+    ck_assert(provider_is_relay(p, SLICE_LIT("smarthost.example.com"), SLICE_EMPTY, 25));
+    ck_assert(provider_is_relay(p, SLICE_LIT("SMARTHOST.example.com."), SLICE_EMPTY, 0));
+    ck_assert(provider_is_relay(p, SLICE_LIT("relay7"), SLICE_LIT("198.51.100.7"), 25));
+    ck_assert(!provider_is_relay(p, SLICE_LIT("smarthost.example.com.evil"), SLICE_EMPTY, 25));
+    ck_assert(!provider_is_relay(p, SLICE_LIT("x.smarthost.example.com"), SLICE_EMPTY, 25));
+    ck_assert(!provider_is_relay(p, SLICE_EMPTY, SLICE_LIT("198.51.100.70"), 25));
+    providers_free(p);
+}
+END_TEST
+
+START_TEST(test_relay_user_section)
+{
+    char dir[] = "/tmp/bs-providers-relay-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/providers.conf", dir);
+    FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    /* the same id as the shipped section: it replaces it (no ports any more) */
+    fputs("[relay ours]\nname = Our smarthosts\nhost = ^out[0-9]+\\.example\\.jp$\n", fp);
+    fclose(fp);
+    conf_search_add(dir);
+    struct providers *p = load_or_die();
+    ck_assert_str_eq(provider_relay(p)->name, "Our smarthosts");
+    ck_assert(provider_is_relay(p, SLICE_LIT("OUT2.example.jp."), SLICE_EMPTY, 25));
+    ck_assert(!provider_is_relay(p, SLICE_LIT("out.example.jp"), SLICE_EMPTY, 25));
+    ck_assert(!provider_is_relay(p, SLICE_LIT("smtp.example.net"), SLICE_EMPTY, 587));
+    providers_free(p);
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_registrable_domain)
+{
+    static const struct {
+        const char *host, *want;
+    } cases[] = {
+        /* an unknown receiver's MX hosts fall together */
+        { "mx1.example.co.jp", "example.co.jp" },
+        { "mx2.example.co.jp", "example.co.jp" },
+        { "mail.example.com", "example.com" },
+        { "mx00.mail.example.de", "example.de" },
+        /* one group whatever the case; a trailing dot dropped */
+        { "smtp2.azet.sk", "azet.sk" },
+        { "smtp2.AZET.SK", "azet.sk" },
+        { "MX1.Example.CO.JP.", "example.co.jp" },
+        /* private suffixes of the list count */
+        { "a.b.example.blogspot.com", "example.blogspot.com" },
+        /* already registrable */
+        { "example.co.jp", "example.co.jp" },
+        /* not names: returned whole, lower case */
+        { "192.0.2.1", "192.0.2.1" },
+        { "2001:db8::25", "2001:db8::25" },
+        { "localhost", "localhost" },
+        { "LOCAL", "local" },
+        { "co.jp", "co.jp" },
+        { "", "" },
+    };
+    struct strbuf buf = STRBUF_INIT;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct slice got = host_registrable_domain(slice_cstr(cases[i].host), &buf);
+        ck_assert_msg(slice_eq_cstr(got, cases[i].want), "%s: got \"%.*s\", want \"%s\"",
+                      cases[i].host, (int)got.n, got.p ? got.p : "", cases[i].want);
+    }
+    strbuf_free(&buf);
+}
+END_TEST
+
 START_TEST(test_bad_config)
 {
     static const char *const files[] = {
-        "[provider x]\nhost = (unclosed\n", "[provider x]\nname = X\n",
-        "[provider x]\nhost = a\n",         "[provider x]\nname = X\ncolour = red\nhost = a\n",
+        "[provider x]\nhost = (unclosed\n",
+        "[provider x]\nname = X\n",
+        "[provider x]\nhost = a\n",
+        "[provider x]\nname = X\ncolour = red\nhost = a\n",
         "[vendor x]\nname = X\nhost = a\n",
+        "[relay x]\nname = X\nport = 70000\n",
+        "[relay x]\nname = X\ncolour = red\n",
+        "[relay x]\nhost = (unclosed\n",
     };
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         char dir[] = "/tmp/bs-providers-bad-XXXXXX";
@@ -172,6 +277,9 @@ static Suite *providers_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_table);
     tcase_add_test(tc, test_user_override);
+    tcase_add_test(tc, test_relay);
+    tcase_add_test(tc, test_relay_user_section);
+    tcase_add_test(tc, test_registrable_domain);
     tcase_add_test(tc, test_bad_config);
     tcase_add_test(tc, test_speed);
     suite_add_tcase(s, tc);

@@ -145,6 +145,18 @@ static const struct header_case good[] = {
     /* 4.97+ 23-character message id */
     { "2018-10-19 16:36:25 1tt1Jd-000000000Xt-0Ab3 Completed", HEADER_EXIM, 1539966985, 0, 0, false,
       "", "exim", "", "1tt1Jd-000000000Xt-0Ab3 Completed" },
+
+    /* H8: year-first rsyslog templates, milliseconds (issue 12 item 7) */
+    { "2024 Jun 10 06:38:17.123 host postfix/smtp[2101]: 4C7A21F0B3: to=<a@example.net>",
+      HEADER_YEAR_FIRST, 1718001497, 123000, 0, false, "host", "postfix/smtp", "2101",
+      "4C7A21F0B3: to=<a@example.net>" },
+    { "2025 Mar  4 09:26:53 mx1 sm-mta[4312]: m", HEADER_YEAR_FIRST, 1741080413, 0, 0, false, "mx1",
+      "sm-mta", "4312", "m" },
+    { "2025 Mar 14 09:26:53 <mail.info> mx1 postfix/qmgr[5]: m", HEADER_YEAR_FIRST, 1741944413, 0,
+      0, false, "mx1", "postfix/qmgr", "5", "m" },
+    /* H2c: journalctl -o short-unix, an instant (offset shown: the local one) */
+    { "1741944413.589793 mx1 postfix/smtp[2101]: m", HEADER_SHORT_UNIX, 1741944413, 589793, 0,
+      false, "mx1", "postfix/smtp", "2101", "m" },
 };
 
 START_TEST(test_table)
@@ -216,7 +228,13 @@ static const struct {
     { "<>1 2026-11-27T03:14:15Z mx1 postfix 1 - - m", 0, false },
     { "<2222222>1 2026-11-27T03:14:15Z mx1 postfix 1 - - m", 0, false },
     { "                                       ", 0, false },
-    { "1741944413.589793 mx1 postfix/smtp[2101]: m", 0, false }, /* short-unix: not handled */
+    { "1741944413 mx1 postfix/smtp[2101]: m", 0, false },   /* short-unix needs the fraction */
+    { "17419.589793 mx1 postfix/smtp[2101]: m", 0, false }, /* too few digits */
+    { "2024 Jun 31 06:38:17.123 host postfix/smtp[2101]: m", 0, true },
+    { "2023 Feb 29 06:38:17 host postfix/smtp[2101]: m", 0, true },
+    { "2024 Jnu 10 06:38:17 host postfix/smtp[2101]: m", 0, false },
+    { "2024 Jun 10 06:38 host postfix/smtp[2101]: m", 0, false },
+    { "2024 Jun 10 06:38:17.", 0, false },
 };
 
 START_TEST(test_rejects)
@@ -333,6 +351,37 @@ START_TEST(test_year_from_mtime)
     parse_seq(&clk, seq, 2, w);
     ck_assert_msg(w[0] == 1767222000 && w[1] == 1767229200, "got %lld %lld", (long long)w[0],
                   (long long)w[1]);
+
+    /* every line against the mtime, not only the first (issue 12 item 7): a
+     * "Dec  7" line in a file last modified on Dec 4 is last year's, whatever
+     * came before it; a line within a day after the mtime is this year's */
+    static const char *const dec[] = {
+        "Dec  1 10:00:00 mx1 postfix/smtp[1]: x",
+        "Dec  7 10:00:00 mx1 postfix/smtp[1]: x",
+        "Dec  2 10:00:00 mx1 postfix/smtp[1]: x",
+        "Dec  5 11:00:00 mx1 postfix/smtp[1]: x",
+    };
+    static const int64_t want_dec[] = { 1764583200, 1733565600, 1764669600, 1764932400 };
+    int64_t wd[4];
+    header_clock_init(&clk, 1764849600, 0);
+    parse_seq(&clk, dec, 4, wd);
+    for (int i = 0; i < 4; i++)
+        ck_assert_msg(wd[i] == want_dec[i], "dec line %d: got %lld, want %lld", i, (long long)wd[i],
+                      (long long)want_dec[i]);
+    /* Dec -> Jan -> a December straggler -> Jan, each line on its own */
+    static const char *const mixed[] = {
+        "Dec 31 23:00:00 mx1 postfix/smtp[1]: x",
+        "Jan  1 01:00:00 mx1 postfix/smtp[1]: x",
+        "Dec 31 23:59:58 mx1 postfix/smtp[1]: x",
+        "Jan  1 02:00:00 mx1 postfix/smtp[1]: x",
+    };
+    static const int64_t want_mixed[] = { 1767222000, 1767229200, 1767225598, 1767232800 };
+    int64_t wm[4];
+    header_clock_init(&clk, 1767312000, 0);
+    parse_seq(&clk, mixed, 4, wm);
+    for (int i = 0; i < 4; i++)
+        ck_assert_msg(wm[i] == want_mixed[i], "mixed line %d: got %lld, want %lld", i,
+                      (long long)wm[i], (long long)want_mixed[i]);
 }
 END_TEST
 
