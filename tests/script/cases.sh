@@ -6,6 +6,8 @@
 #   expected   the exact standard output wanted
 #   exit       optional: the exit status wanted (default 0)
 #   stderr     optional: a fixed string that standard error must contain
+#   locale     optional: the LC_ALL to run with (default C.UTF-8; the text
+#              report's punctuation follows the locale)
 # Prints "got ..., want ..." with a diff for every case that differs.
 set -uo pipefail
 BIN=${1:?usage: cases.sh BOUNCESCOPE}
@@ -20,9 +22,11 @@ for dir in "$SRC"/tests/cases/*/; do
     [ -f "$dir/exit" ] && want_exit=$(cat "$dir/exit")
     input=/dev/null
     [ -f "$dir/stdin" ] && input=$dir/stdin
+    locale=C.UTF-8
+    [ -f "$dir/locale" ] && locale=$(cat "$dir/locale")
     out=$(mktemp)
     err=$(mktemp)
-    (cd "$dir" && eval "\"$BIN\" $(cat args)" < "$input" > "$out" 2> "$err")
+    (cd "$dir" && export LC_ALL="$locale" && eval "\"$BIN\" $(cat args)" < "$input" > "$out" 2> "$err")
     got_exit=$?
     ok=1
     if [ "$got_exit" != "$want_exit" ]; then
