@@ -191,8 +191,9 @@ size_t layout_wrap(struct strbuf *out, struct slice s, size_t width, size_t hang
 {
     if (width < 2)
         width = 2;
-    if (hang > width / 2)
-        hang = width / 2;
+    size_t hang_max = width >= 60 ? width - 30 : width / 2; /* leave room for text */
+    if (hang > hang_max)
+        hang = hang_max;
     size_t lines = 0;
     size_t start = 0;  /* first byte of the current line */
     size_t indent = 0; /* columns before it: 0 on the first line, then hang */

@@ -67,8 +67,8 @@ void layout_cut(struct strbuf *out, struct slice s, size_t cols, const char *mar
  * cols columns; right: pad on the left */
 void layout_cell(struct strbuf *out, struct slice s, size_t cols, bool right, const char *mark);
 /* layout_wrap - append s as lines of at most width columns, each ending in
- * "\n". Lines after the first start with hang spaces (hang is cut to
- * width / 2). Breaks fall on spaces, which are dropped there; a word wider
+ * "\n". Lines after the first start with hang spaces (hang is cut so
+ * that 30 columns remain, or half the width below 60). Breaks fall on spaces, which are dropped there; a word wider
  * than a line is broken. Spaces inside a line (and the first line's leading
  * ones) are kept, so aligned labels stay aligned. With max_lines > 0 and
  * more text than fits, the last line is cut with mark. Returns the number

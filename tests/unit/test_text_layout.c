@@ -137,8 +137,12 @@ START_TEST(test_wrap_table)
         { "abcde fghij", 5, 0, 0, "abcde\nfghij\n" },
         { "abc   ", 10, 0, 0, "abc\n" },
         { "", 10, 0, 0, "\n" },
-        /* hang is cut to half the width */
+        /* hang is cut to half the width below 60 columns, to leave 30 above */
         { "aaaa bbbb cccc", 8, 20, 0, "aaaa\n    bbbb\n    cccc\n" },
+        { "aaaa bbbb", 60, 50, 0, "aaaa bbbb\n" },
+        { "0123456789012345678901234567890123456789012345678901234567 bbbb", 60, 50, 0,
+          "0123456789012345678901234567890123456789012345678901234567\n"
+          "                              bbbb\n" },
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
         struct strbuf b = STRBUF_INIT;
@@ -189,7 +193,8 @@ START_TEST(test_wrap_random)
             ck_assert_msg(w <= width, "round %d: a line of %zu columns at width %zu: '%.*s'", round,
                           w, width, (int)(nl - p), p);
             if (got_lines > 0 && nl > p) {
-                size_t h = hang > width / 2 ? width / 2 : hang;
+                size_t hmax = width >= 60 ? width - 30 : width / 2;
+                size_t h = hang > hmax ? hmax : hang;
                 for (size_t k = 0; k < h; k++)
                     ck_assert_msg(p[k] == ' ', "round %d: continuation without its indent", round);
             }
