@@ -12,8 +12,8 @@ cd "$(dirname "$0")"
 PACKAGES=(build-essential cmake pkg-config libpcre2-dev libsqlite3-dev libc-ares-dev check
           zlib1g-dev liblzma-dev libbz2-dev libzstd-dev libpsl-dev publicsuffix rbldnsd
           python3)
-# the tests also render the HTML report in a real browser
-TEST_PACKAGES=(chromium clang-format xz-utils bzip2 zstd)
+# the tests also render the HTML report in a real browser, and the man page with man-db/groff
+TEST_PACKAGES=(chromium clang-format xz-utils bzip2 zstd man-db groff-base)
 
 need_install() { # [extra packages...]
     local missing=()

@@ -9,9 +9,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <unistd.h>
 
+#include "text_layout.h"
 #include "util/xalloc.h"
 
 enum {
@@ -85,6 +87,9 @@ static const struct opt table[] = {
     { "dqs-key", 0, "KEY", C_CONFIG_ONLY, "Spamhaus DQS key (config file only; never printed)" },
     { "quiet", 'q', NULL, C_ALL, "print nothing when there is nothing new; no progress messages" },
     { "markdown", 0, NULL, 0, "help: print the option table as Markdown" },
+    { "man", 0, NULL, 0, "help: print the manual page (roff), generated from this table" },
+    { "completion", 0, NULL, 0,
+      "help: print the bash completion script, generated from this table" },
     { "help", 'h', NULL, C_ALL, "show this help" },
 };
 
@@ -99,6 +104,35 @@ static const struct {
       "partner [OPTIONS] DOMAIN     everything about one recipient domain, address or provider" },
     { "check", C_CHECK, "check [OPTIONS] ADDR...|-    look up IPs or domains in DNS blocklists" },
     { "vacuum", C_VACUUM, "vacuum [--db PATH]           compact the history database" },
+};
+
+/* exit statuses: --help, the man page and README's table (help --markdown)
+ * all come from here; `code` marks a literal in the meaning */
+static const struct cli_exit_status exit_statuses[] = {
+    { EXIT_OK, "ok", "ran" },
+    { EXIT_USAGE, "usage",
+      "bad command line or configuration (e.g. a pattern file that does not compile)" },
+    { EXIT_INPUT, "input error",
+      "an input could not be opened (the others were read and reported)" },
+    { EXIT_INTERNAL, "internal error", "internal error (out of memory, cannot write the report)" },
+    { EXIT_STORE, "database error",
+      "the history database is locked by another run, damaged, or not ours (left as it was)" },
+    { EXIT_NEW_PROBLEM, "new failure group (with --exit-new)",
+      "with `--exit-new`: a failure group appeared that the history had not seen" },
+};
+
+/* common invocations: --help (all, or one command's) and the man page */
+static const struct cli_example examples[] = {
+    { "scan", "bouncescope scan /var/log/mail.log",
+      "read a log; report the failed deliveries and why" },
+    { "scan", "journalctl -u postfix@- -o short-iso | bouncescope scan -",
+      "read the journal (Debian 12 without rsyslog has no mail.log)" },
+    { "scan", "bouncescope scan -o report.html /var/log/mail.log.1 /var/log/mail.log",
+      "a self-contained HTML page (the format follows the name)" },
+    { "report", "bouncescope report --since yesterday --format csv -o failures.csv",
+      "yesterday's failures from the history, one row per group" },
+    { "partner", "bouncescope partner example.co.jp",
+      "everything about one partner: what to answer to \"our mail bounces\"" },
 };
 
 static int command_bit(const char *name)
@@ -209,6 +243,10 @@ static int apply(struct options *o, const struct opt *op, const char *v)
         o->quiet = true;
     } else if (!strcmp(n, "markdown")) {
         o->markdown = true;
+    } else if (!strcmp(n, "man")) {
+        o->man = true;
+    } else if (!strcmp(n, "completion")) {
+        o->completion = true;
     } else if (!strcmp(n, "help")) {
         /* "bouncescope scan --help": the help of that command */
         if (o->command && strcmp(o->command, "help") && !o->n_args)
@@ -269,8 +307,7 @@ static int read_config(struct options *o, const char *path, bool must_exist)
         while (name_end > p && (name_end[-1] == ' ' || name_end[-1] == '\t'))
             name_end--;
         const struct opt *op = find_long(p, (size_t)(name_end - p));
-        if (!op || !strcmp(op->name, "config") || !strcmp(op->name, "help") ||
-            !strcmp(op->name, "markdown")) {
+        if (!op || !strcmp(op->name, "config") || !strcmp(op->name, "help") || !op->commands) {
             fprintf(stderr, "bouncescope: %s:%d: unknown option '%.*s'\n", path, lineno,
                     (int)(name_end - p), p);
             rc = -1;
@@ -306,6 +343,57 @@ static int read_config(struct options *o, const char *path, bool must_exist)
     return rc;
 }
 
+/* format_of_name - the format a report file's name asks for (.html, .htm,
+ * .csv, .json, .txt, any case), NULL when its name says none */
+static const char *format_of_name(const char *path)
+{
+    static const struct {
+        const char *ext, *format;
+    } exts[] = { { "html", "html" },
+                 { "htm", "html" },
+                 { "csv", "csv" },
+                 { "json", "json" },
+                 { "txt", "text" } };
+    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+    if (!dot || (slash && dot < slash))
+        return NULL;
+    for (size_t i = 0; i < sizeof exts / sizeof *exts; i++)
+        if (!strcasecmp(dot + 1, exts[i].ext))
+            return exts[i].format;
+    return NULL;
+}
+
+/* decide_format - the report format: --format when the command line gives
+ * it, else the one -o's name asks for, else the config file's, else text.
+ * A --format that contradicts -o's name is an error (so is a config file
+ * whose format and output contradict each other); a config file's format
+ * yields to an -o given on the command line. Returns -1 with a message. */
+static int decide_format(struct options *o, const char *cmd_format, bool output_on_cmdline)
+{
+    const char *named = o->output && strcmp(o->output, "-") ? format_of_name(o->output) : NULL;
+    const char *given = cmd_format ? cmd_format : o->format;
+    bool given_wins = cmd_format || !output_on_cmdline;
+    if (named && given && strcmp(named, given) && given_wins) {
+        fprintf(stderr,
+                "bouncescope: --format %s%s contradicts -o %s (whose name asks for %s): "
+                "drop one or make them agree\n",
+                given, cmd_format ? "" : " (from the config file)", o->output, named);
+        return -1;
+    }
+    o->format = named && !(given && given_wins) ? named : given ? given : "text";
+    return 0;
+}
+
+/* command_list - "scan, report, ..." from the command table, into buf */
+static const char *command_list(char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof commands / sizeof *commands && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", " : "", commands[i].name);
+    return buf;
+}
+
 /* config_path - --config FILE / -c FILE / --config=FILE from argv, or NULL */
 static const char *config_path(int argc, char **argv)
 {
@@ -323,11 +411,13 @@ static const char *config_path(int argc, char **argv)
 int cli_parse(int argc, char **argv, struct options *o)
 {
     memset(o, 0, sizeof *o);
-    o->format = "text";
     o->args = xcalloc((size_t)argc + 1, sizeof *o->args);
     const char *cfg = config_path(argc, argv);
     if (read_config(o, cfg ? cfg : DEFAULT_CONFIG, cfg != NULL) < 0)
         return EXIT_USAGE;
+    /* which of --format and -o the command line gave: see decide_format */
+    const char *cfg_format = o->format, *cfg_output = o->output;
+    o->format = NULL;
     if (!cfg && access(DEFAULT_CONFIG, F_OK) == 0)
         o->config = DEFAULT_CONFIG;
     int i = 1;
@@ -385,6 +475,18 @@ int cli_parse(int argc, char **argv, struct options *o)
         if (apply(o, op, value) < 0)
             return EXIT_USAGE;
     }
+    const char *cmd_format = o->format;
+    o->format = cfg_format;
+    if (decide_format(o, cmd_format, o->output != cfg_output) < 0)
+        return EXIT_USAGE;
+    if (o->command && !strcmp(o->command, "help") && o->n_args && strcmp(o->args[0], "help") &&
+        !command_bit(o->args[0])) {
+        /* "help nosuch", "nosuch --help" */
+        char list[256];
+        fprintf(stderr, "bouncescope: unknown command '%s' (commands: %s)\n", o->args[0],
+                command_list(list, sizeof list));
+        return EXIT_USAGE;
+    }
     if (!o->command) {
         o->command = "help";
     } else if (strcmp(o->command, "help") && strcmp(o->command, "version") &&
@@ -403,8 +505,17 @@ void cli_usage(FILE *fp, const char *command)
     int bit = command ? command_bit(command) : 0;
     fprintf(fp, "usage: bouncescope COMMAND [OPTIONS] [ARGS]\n\n");
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        if (!bit || commands[i].bit == bit)
-            fprintf(fp, "  bouncescope %s\n", commands[i].synopsis);
+        if (!bit || commands[i].bit == bit) {
+            /* wrapped under the description: after the synopsis's gap */
+            const char *syn = commands[i].synopsis, *gap = strstr(syn, "  ");
+            size_t hang = 14 + (gap ? (size_t)(gap - syn) + strspn(gap, " ") : 0);
+            struct strbuf line = STRBUF_INIT, out = STRBUF_INIT;
+            strbuf_addf(&line, "  bouncescope %s", syn);
+            layout_wrap(&out, strbuf_slice(&line), 80, hang, 0, "...");
+            fputs(strbuf_cstr(&out), fp);
+            strbuf_free(&line);
+            strbuf_free(&out);
+        }
     fprintf(fp, "\noptions:\n");
     for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
         const struct opt *op = &table[i];
@@ -419,10 +530,41 @@ void cli_usage(FILE *fp, const char *command)
         else
             snprintf(lhs, sizeof lhs, "    --%s%s%s", op->name, op->value ? " " : "",
                      op->value ? op->value : "");
-        fprintf(fp, "  %-28s %s\n", lhs, op->help);
+        /* 80 columns: the help wraps under itself */
+        struct strbuf line = STRBUF_INIT, out = STRBUF_INIT;
+        strbuf_addf(&line, "  %-28s %s", lhs, op->help);
+        layout_wrap(&out, strbuf_slice(&line), 80, 31, 0, "...");
+        fputs(strbuf_cstr(&out), fp);
+        strbuf_free(&line);
+        strbuf_free(&out);
     }
-    fprintf(fp, "\nexit status: 0 ok, 1 usage, 2 input error, 3 internal error, 4 database error,\n"
-                "10 new failure group (with --exit-new)\n");
+    bool any = false;
+    for (size_t i = 0; i < sizeof examples / sizeof *examples; i++) {
+        if (bit && command_bit(examples[i].command) != bit)
+            continue;
+        fprintf(fp, "%s  %s\n      %s\n", any ? "" : "\nexamples:\n", examples[i].line,
+                examples[i].what);
+        any = true;
+    }
+    /* the exit statuses on as few lines as fit 80 columns */
+    fprintf(fp, "\nexit status:");
+    size_t col = strlen("exit status:");
+    for (size_t i = 0; i < sizeof exit_statuses / sizeof *exit_statuses; i++) {
+        char item[96];
+        int n =
+            snprintf(item, sizeof item, " %d %s%s", exit_statuses[i].status, exit_statuses[i].brief,
+                     i + 1 < sizeof exit_statuses / sizeof *exit_statuses ? "," : "");
+        if (col + (size_t)n > 80) {
+            fputc('\n', fp);
+            col = 0;
+            fputs(item + 1, fp);
+            col = (size_t)n - 1;
+        } else {
+            fputs(item, fp);
+            col += (size_t)n;
+        }
+    }
+    fputc('\n', fp);
 }
 
 void cli_markdown(FILE *fp)
@@ -450,6 +592,10 @@ void cli_markdown(FILE *fp)
         }
         fprintf(fp, " | %s |\n", op->help);
     }
+    /* README's "Exit status" table: the same source as --help and the man page */
+    fprintf(fp, "\n| status | meaning |\n|---|---|\n");
+    for (size_t i = 0; i < sizeof exit_statuses / sizeof *exit_statuses; i++)
+        fprintf(fp, "| %d | %s |\n", exit_statuses[i].status, exit_statuses[i].meaning);
 }
 
 void cli_options_free(struct options *o)
@@ -461,4 +607,58 @@ void cli_options_free(struct options *o)
     free(o->config_strings);
     o->config_strings = NULL;
     o->n_config_strings = 0;
+}
+
+/* ---- the tables, read-only, for the documents generated from them ---- */
+
+size_t cli_option_count(void)
+{
+    return sizeof table / sizeof *table;
+}
+
+void cli_option_at(size_t i, struct cli_option *out)
+{
+    const struct opt *op = &table[i];
+    *out = (struct cli_option){ .name = op->name,
+                                .shortname = op->shortname,
+                                .value = op->value,
+                                .help = op->help,
+                                .config_only = op->commands == C_CONFIG_ONLY,
+                                .help_only = op->commands == 0 };
+}
+
+bool cli_option_applies(size_t i, const char *command)
+{
+    const struct opt *op = &table[i];
+    if (!strcmp(command, "help"))
+        return op->commands == 0 || !strcmp(op->name, "help");
+    int bit = command_bit(command);
+    return bit && op->commands != C_CONFIG_ONLY && (op->commands & bit);
+}
+
+size_t cli_command_count(void)
+{
+    return sizeof commands / sizeof *commands;
+}
+
+const char *cli_command_name(size_t i)
+{
+    return commands[i].name;
+}
+
+const char *cli_command_synopsis(size_t i)
+{
+    return commands[i].synopsis;
+}
+
+size_t cli_exit_statuses(const struct cli_exit_status **out)
+{
+    *out = exit_statuses;
+    return sizeof exit_statuses / sizeof *exit_statuses;
+}
+
+size_t cli_examples(const struct cli_example **out)
+{
+    *out = examples;
+    return sizeof examples / sizeof *examples;
 }

@@ -72,8 +72,10 @@ struct options {
     long keep_days;            /* 0: default */
     bool quiet;
     bool exit_new;
-    bool markdown; /* help --markdown */
-    char **args;   /* positional arguments after the command */
+    bool markdown;   /* help --markdown */
+    bool man;        /* help --man */
+    bool completion; /* help --completion */
+    char **args;     /* positional arguments after the command */
     size_t n_args;
 };
 
@@ -84,5 +86,42 @@ void cli_usage(FILE *fp, const char *command);
 /* cli_markdown - the option table as Markdown, for README */
 void cli_markdown(FILE *fp);
 void cli_options_free(struct options *o);
+
+/* ---- the tables, read-only, for the documents generated from them (the man
+ * page and the bash completion, cli_docs.c): nothing else lists options ---- */
+struct cli_option {
+    const char *name;  /* long name without "--" */
+    char shortname;    /* 0: none */
+    const char *value; /* value name (FILE, FMT, ...), NULL for a flag */
+    const char *help;
+    bool config_only; /* read only from the config file */
+    bool help_only;   /* an option of `help` itself (--markdown, --man, --completion) */
+};
+size_t cli_option_count(void);
+void cli_option_at(size_t i, struct cli_option *out);
+/* cli_option_applies - option i is one of command's ("help": the help-only ones and --help) */
+bool cli_option_applies(size_t i, const char *command);
+size_t cli_command_count(void);
+const char *cli_command_name(size_t i);
+/* cli_command_synopsis - "scan [OPTIONS] [FILE...|-]   what it does" */
+const char *cli_command_synopsis(size_t i);
+
+struct cli_exit_status {
+    int status;
+    const char *brief;   /* for --help: "usage" */
+    const char *meaning; /* for README and the man page; `x` marks a literal */
+};
+size_t cli_exit_statuses(const struct cli_exit_status **out);
+
+struct cli_example {
+    const char *command; /* the command it shows */
+    const char *line;    /* the shell line */
+    const char *what;    /* what it does */
+};
+size_t cli_examples(const struct cli_example **out);
+
+/* cli_help - the `help` command: usage (all, or one command's), --markdown,
+ * --man or --completion, to -o FILE or stdout; an exit status (cli_docs.c) */
+int cli_help(const struct options *o);
 
 #endif

@@ -186,8 +186,9 @@ struct dns_stage *dns_stage_run(const struct options *o, struct aggregate *agg, 
     strbuf_free(&err);
     dns->checked = true;
     const struct dnsbl_stats *st = dnsbl_stats(s->d);
-    snprintf(s->note, sizeof s->note, "%zu lookups, %zu from the cache, %zu timeouts", st->lookups,
-             st->cache_hits, st->timeouts);
+    snprintf(s->note, sizeof s->note, "%zu lookup%s, %zu from the cache, %zu timeout%s",
+             st->lookups, st->lookups == 1 ? "" : "s", st->cache_hits, st->timeouts,
+             st->timeouts == 1 ? "" : "s");
     dns->note = s->note;
     return s;
 }

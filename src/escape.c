@@ -156,16 +156,91 @@ void html_text(struct strbuf *out, struct slice s)
     }
 }
 
-void text_safe(struct strbuf *out, struct slice s)
+/* terminal_unsafe - a code point a terminal must not receive as such: the C1
+ * controls U+0080..U+009F (U+009B is CSI, an escape sequence in one
+ * character for terminals that honour 8-bit controls), and the bidirectional
+ * overrides and isolates that make a line display other than it reads */
+static bool terminal_unsafe(unsigned cp)
+{
+    return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* utf8_decode - the code point of the valid sequence p[0..len) */
+static unsigned utf8_decode(const unsigned char *p, size_t len)
+{
+    static const unsigned char lead_mask[5] = { 0, 0x7F, 0x1F, 0x0F, 0x07 };
+    unsigned cp = p[0] & lead_mask[len];
+    for (size_t i = 1; i < len; i++)
+        cp = (cp << 6) | (p[i] & 0x3F);
+    return cp;
+}
+
+/* ascii_for - the ASCII a non-ASCII punctuation mark is written as in an
+ * ASCII terminal (our own templates hold " … "), NULL for '?' */
+static const char *ascii_for(unsigned cp)
+{
+    switch (cp) {
+    case 0x00A0: /* no-break space */
+        return " ";
+    case 0x2010: /* hyphen, dashes */
+    case 0x2011:
+    case 0x2012:
+    case 0x2013:
+    case 0x2014:
+    case 0x2212: /* minus */
+        return "-";
+    case 0x2018: /* quotation marks */
+    case 0x2019:
+        return "'";
+    case 0x201C:
+    case 0x201D:
+        return "\"";
+    case 0x2026: /* ellipsis */
+        return "...";
+    default:
+        return NULL;
+    }
+}
+
+/* terminal - text_safe and text_safe_ascii: one loop, one rule per byte */
+static void terminal(struct strbuf *out, struct slice s, bool ascii)
 {
     const unsigned char *p = (const unsigned char *)s.p;
     for (size_t i = 0; i < s.n;) {
         unsigned char c = p[i];
-        if (c >= 0x80) {
-            i += add_utf8(out, p + i, s.n - i);
+        if (c < 0x80) {
+            strbuf_addc(out, (c < 0x20 || c == 0x7f) ? '?' : (char)c);
+            i++;
             continue;
         }
-        strbuf_addc(out, (c < 0x20 || c == 0x7f) ? '?' : (char)c);
-        i++;
+        size_t len = utf8_valid_len(p + i, s.n - i);
+        if (!len) {
+            if (ascii)
+                strbuf_addc(out, '?');
+            else
+                strbuf_add(out, replacement, 3);
+            i++;
+            continue;
+        }
+        unsigned cp = utf8_decode(p + i, len);
+        const char *a = ascii ? ascii_for(cp) : NULL;
+        if (a)
+            strbuf_adds(out, a);
+        else if (ascii || terminal_unsafe(cp))
+            strbuf_addc(out, '?');
+        else
+            strbuf_add(out, p + i, len);
+        i += len;
     }
+}
+
+void text_safe(struct strbuf *out, struct slice s)
+{
+    terminal(out, s, false);
+}
+
+void text_safe_ascii(struct strbuf *out, struct slice s)
+{
+    terminal(out, s, true);
 }

@@ -10,9 +10,17 @@
  *               the JSON can sit inside an HTML <script> element unchanged
  *   html_text   text or attribute value: & < > " ' escaped; invalid UTF-8
  *               becomes U+FFFD
- *   text_safe   terminal text: control characters (ESC!) shown as '?', so a
- *               log line cannot move the cursor or recolour a terminal;
- *               invalid UTF-8 becomes U+FFFD
+ *   text_safe   terminal text: C0 controls (ESC!), DEL, the C1 controls
+ *               U+0080..U+009F (U+009B is CSI) and the bidi overrides
+ *               U+202A..U+202E, U+2066..U+2069 are shown as '?', so a log
+ *               line cannot move the cursor, recolour or reorder a
+ *               terminal; invalid UTF-8 becomes U+FFFD. The output is valid
+ *               UTF-8 with no control character at all (not even TAB or LF:
+ *               the caller lays out lines)
+ *   text_safe_ascii  the same for a terminal that is not UTF-8: dashes,
+ *               quotes, the ellipsis and no-break space become their ASCII
+ *               look-alikes, every other non-ASCII character (and invalid
+ *               byte) is shown as '?'
  */
 #ifndef BS_ESCAPE_H
 #define BS_ESCAPE_H
@@ -24,6 +32,7 @@ void csv_field(struct strbuf *out, struct slice s);
 void json_string(struct strbuf *out, struct slice s);
 void html_text(struct strbuf *out, struct slice s);
 void text_safe(struct strbuf *out, struct slice s);
+void text_safe_ascii(struct strbuf *out, struct slice s);
 
 /* utf8_valid_len - length of the valid UTF-8 sequence at p (1..4), 0 if invalid */
 size_t utf8_valid_len(const unsigned char *p, size_t n);

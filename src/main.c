@@ -20,11 +20,7 @@ int main(int argc, char **argv)
     }
     msg_quiet = o.quiet;
     if (!strcmp(o.command, "help")) {
-        if (o.markdown)
-            cli_markdown(stdout);
-        else
-            cli_usage(stdout, o.n_args ? o.args[0] : NULL);
-        rc = EXIT_OK;
+        rc = cli_help(&o);
     } else if (!strcmp(o.command, "version")) {
         printf("bouncescope %s\n", BS_VERSION);
     } else if (!strcmp(o.command, "scan")) {

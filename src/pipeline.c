@@ -527,6 +527,7 @@ static void process_line(struct pipeline *p, struct header_clock *clock, struct 
     if (h.when > in->last)
         in->last = h.when;
     p->cur_host = h.host;
+    log_hosts_note(&p->stats.hosts, h.host);
     if (h.when > p->latest)
         p->latest = h.when;
     if (!mta_parse(p->parsers, &h, &rec)) {

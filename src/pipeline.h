@@ -20,6 +20,7 @@
 #include "aggregate.h"
 #include "classify.h"
 #include "event.h"
+#include "log_hosts.h"
 #include "util/strbuf.h"
 
 struct pipeline_filter {
@@ -77,6 +78,7 @@ struct scan_stats {
     struct input_stats *inputs;
     size_t n_inputs;
     double seconds;
+    struct log_hosts hosts; /* the syslog host field: whose log this is */
 };
 
 struct pipeline;

@@ -6,7 +6,11 @@
 #   expected   the exact standard output wanted
 #   exit       optional: the exit status wanted (default 0)
 #   stderr     optional: a fixed string that standard error must contain
+#   locale     optional: the LC_ALL to run with (default C.UTF-8; the text
+#              report's punctuation follows the locale)
 # Prints "got ..., want ..." with a diff for every case that differs.
+# BS_UPDATE=1 writes each case's output to its `expected` instead (then read
+# the change with git diff before committing it).
 set -uo pipefail
 BIN=${1:?usage: cases.sh BOUNCESCOPE}
 SRC=${BS_SOURCE_DIR:?}
@@ -20,15 +24,20 @@ for dir in "$SRC"/tests/cases/*/; do
     [ -f "$dir/exit" ] && want_exit=$(cat "$dir/exit")
     input=/dev/null
     [ -f "$dir/stdin" ] && input=$dir/stdin
+    locale=C.UTF-8
+    [ -f "$dir/locale" ] && locale=$(cat "$dir/locale")
     out=$(mktemp)
     err=$(mktemp)
-    (cd "$dir" && eval "\"$BIN\" $(cat args)" < "$input" > "$out" 2> "$err")
+    (cd "$dir" && export LC_ALL="$locale" && eval "\"$BIN\" $(cat args)" < "$input" > "$out" 2> "$err")
     got_exit=$?
     ok=1
     if [ "$got_exit" != "$want_exit" ]; then
         echo "FAIL $name: exit status got $got_exit, want $want_exit"
         sed 's/^/    stderr: /' "$err" | head -5
         ok=0
+    fi
+    if [ -n "${BS_UPDATE:-}" ] && [ -f "$dir/expected" ]; then
+        cp "$out" "$dir/expected"
     fi
     if [ -f "$dir/expected" ] && ! diff -u "$dir/expected" "$out" > "$out.diff"; then
         echo "FAIL $name: output differs (got +, want -):"

@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
-# docs.sh - the README's option table is the option table: it must equal
-# `bouncescope help --markdown` (regenerate README's "Options" section when
-# an option changes), and every reason class of patterns/reasons.conf must be
-# listed in README's table of classes.
+# docs.sh - the README's option table is the option table and its exit
+# status table is cli.c's: both must equal `bouncescope help --markdown`
+# (regenerate README's "Options" section when an option changes), and every
+# reason class of patterns/reasons.conf must be listed in README's table of
+# classes.
 set -uo pipefail
 BIN=${1:?usage: docs.sh BOUNCESCOPE}
 SRC=${BS_SOURCE_DIR:?}
 fail=0
 want=$(mktemp)
 got=$(mktemp)
-trap 'rm -f "$want" "$got"' EXIT
-"$BIN" help --markdown > "$want"
-awk '/^\| option \| commands \| meaning \|$/{on=1} on && /^\|/{print; next} on{exit}' \
-    "$SRC/README.md" > "$got"
-if ! diff -u "$want" "$got"; then
-    echo "FAIL: README's option table differs from 'bouncescope help --markdown' (got +, want -)"
-    fail=1
-fi
+TMPDIR_DOCS=$(mktemp -d)
+trap 'rm -rf "$want" "$got" "$TMPDIR_DOCS"' EXIT
+# table HEADER FILE - the Markdown table that starts with HEADER in FILE
+table() { awk -v h="$1" '$0 == h {on=1} on && /^\|/{print; next} on{exit}' "$2"; }
+"$BIN" help --markdown > "$TMPDIR_DOCS/markdown"
+for header in '| option | commands | meaning |' '| status | meaning |'; do
+    table "$header" "$TMPDIR_DOCS/markdown" > "$want"
+    table "$header" "$SRC/README.md" > "$got"
+    if [ ! -s "$want" ] || ! diff -u "$want" "$got"; then
+        echo "FAIL: README's table '$header' differs from 'bouncescope help --markdown' (got +, want -)"
+        fail=1
+    fi
+done
 for reason in $(sed -n 's/^\[reason \([a-z]*\)\]$/\1/p' "$SRC/patterns/reasons.conf" | sort -u); do
     if ! grep -q "| \`$reason\` |" "$SRC/README.md"; then
         echo "FAIL: reason class '$reason' is not in README's table of classes"

@@ -88,6 +88,26 @@ START_TEST(test_help)
 }
 END_TEST
 
+START_TEST(test_help_unknown)
+{
+    static const struct {
+        const char *line;
+        int want;
+    } rows[] = {
+        { "help nosuch", EXIT_USAGE }, { "nosuch --help", EXIT_USAGE },
+        { "help scan", EXIT_OK },      { "help help", EXIT_OK },
+        { "help --man", EXIT_OK },     { "help --completion", EXIT_OK },
+        { "check --help", EXIT_OK },   { "help --markdown", EXIT_OK },
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        struct options o;
+        int rc = parse(&o, rows[i].line);
+        ck_assert_msg(rc == rows[i].want, "'%s': got %d, want %d", rows[i].line, rc, rows[i].want);
+        cli_options_free(&o);
+    }
+}
+END_TEST
+
 static char *write_config(const char *text)
 {
     static char path[64];
@@ -137,6 +157,114 @@ START_TEST(test_config)
 }
 END_TEST
 
+START_TEST(test_format_from_name)
+{
+    /* -o's name gives the format unless --format says otherwise; a conflict is an error */
+    static const struct {
+        const char *line;
+        int want_rc;
+        const char *want_format;
+    } rows[] = {
+        { "scan -o r.html x.log", EXIT_OK, "html" },
+        { "scan -o R.HTM x.log", EXIT_OK, "html" },
+        { "scan -o r.csv x.log", EXIT_OK, "csv" },
+        { "scan --output=r.json x.log", EXIT_OK, "json" },
+        { "report -o r.txt", EXIT_OK, "text" },
+        { "scan -o report x.log", EXIT_OK, "text" },              /* no extension */
+        { "scan -o out.d/report x.log", EXIT_OK, "text" },        /* a dot in a directory */
+        { "scan -o r.html.gz x.log", EXIT_OK, "text" },           /* not ours */
+        { "scan -o - x.log", EXIT_OK, "text" },                   /* stdout */
+        { "scan --format csv -o r.csv x.log", EXIT_OK, "csv" },   /* agreeing */
+        { "scan -o r.csv --format csv x.log", EXIT_OK, "csv" },   /* either order */
+        { "scan --format json -o r.dat x.log", EXIT_OK, "json" }, /* a name that says nothing */
+        { "scan --format csv -o r.html x.log", EXIT_USAGE, NULL },
+        { "scan -o r.json -f html x.log", EXIT_USAGE, NULL },
+        { "scan --format text -o r.txt x.log", EXIT_OK, "text" },
+        { "scan x.log", EXIT_OK, "text" },
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        struct options o;
+        int rc = parse(&o, rows[i].line);
+        ck_assert_msg(rc == rows[i].want_rc, "'%s': got %d, want %d", rows[i].line, rc,
+                      rows[i].want_rc);
+        if (rows[i].want_format)
+            ck_assert_msg(!strcmp(o.format, rows[i].want_format), "'%s': got format %s, want %s",
+                          rows[i].line, o.format, rows[i].want_format);
+        cli_options_free(&o);
+    }
+}
+END_TEST
+
+START_TEST(test_format_with_config)
+{
+    /* a config file's format yields to -o on the command line; a config that
+     * contradicts itself, or a --format that contradicts its output, is an error */
+    static const struct {
+        const char *config, *args;
+        int want_rc;
+        const char *want_format;
+    } rows[] = {
+        { "format = text\n", "scan -o r.html x.log", EXIT_OK, "html" },
+        { "format = csv\n", "scan x.log", EXIT_OK, "csv" },
+        { "output = r.json\n", "scan x.log", EXIT_OK, "json" },
+        { "output = r.json\n", "scan --format json x.log", EXIT_OK, "json" },
+        { "output = r.json\n", "scan --format csv x.log", EXIT_USAGE, NULL },
+        { "format = csv\noutput = r.html\n", "scan x.log", EXIT_USAGE, NULL },
+        { "format = csv\noutput = r.html\n", "scan -o r.csv x.log", EXIT_OK, "csv" },
+        { "format = html\n", "scan -o r.csv x.log", EXIT_OK, "csv" },
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        char *path = write_config(rows[i].config);
+        char line[256];
+        snprintf(line, sizeof line, "%s --config %s", rows[i].args, path);
+        struct options o;
+        int rc = parse(&o, line);
+        ck_assert_msg(rc == rows[i].want_rc, "config '%s', '%s': got %d, want %d", rows[i].config,
+                      rows[i].args, rc, rows[i].want_rc);
+        if (rows[i].want_format)
+            ck_assert_msg(!strcmp(o.format, rows[i].want_format),
+                          "config '%s', '%s': got format %s, want %s", rows[i].config, rows[i].args,
+                          o.format, rows[i].want_format);
+        cli_options_free(&o);
+        unlink(path);
+    }
+}
+END_TEST
+
+START_TEST(test_doc_tables)
+{
+    /* the tables the man page, completion and README are generated from */
+    struct cli_option op;
+    size_t n = cli_option_count(), help_only = 0;
+    ck_assert_uint_ge(n, 20);
+    for (size_t i = 0; i < n; i++) {
+        cli_option_at(i, &op);
+        ck_assert_msg(op.name && op.name[0] && op.help && op.help[0], "option %zu", i);
+        help_only += op.help_only;
+        ck_assert_msg(!op.help_only || cli_option_applies(i, "help"), "--%s", op.name);
+        ck_assert_msg(!op.config_only || !cli_option_applies(i, "scan"), "--%s", op.name);
+    }
+    ck_assert_uint_eq(help_only, 3); /* --markdown, --man, --completion */
+    const struct cli_exit_status *ex;
+    size_t ne = cli_exit_statuses(&ex);
+    static const int want[] = { EXIT_OK,       EXIT_USAGE, EXIT_INPUT,
+                                EXIT_INTERNAL, EXIT_STORE, EXIT_NEW_PROBLEM };
+    ck_assert_uint_eq(ne, sizeof want / sizeof *want);
+    for (size_t i = 0; i < ne; i++)
+        ck_assert_int_eq(ex[i].status, want[i]);
+    const struct cli_example *eg;
+    size_t ng = cli_examples(&eg);
+    ck_assert_uint_eq(ng, 5);
+    for (size_t i = 0; i < ng; i++) {
+        bool known = false;
+        for (size_t c = 0; c < cli_command_count(); c++)
+            known |= !strcmp(cli_command_name(c), eg[i].command);
+        ck_assert_msg(known, "example %zu: unknown command %s", i, eg[i].command);
+        ck_assert_msg(strstr(eg[i].line, eg[i].command) != NULL, "example %zu", i);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -144,6 +272,10 @@ int main(void)
     tcase_add_test(tc, test_forms);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_help);
+    tcase_add_test(tc, test_help_unknown);
+    tcase_add_test(tc, test_format_from_name);
+    tcase_add_test(tc, test_format_with_config);
+    tcase_add_test(tc, test_doc_tables);
     tcase_add_test(tc, test_config);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
