@@ -81,7 +81,8 @@ static const struct opt table[] = {
       "read options from FILE (default " DEFAULT_CONFIG " when it exists)" },
     { "dqs-key", 0, "KEY", C_CONFIG_ONLY, "Spamhaus DQS key (config file only; never printed)" },
     { "quiet", 'q', NULL, C_ALL, "print nothing when there is nothing new; no progress messages" },
-    { "markdown", 0, NULL, 0, "help: print the option table as Markdown" },
+    { "markdown", 0, NULL, 0,
+      "help: print the option table (help --markdown columns: the event columns) as Markdown" },
     { "help", 'h', NULL, C_ALL, "show this help" },
 };
 

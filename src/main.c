@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "event.h"
 #include "util/msg.h"
 
 int main(int argc, char **argv)
@@ -20,7 +21,9 @@ int main(int argc, char **argv)
     }
     msg_quiet = o.quiet;
     if (!strcmp(o.command, "help")) {
-        if (o.markdown)
+        if (o.markdown && o.n_args && !strcmp(o.args[0], "columns"))
+            event_columns_markdown(stdout); /* README's table of event columns */
+        else if (o.markdown)
             cli_markdown(stdout);
         else
             cli_usage(stdout, o.n_args ? o.args[0] : NULL);

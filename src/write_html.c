@@ -1139,7 +1139,7 @@ static void section_footer(struct page *pg)
     put(pg, " by bouncescope " BS_VERSION " <code>");
     esc(pg, r->command);
     put(pg, "</code>, groups by <code>");
-    esc(pg, r->group_by ? r->group_by : "provider,reason,fingerprint");
+    esc(pg, r->group_by ? r->group_by : AGGREGATE_DEFAULT_GROUP_BY);
     put(pg, "</code>. This file is self-contained: it loads nothing from the network. "
             "<button type=\"button\" class=\"dl\" id=\"download-json\" hidden>Download the data "
             "as JSON</button></p>\n");
