@@ -12,6 +12,12 @@
 
 #include <unistd.h>
 
+#include "aggregate.h"
+#include "correlate.h"
+#include "dnsbl.h"
+#include "store.h"
+#include "util/kv.h"
+#include "util/msg.h"
 #include "util/xalloc.h"
 
 enum {
@@ -25,6 +31,10 @@ enum {
 };
 
 #define DEFAULT_CONFIG "/etc/bouncescope/bouncescope.conf"
+
+/* STR - a number's #define as text: the help shows the defaults the code uses */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 struct opt {
     const char *name;  /* long name without "--" */
@@ -41,7 +51,7 @@ static const struct opt table[] = {
       "csv/json: one row per failure event instead of per group" },
     { "group-by", 0, "KEYS", C_SCAN | C_REPORT,
       "group failures by a comma list of provider, host, domain, reason, fingerprint "
-      "(default provider,reason,fingerprint)" },
+      "(default " AGGREGATE_DEFAULT_GROUP_BY ")" },
     { "domain", 0, "DOMAIN", C_SCAN | C_REPORT,
       "only failures to this recipient domain (and its subdomains)" },
     { "sender", 0, "ADDR", C_SCAN | C_REPORT,
@@ -63,9 +73,11 @@ static const struct opt table[] = {
       "DNS server for blocklist lookups (repeatable; default: system resolver)" },
     { "no-dns", 0, NULL, C_SCAN | C_REPORT | C_PARTNER,
       "do not look up implicated IPs in DNS blocklists" },
-    { "dns-timeout", 0, "MS", C_ALL, "per-query timeout in milliseconds (default 400)" },
-    { "dns-tries", 0, "N", C_ALL, "tries per query (default 2)" },
-    { "dns-max-inflight", 0, "N", C_ALL, "cap on DNS queries in flight (default 200)" },
+    { "dns-timeout", 0, "MS", C_ALL,
+      "per-query timeout in milliseconds (default " STR(DNSBL_DEFAULT_TIMEOUT_MS) ")" },
+    { "dns-tries", 0, "N", C_ALL, "tries per query (default " STR(DNSBL_DEFAULT_TRIES) ")" },
+    { "dns-max-inflight", 0, "N", C_ALL,
+      "cap on DNS queries in flight (default " STR(DNSBL_DEFAULT_MAX_INFLIGHT) ")" },
     { "our-ip", 0, "IP", C_SCAN | C_REPORT | C_PARTNER,
       "also check this sending IP of ours (repeatable)" },
     { "check-domains", 0, NULL, C_SCAN,
@@ -73,8 +85,9 @@ static const struct opt table[] = {
     { "patterns", 0, "DIR", C_ALL,
       "read pattern files from DIR before the shipped ones (repeatable)" },
     { "queue-max-age", 0, "DAYS", C_SCAN,
-      "forget unfinished queue ids idle this long (default 7)" },
-    { "keep", 0, "DAYS", C_SCAN, "prune stored events older than DAYS (default 90)" },
+      "forget unfinished queue ids idle this long (default " STR(CORRELATE_MAX_AGE_DAYS) ")" },
+    { "keep", 0, "DAYS", C_SCAN,
+      "prune stored events older than DAYS (default " STR(STORE_KEEP_DAYS) ")" },
     { "exit-new", 0, NULL, C_SCAN | C_REPORT,
       "exit with status 10 when a failure group is new since the last run" },
     { "config", 'c', "FILE", C_ALL,
@@ -113,8 +126,7 @@ static int parse_long(const char *name, const char *v, long min, long max, long 
     errno = 0;
     long x = strtol(v, &end, 10);
     if (errno || *end || end == v || x < min || x > max) {
-        fprintf(stderr, "bouncescope: --%s: '%s' is not a number from %ld to %ld\n", name, v, min,
-                max);
+        msg_error("--%s: '%s' is not a number from %ld to %ld", name, v, min, max);
         return -1;
     }
     *out = x;
@@ -124,7 +136,7 @@ static int parse_long(const char *name, const char *v, long min, long max, long 
 static int add_multi(const char **arr, size_t *n, const char *name, const char *v)
 {
     if (*n >= CLI_MAX_MULTI) {
-        fprintf(stderr, "bouncescope: --%s given more than %d times\n", name, CLI_MAX_MULTI);
+        msg_error("--%s given more than %d times", name, CLI_MAX_MULTI);
         return -1;
     }
     arr[(*n)++] = v;
@@ -138,7 +150,7 @@ static int apply(struct options *o, const struct opt *op, const char *v)
     long x;
     if (!strcmp(n, "format")) {
         if (strcmp(v, "text") && strcmp(v, "csv") && strcmp(v, "json") && strcmp(v, "html")) {
-            fprintf(stderr, "bouncescope: --format: '%s' is not one of text, csv, json, html\n", v);
+            msg_error("--format: '%s' is not one of text, csv, json, html", v);
             return -1;
         }
         o->format = v;
@@ -189,7 +201,7 @@ static int apply(struct options *o, const struct opt *op, const char *v)
         char *end;
         double d = strtod(v, &end);
         if (*end || end == v || d <= 0 || d > 3650) {
-            fprintf(stderr, "bouncescope: --queue-max-age: '%s' is not a number of days\n", v);
+            msg_error("--queue-max-age: '%s' is not a number of days", v);
             return -1;
         }
         o->queue_max_age_days = d;
@@ -244,7 +256,7 @@ static int read_config(struct options *o, const char *path, bool must_exist)
     if (!fp) {
         if (!must_exist && errno == ENOENT)
             return 0;
-        fprintf(stderr, "bouncescope: %s: %s\n", path, strerror(errno));
+        msg_error("%s: %s", path, strerror(errno));
         return -1;
     }
     char *line = NULL;
@@ -252,47 +264,31 @@ static int read_config(struct options *o, const char *path, bool must_exist)
     int lineno = 0, rc = 0;
     while (getline(&line, &cap, fp) >= 0) {
         lineno++;
-        char *p = line, *end;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        end = p + strlen(p);
-        while (end > p && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
-            *--end = '\0';
-        if (!*p || *p == '#')
+        char *name, *eq_value;
+        if (!kv_split(line, &name, &eq_value))
             continue;
-        char *eq = strchr(p, '=');
-        char *name_end = eq ? eq : end;
-        while (name_end > p && (name_end[-1] == ' ' || name_end[-1] == '\t'))
-            name_end--;
-        const struct opt *op = find_long(p, (size_t)(name_end - p));
+        const struct opt *op = find_long(name, strlen(name));
         if (!op || !strcmp(op->name, "config") || !strcmp(op->name, "help") ||
             !strcmp(op->name, "markdown")) {
-            fprintf(stderr, "bouncescope: %s:%d: unknown option '%.*s'\n", path, lineno,
-                    (int)(name_end - p), p);
+            msg_error("%s:%d: unknown option '%s'", path, lineno, name);
             rc = -1;
             break;
         }
-        const char *value = NULL;
-        if (eq) {
-            value = eq + 1;
-            while (*value == ' ' || *value == '\t')
-                value++;
-        }
+        const char *value = eq_value;
         if (!op->value) {
             /* a flag: "quiet", "quiet = yes" set it; "quiet = no" leaves it off */
             if (value && (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "0")))
                 continue;
             value = NULL;
         } else if (!value || !*value) {
-            fprintf(stderr, "bouncescope: %s:%d: option %s needs a value\n", path, lineno,
-                    op->name);
+            msg_error("%s:%d: option %s needs a value", path, lineno, op->name);
             rc = -1;
             break;
         } else {
             value = keep_string(o, value);
         }
         if (apply(o, op, value) < 0) {
-            fprintf(stderr, "bouncescope: (in %s:%d)\n", path, lineno);
+            msg_error("(in %s:%d)", path, lineno);
             rc = -1;
             break;
         }
@@ -357,25 +353,23 @@ int cli_parse(int argc, char **argv, struct options *o)
             op = a[2] == '\0' ? find_short(a[1]) : NULL;
         }
         if (!op) {
-            fprintf(stderr, "bouncescope: unknown option '%s' (see bouncescope --help)\n", a);
+            msg_error("unknown option '%s' (see bouncescope --help)", a);
             return EXIT_USAGE;
         }
         if (op->commands == C_CONFIG_ONLY) {
-            fprintf(stderr,
-                    "bouncescope: --%s is read only from the config file "
-                    "(a secret on the command line shows in ps)\n",
-                    op->name);
+            msg_error("--%s is read only from the config file "
+                      "(a secret on the command line shows in ps)",
+                      op->name);
             return EXIT_USAGE;
         }
         if (op->value && !value) {
             if (i + 1 >= argc) {
-                fprintf(stderr, "bouncescope: option --%s needs a value (%s)\n", op->name,
-                        op->value);
+                msg_error("option --%s needs a value (%s)", op->name, op->value);
                 return EXIT_USAGE;
             }
             value = argv[++i];
         } else if (!op->value && value) {
-            fprintf(stderr, "bouncescope: option --%s takes no value\n", op->name);
+            msg_error("option --%s takes no value", op->name);
             return EXIT_USAGE;
         }
         if (apply(o, op, value) < 0)
@@ -385,10 +379,8 @@ int cli_parse(int argc, char **argv, struct options *o)
         o->command = "help";
     } else if (strcmp(o->command, "help") && strcmp(o->command, "version") &&
                !command_bit(o->command)) {
-        fprintf(
-            stderr,
-            "bouncescope: unknown command '%s' (commands: scan, report, partner, check, vacuum)\n",
-            o->command);
+        msg_error("unknown command '%s' (commands: scan, report, partner, check, vacuum)",
+                  o->command);
         return EXIT_USAGE;
     }
     return EXIT_OK;
@@ -417,8 +409,10 @@ void cli_usage(FILE *fp, const char *command)
                      op->value ? op->value : "");
         fprintf(fp, "  %-28s %s\n", lhs, op->help);
     }
-    fprintf(fp, "\nexit status: 0 ok, 1 usage, 2 input error, 3 internal error, 4 database error,\n"
-                "10 new failure group (with --exit-new)\n");
+    fprintf(fp,
+            "\nexit status: %d ok, %d usage, %d input error, %d internal error, %d database "
+            "error,\n%d new failure group (with --exit-new)\n",
+            EXIT_OK, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL, EXIT_STORE, EXIT_NEW_PROBLEM);
 }
 
 void cli_markdown(FILE *fp)

@@ -12,6 +12,7 @@
  */
 #include "event.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -84,6 +85,7 @@ const char *text_source_name(enum text_source s)
 void event_column_value(const struct event *e, const struct event_column *c,
                         const struct ip_status_lookup *ips, struct strbuf *out)
 {
+    assert(c >= columns && c < columns + EVENT_N_COLUMNS && "a column of the table");
     char buf[40];
     switch (c->kind) {
     case EVENT_KIND_TIME:
@@ -511,6 +513,7 @@ void event_spool_free(struct event_spool *s)
 
 void event_spool_write(struct event_spool *s, const struct event *e)
 {
+    assert(s && e && n_text_offsets);
     if (fwrite(e, sizeof *e, 1, s->fp) != 1)
         msg_fatal(MSG_EXIT_INTERNAL, "writing the event spool: disk full?");
     for (size_t k = 0; k < n_text_offsets; k++) {

@@ -60,7 +60,8 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct strbuf *
         return NULL;
     }
     p->expired_reason = classifier_reason(p->classifier, "expired");
-    p->correlator = correlator_new(cfg->queue_max_age > 0 ? cfg->queue_max_age : 7 * 86400);
+    p->correlator = correlator_new(cfg->queue_max_age > 0 ? cfg->queue_max_age
+                                                          : CORRELATE_MAX_AGE_DAYS * 86400);
     p->agg = aggregate_new(cfg->group_fields, classifier_reason_count(p->classifier));
     if (cfg->spool_events)
         p->spool = event_spool_new();

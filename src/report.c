@@ -9,6 +9,7 @@
  */
 #include "report.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -128,6 +129,7 @@ int report_output_open(struct report_output *out, const char *path)
 
 int report_output_close(struct report_output *out, int writer_rc)
 {
+    assert(out->fp && "report_output_open succeeded");
     int rc = writer_rc;
     if (fflush(out->fp) != 0 || ferror(out->fp))
         rc = -1;

@@ -42,6 +42,7 @@
  */
 #include "store_impl.h"
 
+#include <assert.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +143,7 @@ void store_sink_finalize(struct store *s)
 static void sink_event(void *ctx, const struct event *e)
 {
     struct store *s = ctx;
+    assert(s->attached && s->ins_event);
     sqlite3_stmt *st = s->ins_event;
     if (s->failure.len)
         return;

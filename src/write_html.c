@@ -65,6 +65,7 @@
 #include "fingerprint.h"
 #include "problems.h"
 #include "report.h"
+#include "util/msg.h"
 
 #define HTML_DEFAULT_TOP 200
 #define HTML_MAX_DOMAINS 500
@@ -1154,8 +1155,8 @@ static int read_template(const char *dir, const char *name, struct strbuf *out)
     strbuf_addf(&path, "%s/%s", dir, name);
     FILE *f = fopen(path.s, "rb");
     if (!f) {
-        fprintf(stderr, "bouncescope: %s: %s (set BOUNCESCOPE_REPORTS to the reports directory)\n",
-                path.s, strerror(errno));
+        msg_error("%s: %s (set BOUNCESCOPE_REPORTS to the reports directory)", path.s,
+                  strerror(errno));
         strbuf_free(&path);
         return -1;
     }
@@ -1165,8 +1166,8 @@ static int read_template(const char *dir, const char *name, struct strbuf *out)
         strbuf_add(out, buf, n);
     int rc = 0;
     if (ferror(f) || out->len >= HTML_TEMPLATE_MAX) {
-        fprintf(stderr, "bouncescope: %s: %s\n", path.s,
-                ferror(f) ? strerror(errno) : "too large for a report template");
+        msg_error("%s: %s", path.s,
+                  ferror(f) ? strerror(errno) : "too large for a report template");
         rc = -1;
     }
     fclose(f);
@@ -1264,7 +1265,7 @@ int write_html(FILE *fp, const struct report *r)
         goto out;
     /* our own files, but a stray end tag would break the page: refuse them */
     if (contains_ci(&css, "</style") || contains_ci(&js, "</script")) {
-        fprintf(stderr, "bouncescope: %s: report.css or report.js contains an end tag\n", dir);
+        msg_error("%s: report.css or report.js contains an end tag", dir);
         goto out;
     }
     pg.groups = aggregate_groups(r->agg, &pg.n_groups);
@@ -1291,8 +1292,7 @@ int write_html(FILE *fp, const struct report *r)
         struct slice name = slice_trim(slice_make(open + 2, (size_t)(close - open - 2)));
         if (fill(&pg, name, &css, &js, &head) < 0) {
             if (!ferror(fp))
-                fprintf(stderr, "bouncescope: %s/report.html: unknown marker {{%.*s}}\n", dir,
-                        (int)name.n, name.p);
+                msg_error("%s/report.html: unknown marker {{%.*s}}", dir, (int)name.n, name.p);
             goto out;
         }
         p = close + 2;

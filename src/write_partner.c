@@ -21,6 +21,7 @@
  * Not here: choosing the events (cmd_report.c), the event CSV/JSON of
  * `partner --format csv|json` (write_csv.c, write_json.c).
  */
+#include <assert.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,6 +242,7 @@ static void ip_line(FILE *fp, const struct partner_report *pr, const struct even
 
 int write_partner(FILE *fp, const struct partner_report *pr)
 {
+    assert(pr->n > 0 && pr->streak_from < pr->n && "a story has at least one failure");
     struct event *const *ev = pr->ev;
     size_t n = pr->n;
     char a[40], b[40];
