@@ -7,10 +7,12 @@
 #   exit       optional: the exit status wanted (default 0)
 #   stderr     optional: a fixed string that standard error must contain
 # Prints "got ..., want ..." with a diff for every case that differs.
+# SOURCE_DATE_EPOCH fixes the reports' "generated" time, so a whole report can be
+# an expected output (json-story: the JSON report compared whole).
 set -uo pipefail
 BIN=${1:?usage: cases.sh BOUNCESCOPE}
 SRC=${BS_SOURCE_DIR:?}
-export TZ=UTC
+export TZ=UTC SOURCE_DATE_EPOCH=1700000000
 pass=0
 failed=0
 for dir in "$SRC"/tests/cases/*/; do
