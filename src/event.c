@@ -88,6 +88,12 @@ void event_column_value(const struct event *e, const struct event_column *c,
     assert(c >= columns && c < columns + EVENT_N_COLUMNS && "a column of the table");
     char buf[40];
     switch (c->kind) {
+    case EVENT_KIND_TEXT: {
+        const struct slice *s = CFIELD(e, c, struct slice);
+        if (s->n)
+            strbuf_add(out, s->p, s->n);
+        break;
+    }
     case EVENT_KIND_TIME:
         format_iso_time(*CFIELD(e, c, int64_t), e->tz_minutes, buf, sizeof buf);
         strbuf_adds(out, buf);
@@ -123,7 +129,6 @@ void event_column_value(const struct event *e, const struct event_column *c,
     case EVENT_KIND_LINE:
         strbuf_addf(out, "%" PRId64, event_get_int(e, c));
         break;
-    case EVENT_KIND_TEXT:
     case EVENT_KIND_REASON:
     case EVENT_KIND_BLOCKLIST:
     case EVENT_KIND_FILE: {
@@ -440,19 +445,32 @@ int event_decode_v1(struct varint_reader *r, struct event *e, const struct class
 
 /* ---- owned copies ------------------------------------------------------ */
 
-struct event *event_dup(const struct event *e)
+static size_t text_offsets[EVENT_N_COLUMNS]; /* offsets of the text members, in order */
+static size_t n_text_offsets;
+
+/* find_text_columns - text_offsets, once (event_dup and the spool run per event) */
+static void find_text_columns(void)
 {
-    size_t total = sizeof *e;
+    if (n_text_offsets)
+        return;
     for (size_t i = 0; i < EVENT_N_COLUMNS; i++)
         if (columns[i].kind == EVENT_KIND_TEXT)
-            total += CFIELD(e, &columns[i], struct slice)->n + 1;
+            text_offsets[n_text_offsets++] = columns[i].offset;
+}
+
+#define TEXT_AT(e, k) ((struct slice *)(void *)((char *)(e) + text_offsets[k]))
+
+struct event *event_dup(const struct event *e)
+{
+    find_text_columns();
+    size_t total = sizeof *e;
+    for (size_t k = 0; k < n_text_offsets; k++)
+        total += TEXT_AT(e, k)->n + 1;
     struct event *d = xmalloc(total);
     *d = *e;
     char *p = (char *)(d + 1);
-    for (size_t i = 0; i < EVENT_N_COLUMNS; i++) {
-        if (columns[i].kind != EVENT_KIND_TEXT)
-            continue;
-        struct slice *s = FIELD(d, &columns[i], struct slice);
+    for (size_t k = 0; k < n_text_offsets; k++) {
+        struct slice *s = TEXT_AT(d, k);
         if (s->n)
             memcpy(p, s->p, s->n);
         p[s->n] = '\0';
@@ -476,20 +494,6 @@ struct event_spool {
     uint64_t count;
     struct strbuf buf; /* read-back storage for one event's strings */
 };
-
-static size_t text_offsets[EVENT_N_COLUMNS]; /* offsets of the text members, in order */
-static size_t n_text_offsets;
-
-static void find_text_columns(void)
-{
-    if (n_text_offsets)
-        return;
-    for (size_t i = 0; i < EVENT_N_COLUMNS; i++)
-        if (columns[i].kind == EVENT_KIND_TEXT)
-            text_offsets[n_text_offsets++] = columns[i].offset;
-}
-
-#define TEXT_AT(e, k) ((struct slice *)(void *)((char *)(e) + text_offsets[k]))
 
 struct event_spool *event_spool_new(void)
 {

@@ -7,7 +7,7 @@
  * aggregation. Per line nothing is allocated but the queue state a message
  * needs (correlate.c: its entry, sender, message-id, recipients).
  *
- * Not here: reading bytes (reader.c), headers (syslog_header.c), the store (store.c),
+ * Not here: reading bytes (reader.c), headers (syslog_header.c), the store (store_*.c),
  * DNS (dns_stage.c) or any output (write_*.c).
  */
 #include "pipeline.h"

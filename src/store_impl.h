@@ -47,7 +47,8 @@ struct store {
     struct {
         const struct event_column *c;
         int param;
-        bool text;
+        bool text;               /* bound as text (else as an integer) */
+        bool slice;              /* a struct slice member: read in place */
     } ins_cols[EVENT_N_COLUMNS]; /* ins_event's stored columns and their parameters */
     size_t n_ins_cols;
     int ins_run, ins_file_id;

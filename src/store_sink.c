@@ -87,7 +87,8 @@ static sqlite3_stmt *prepare_insert(struct store *s)
         snprintf(param, sizeof param, ":%s", cols[i].sql);
         s->ins_cols[s->n_ins_cols].c = &cols[i];
         s->ins_cols[s->n_ins_cols].param = store_param(st, param);
-        s->ins_cols[s->n_ins_cols++].text = event_column_is_text(&cols[i]);
+        s->ins_cols[s->n_ins_cols].text = event_column_is_text(&cols[i]);
+        s->ins_cols[s->n_ins_cols++].slice = cols[i].kind == EVENT_KIND_TEXT;
     }
     s->ins_run = store_param(st, ":run");
     s->ins_file_id = store_param(st, ":file_id");
@@ -154,7 +155,12 @@ static void sink_event(void *ctx, const struct event *e)
         sqlite3_bind_null(st, s->ins_file_id);
     for (size_t k = 0; k < s->n_ins_cols; k++) {
         const struct event_column *c = s->ins_cols[k].c;
-        if (s->ins_cols[k].text) {
+        if (s->ins_cols[k].slice) {
+            /* most columns: the member itself, no call per column and event */
+            const struct slice *v =
+                (const struct slice *)(const void *)((const char *)e + c->offset);
+            sqlite3_bind_text(st, s->ins_cols[k].param, v->n ? v->p : "", (int)v->n, SQLITE_STATIC);
+        } else if (s->ins_cols[k].text) {
             struct slice v = event_get_text(e, c);
             sqlite3_bind_text(st, s->ins_cols[k].param, v.p, (int)v.n, SQLITE_STATIC);
         } else {

@@ -38,7 +38,8 @@
  *   there were. Times are ISO 8601 with their offset; failure rates are
  *   fractions (0.25), null when there is no final outcome to divide by.
  *
- *   Every string goes through json_string: invalid UTF-8 becomes U+FFFD (the
+ *   Written through json.c, the JSON writer every document shares. Every
+ *   string goes through json_string: invalid UTF-8 becomes U+FFFD (the
  *   document is always valid UTF-8) and < > & are written as \u003c \u003e
  *   \u0026, so the same bytes can sit inside an HTML <script> element - which
  *   is how write_html.c embeds it: write_json_cut on a copy of the report

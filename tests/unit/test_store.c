@@ -1,5 +1,5 @@
 /*
- * test_store.c - unit tests for the history store (src/store.c).
+ * test_store.c - unit tests for the history store (src/store_*.c).
  *
  * Logs are written at run time into a scratch directory and scanned with the
  * real pipeline (shipped patterns) into a store in the same directory:
@@ -99,7 +99,7 @@ static void scan_into(const char *db, const char *const *files, size_t n, uint64
 {
     struct strbuf err = STRBUF_INIT;
     struct store *s = open_path(db, true, 1, &err);
-    ck_assert_msg(s != NULL, "store_open_path: %s", err.s ? err.s : "");
+    ck_assert_msg(s != NULL, "store_open: %s", err.s ? err.s : "");
     struct pipeline_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.queue_max_age = 7 * 86400;
