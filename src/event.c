@@ -340,13 +340,25 @@ static void make_tags(void)
     }
 }
 
+/* is_default - the column holds zero or nothing: not written (it decodes as such) */
+static bool is_default(const struct event *e, const struct event_column *c)
+{
+    return wire_of(c->kind) == WIRE_BYTES ? event_get_text(e, c).n == 0 : event_get_int(e, c) == 0;
+}
+
 void event_encode(const struct event *e, struct strbuf *b)
 {
     if (!n_encoded)
         make_tags();
-    varint_put_u(b, n_encoded);
+    bool skip[EVENT_N_COLUMNS];
+    size_t n = 0;
     for (size_t i = 0; i < EVENT_N_COLUMNS; i++) {
-        if (!tags[i].len)
+        skip[i] = !tags[i].len || is_default(e, &columns[i]);
+        n += !skip[i];
+    }
+    varint_put_u(b, n);
+    for (size_t i = 0; i < EVENT_N_COLUMNS; i++) {
+        if (skip[i])
             continue;
         strbuf_add(b, tags[i].s, tags[i].len);
         put_value(b, e, &columns[i]);

@@ -168,9 +168,9 @@ void event_columns_markdown(FILE *fp);
 
 /* event_encode / event_decode - the stored columns of e (but the file, which a
  * later line gives anew) as name-tagged varint fields (util/varint.h), appended to
- * b: the queue state's copy of a recipient's last deferral (correlate.c).
- * Decoding skips fields it does not know and leaves absent ones zero, so adding
- * a column keeps old state readable; event_decode_v1 reads the fixed layout
+ * b: the queue state's copy of a recipient's last deferral (correlate.c). Columns
+ * holding zero or nothing are left out. Decoding skips fields it does not know and
+ * leaves absent ones zero, so adding a column keeps old state readable; event_decode_v1 reads the fixed layout
  * written before the tags. Strings of the decoded event point into the blob;
  * -1 for malformed input. */
 void event_encode(const struct event *e, struct strbuf *b);
