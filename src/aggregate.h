@@ -102,6 +102,9 @@ struct aggregate;
 struct aggregate *aggregate_new(unsigned group_fields, size_t n_reasons);
 void aggregate_free(struct aggregate *a);
 
+/* the grouping when --group-by is not given */
+#define AGGREGATE_DEFAULT_GROUP_BY "provider,reason,fingerprint"
+
 /* aggregate_parse_group_by - "provider,reason" -> fields; -1 and err on a bad name */
 int aggregate_parse_group_by(const char *spec, unsigned *fields, struct strbuf *err);
 

@@ -13,7 +13,13 @@
 
 #include <unistd.h>
 
+#include "aggregate.h"
+#include "correlate.h"
+#include "dnsbl.h"
+#include "store.h"
 #include "text_layout.h"
+#include "util/kv.h"
+#include "util/msg.h"
 #include "util/xalloc.h"
 
 enum {
@@ -27,6 +33,10 @@ enum {
 };
 
 #define DEFAULT_CONFIG "/etc/bouncescope/bouncescope.conf"
+
+/* STR - a number's #define as text: the help shows the defaults the code uses */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 struct opt {
     const char *name;  /* long name without "--" */
@@ -43,7 +53,7 @@ static const struct opt table[] = {
       "csv/json: one row per failure event instead of per group" },
     { "group-by", 0, "KEYS", C_SCAN | C_REPORT,
       "group failures by a comma list of provider, host, domain, reason, fingerprint "
-      "(default provider,reason,fingerprint)" },
+      "(default " AGGREGATE_DEFAULT_GROUP_BY ")" },
     { "domain", 0, "DOMAIN", C_SCAN | C_REPORT,
       "only failures to this recipient domain (and its subdomains)" },
     { "sender", 0, "ADDR", C_SCAN | C_REPORT,
@@ -65,9 +75,11 @@ static const struct opt table[] = {
       "DNS server for blocklist lookups (repeatable; default: system resolver)" },
     { "no-dns", 0, NULL, C_SCAN | C_REPORT | C_PARTNER,
       "do not look up implicated IPs in DNS blocklists" },
-    { "dns-timeout", 0, "MS", C_ALL, "per-query timeout in milliseconds (default 400)" },
-    { "dns-tries", 0, "N", C_ALL, "tries per query (default 2)" },
-    { "dns-max-inflight", 0, "N", C_ALL, "cap on DNS queries in flight (default 200)" },
+    { "dns-timeout", 0, "MS", C_ALL,
+      "per-query timeout in milliseconds (default " STR(DNSBL_DEFAULT_TIMEOUT_MS) ")" },
+    { "dns-tries", 0, "N", C_ALL, "tries per query (default " STR(DNSBL_DEFAULT_TRIES) ")" },
+    { "dns-max-inflight", 0, "N", C_ALL,
+      "cap on DNS queries in flight (default " STR(DNSBL_DEFAULT_MAX_INFLIGHT) ")" },
     { "our-ip", 0, "IP", C_SCAN | C_REPORT | C_PARTNER,
       "also check this sending IP of ours (repeatable)" },
     { "relay-host", 0, "HOST", C_SCAN,
@@ -78,15 +90,17 @@ static const struct opt table[] = {
     { "patterns", 0, "DIR", C_ALL,
       "read pattern files from DIR before the shipped ones (repeatable)" },
     { "queue-max-age", 0, "DAYS", C_SCAN,
-      "forget unfinished queue ids idle this long (default 7)" },
-    { "keep", 0, "DAYS", C_SCAN, "prune stored events older than DAYS (default 90)" },
+      "forget unfinished queue ids idle this long (default " STR(CORRELATE_MAX_AGE_DAYS) ")" },
+    { "keep", 0, "DAYS", C_SCAN,
+      "prune stored events older than DAYS (default " STR(STORE_KEEP_DAYS) ")" },
     { "exit-new", 0, NULL, C_SCAN | C_REPORT,
       "exit with status 10 when a failure group is new since the last run" },
     { "config", 'c', "FILE", C_ALL,
       "read options from FILE (default " DEFAULT_CONFIG " when it exists)" },
     { "dqs-key", 0, "KEY", C_CONFIG_ONLY, "Spamhaus DQS key (config file only; never printed)" },
     { "quiet", 'q', NULL, C_ALL, "print nothing when there is nothing new; no progress messages" },
-    { "markdown", 0, NULL, 0, "help: print the option table as Markdown" },
+    { "markdown", 0, NULL, 0,
+      "help: print the option table (help --markdown columns: the event columns) as Markdown" },
     { "man", 0, NULL, 0, "help: print the manual page (roff), generated from this table" },
     { "completion", 0, NULL, 0,
       "help: print the bash completion script, generated from this table" },
@@ -149,8 +163,7 @@ static int parse_long(const char *name, const char *v, long min, long max, long 
     errno = 0;
     long x = strtol(v, &end, 10);
     if (errno || *end || end == v || x < min || x > max) {
-        fprintf(stderr, "bouncescope: --%s: '%s' is not a number from %ld to %ld\n", name, v, min,
-                max);
+        msg_error("--%s: '%s' is not a number from %ld to %ld", name, v, min, max);
         return -1;
     }
     *out = x;
@@ -160,7 +173,7 @@ static int parse_long(const char *name, const char *v, long min, long max, long 
 static int add_multi(const char **arr, size_t *n, const char *name, const char *v)
 {
     if (*n >= CLI_MAX_MULTI) {
-        fprintf(stderr, "bouncescope: --%s given more than %d times\n", name, CLI_MAX_MULTI);
+        msg_error("--%s given more than %d times", name, CLI_MAX_MULTI);
         return -1;
     }
     arr[(*n)++] = v;
@@ -174,7 +187,7 @@ static int apply(struct options *o, const struct opt *op, const char *v)
     long x;
     if (!strcmp(n, "format")) {
         if (strcmp(v, "text") && strcmp(v, "csv") && strcmp(v, "json") && strcmp(v, "html")) {
-            fprintf(stderr, "bouncescope: --format: '%s' is not one of text, csv, json, html\n", v);
+            msg_error("--format: '%s' is not one of text, csv, json, html", v);
             return -1;
         }
         o->format = v;
@@ -227,7 +240,7 @@ static int apply(struct options *o, const struct opt *op, const char *v)
         char *end;
         double d = strtod(v, &end);
         if (*end || end == v || d <= 0 || d > 3650) {
-            fprintf(stderr, "bouncescope: --queue-max-age: '%s' is not a number of days\n", v);
+            msg_error("--queue-max-age: '%s' is not a number of days", v);
             return -1;
         }
         o->queue_max_age_days = d;
@@ -286,7 +299,7 @@ static int read_config(struct options *o, const char *path, bool must_exist)
     if (!fp) {
         if (!must_exist && errno == ENOENT)
             return 0;
-        fprintf(stderr, "bouncescope: %s: %s\n", path, strerror(errno));
+        msg_error("%s: %s", path, strerror(errno));
         return -1;
     }
     char *line = NULL;
@@ -294,46 +307,30 @@ static int read_config(struct options *o, const char *path, bool must_exist)
     int lineno = 0, rc = 0;
     while (getline(&line, &cap, fp) >= 0) {
         lineno++;
-        char *p = line, *end;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        end = p + strlen(p);
-        while (end > p && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
-            *--end = '\0';
-        if (!*p || *p == '#')
+        char *name, *eq_value;
+        if (!kv_split(line, &name, &eq_value))
             continue;
-        char *eq = strchr(p, '=');
-        char *name_end = eq ? eq : end;
-        while (name_end > p && (name_end[-1] == ' ' || name_end[-1] == '\t'))
-            name_end--;
-        const struct opt *op = find_long(p, (size_t)(name_end - p));
+        const struct opt *op = find_long(name, strlen(name));
         if (!op || !strcmp(op->name, "config") || !strcmp(op->name, "help") || !op->commands) {
-            fprintf(stderr, "bouncescope: %s:%d: unknown option '%.*s'\n", path, lineno,
-                    (int)(name_end - p), p);
+            msg_error("%s:%d: unknown option '%s'", path, lineno, name);
             rc = -1;
             break;
         }
-        const char *value = NULL;
-        if (eq) {
-            value = eq + 1;
-            while (*value == ' ' || *value == '\t')
-                value++;
-        }
+        const char *value = eq_value;
         if (!op->value) {
             /* a flag: "quiet", "quiet = yes" set it; "quiet = no" leaves it off */
             if (value && (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "0")))
                 continue;
             value = NULL;
         } else if (!value || !*value) {
-            fprintf(stderr, "bouncescope: %s:%d: option %s needs a value\n", path, lineno,
-                    op->name);
+            msg_error("%s:%d: option %s needs a value", path, lineno, op->name);
             rc = -1;
             break;
         } else {
             value = keep_string(o, value);
         }
         if (apply(o, op, value) < 0) {
-            fprintf(stderr, "bouncescope: (in %s:%d)\n", path, lineno);
+            msg_error("(in %s:%d)", path, lineno);
             rc = -1;
             break;
         }
@@ -374,10 +371,9 @@ static int decide_format(struct options *o, const char *cmd_format, bool output_
     const char *given = cmd_format ? cmd_format : o->format;
     bool given_wins = cmd_format || !output_on_cmdline;
     if (named && given && strcmp(named, given) && given_wins) {
-        fprintf(stderr,
-                "bouncescope: --format %s%s contradicts -o %s (whose name asks for %s): "
-                "drop one or make them agree\n",
-                given, cmd_format ? "" : " (from the config file)", o->output, named);
+        msg_error("--format %s%s contradicts -o %s (whose name asks for %s): "
+                  "drop one or make them agree",
+                  given, cmd_format ? "" : " (from the config file)", o->output, named);
         return -1;
     }
     o->format = named && !(given && given_wins) ? named : given ? given : "text";
@@ -451,25 +447,23 @@ int cli_parse(int argc, char **argv, struct options *o)
             op = a[2] == '\0' ? find_short(a[1]) : NULL;
         }
         if (!op) {
-            fprintf(stderr, "bouncescope: unknown option '%s' (see bouncescope --help)\n", a);
+            msg_error("unknown option '%s' (see bouncescope --help)", a);
             return EXIT_USAGE;
         }
         if (op->commands == C_CONFIG_ONLY) {
-            fprintf(stderr,
-                    "bouncescope: --%s is read only from the config file "
-                    "(a secret on the command line shows in ps)\n",
-                    op->name);
+            msg_error("--%s is read only from the config file "
+                      "(a secret on the command line shows in ps)",
+                      op->name);
             return EXIT_USAGE;
         }
         if (op->value && !value) {
             if (i + 1 >= argc) {
-                fprintf(stderr, "bouncescope: option --%s needs a value (%s)\n", op->name,
-                        op->value);
+                msg_error("option --%s needs a value (%s)", op->name, op->value);
                 return EXIT_USAGE;
             }
             value = argv[++i];
         } else if (!op->value && value) {
-            fprintf(stderr, "bouncescope: option --%s takes no value\n", op->name);
+            msg_error("option --%s takes no value", op->name);
             return EXIT_USAGE;
         }
         if (apply(o, op, value) < 0)
@@ -480,21 +474,19 @@ int cli_parse(int argc, char **argv, struct options *o)
     if (decide_format(o, cmd_format, o->output != cfg_output) < 0)
         return EXIT_USAGE;
     if (o->command && !strcmp(o->command, "help") && o->n_args && strcmp(o->args[0], "help") &&
-        !command_bit(o->args[0])) {
+        !command_bit(o->args[0]) && !(o->markdown && !strcmp(o->args[0], "columns"))) {
         /* "help nosuch", "nosuch --help" */
         char list[256];
-        fprintf(stderr, "bouncescope: unknown command '%s' (commands: %s)\n", o->args[0],
-                command_list(list, sizeof list));
+        msg_error("unknown command '%s' (commands: %s)", o->args[0],
+                  command_list(list, sizeof list));
         return EXIT_USAGE;
     }
     if (!o->command) {
         o->command = "help";
     } else if (strcmp(o->command, "help") && strcmp(o->command, "version") &&
                !command_bit(o->command)) {
-        fprintf(
-            stderr,
-            "bouncescope: unknown command '%s' (commands: scan, report, partner, check, vacuum)\n",
-            o->command);
+        msg_error("unknown command '%s' (commands: scan, report, partner, check, vacuum)",
+                  o->command);
         return EXIT_USAGE;
     }
     return EXIT_OK;

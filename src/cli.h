@@ -24,14 +24,16 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "util/msg.h"
+
 /* exit statuses, documented in README "Exit status" */
 enum {
-    EXIT_OK = 0,          /* ran; (scan/report) nothing new, or not asked */
-    EXIT_USAGE = 1,       /* bad command line or configuration */
-    EXIT_INPUT = 2,       /* an input could not be read at all (others were) */
-    EXIT_INTERNAL = 3,    /* out of memory, internal error */
-    EXIT_STORE = 4,       /* the store (database) is unusable or locked */
-    EXIT_NEW_PROBLEM = 10 /* with --exit-new: a new failure group appeared */
+    EXIT_OK = 0,                       /* ran; (scan/report) nothing new, or not asked */
+    EXIT_USAGE = 1,                    /* bad command line or configuration */
+    EXIT_INPUT = 2,                    /* an input could not be read at all (others were) */
+    EXIT_INTERNAL = MSG_EXIT_INTERNAL, /* out of memory, internal error (util/msg.h) */
+    EXIT_STORE = 4,                    /* the store (database) is unusable or locked */
+    EXIT_NEW_PROBLEM = 10              /* with --exit-new: a new failure group appeared */
 };
 
 #define CLI_MAX_MULTI 32
@@ -41,7 +43,7 @@ struct options {
     const char *format;  /* text (default), csv, json, html */
     const char *output;  /* NULL: stdout */
     bool detail;
-    const char *group_by; /* NULL: provider,reason,fingerprint */
+    const char *group_by; /* NULL: AGGREGATE_DEFAULT_GROUP_BY */
     const char *domain;
     const char *sender;
     const char *status; /* comma list */

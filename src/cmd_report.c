@@ -21,21 +21,17 @@
  * same DNS stage as scan; partner names the lists the texts named); the whole
  * original log line (the store keeps the reply text and file:line).
  *
- * Not here: the database itself (store.c) or the report formats (write_*.c).
+ * Not here: the database itself (store_*.c) or the report formats (write_*.c,
+ * write_partner.c for partner's text).
  */
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "cmd_common.h"
 #include "commands.h"
 #include "dns_stage.h"
-#include "pipeline.h"
-#include "problems.h"
-#include "report.h"
-#include "store.h"
+#include "util/msg.h"
 #include "util/xalloc.h"
-#include "fingerprint.h"
 
 /* query_from - the store query for the options' filters (already parsed into cfg) */
 static struct store_query query_from(const struct pipeline_config *cfg)
@@ -78,14 +74,15 @@ static void rebuild_sent(void *ctx, const char *domain, const char *provider, in
 static int open_and_build(const struct options *o, bool spool, struct pipeline_config *cfg,
                           struct pipeline **p, struct store **s)
 {
-    int rc = scan_config(o, cfg);
+    int rc = cmd_pipeline_config(o, cfg);
     if (rc != EXIT_OK)
         return rc;
-    scan_setup_patterns(o);
+    cmd_setup_patterns(o);
     struct strbuf err = STRBUF_INIT;
-    *s = store_open_read(o, &err);
+    struct store_config sc = cmd_store_config(o, false);
+    *s = store_open(&sc, &err);
     if (!*s) {
-        fprintf(stderr, "bouncescope: %s\n", err.s);
+        msg_error("%s", err.s);
         strbuf_free(&err);
         return EXIT_STORE;
     }
@@ -95,7 +92,7 @@ static int open_and_build(const struct options *o, bool spool, struct pipeline_c
     pc.spool_events |= spool;
     *p = pipeline_new(&pc, &err);
     if (!*p) {
-        fprintf(stderr, "bouncescope: %s\n", err.s);
+        msg_error("%s", err.s);
         strbuf_free(&err);
         store_close(*s);
         return EXIT_USAGE;
@@ -117,7 +114,7 @@ int cmd_report(const struct options *o)
     struct strbuf err = STRBUF_INIT;
     if (store_each_event(s, &q, pipeline_classifier(p), rebuild_event, &rb, &err) < 0 ||
         (!q.sender && !q.statuses && store_each_sent(s, &q, rebuild_sent, &rb, &err) < 0)) {
-        fprintf(stderr, "bouncescope: %s\n", err.s);
+        msg_error("%s", err.s);
         strbuf_free(&err);
         store_close(s);
         pipeline_free(p);
@@ -128,20 +125,9 @@ int cmd_report(const struct options *o)
     store_mark_new(s, rb.agg);
     store_close(s);
 
-    struct report r = {
-        .command = "report",
-        .agg = rb.agg,
-        .stats = NULL, /* nothing was read: the writers leave out "What was read" */
-        .spool = rb.spool,
-        .classifier = pipeline_classifier(p),
-        .problems = &problems_global,
-        .top = (size_t)o->top,
-        .detail = o->detail,
-        .generated = (int64_t)time(NULL),
-        .group_by = o->group_by,
-    };
-    for (size_t i = 0; i < o->n_our_ips; i++)
-        aggregate_add_our_ip(r.agg, o->our_ips[i]);
+    struct report r;
+    cmd_report_init(&r, "report", o, p); /* stats NULL: the writers leave out "What was read" */
+    cmd_add_our_ips(o, r.agg);
     size_t n = 0;
     struct group **gs = aggregate_groups(r.agg, &n);
     bool fresh = false;
@@ -151,8 +137,9 @@ int cmd_report(const struct options *o)
     int wrc = EXIT_OK;
     struct dns_stage *dns = NULL;
     if (!(o->quiet && !fresh)) {
-        dns = dns_stage_run(o, r.agg, NULL, &r.dns);
-        wrc = report_write(o, &r);
+        struct report_config rcfg = cmd_report_config(o);
+        dns = cmd_run_dns(o, &r, NULL);
+        wrc = report_write(&rcfg, &r);
     }
     dns_stage_free(dns);
     pipeline_free(p);
@@ -169,8 +156,7 @@ struct partner {
     struct aggregate *agg;
     struct event_spool *spool;
     uint64_t sent, sent_since;
-    int64_t since;       /* for sent_since */
-    struct store *store; /* for the blocklist answers kept by earlier scans */
+    int64_t since; /* for sent_since */
 };
 
 static void partner_event(void *ctx, const struct event *e)
@@ -202,16 +188,6 @@ static int by_time(const void *a, const void *b)
     return x->when < y->when ? -1 : x->when > y->when;
 }
 
-/* short_time - "Oct 19 16:36" in the line's own offset */
-static const char *short_time(int64_t when, int tz_minutes, char *buf, size_t size)
-{
-    time_t t = (time_t)(when + (int64_t)tz_minutes * 60);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, size, "%b %d %H:%M", &tm);
-    return buf;
-}
-
 /* same_cause - one story: the same reason from the same provider about the same IP
  * (a deferral and the expiry it ends in are one story) */
 static bool same_cause(const struct event *a, const struct event *b)
@@ -220,202 +196,47 @@ static bool same_cause(const struct event *a, const struct event *b)
            slice_eq(a->implicated_ip, b->implicated_ip);
 }
 
-/* count_distinct - distinct values of one slice field among ev[from..n) */
-static size_t distinct_recipients(struct event **ev, size_t from, size_t n, struct strbuf *list)
+/* streak_start - where the last run of failures with the last one's cause starts */
+static size_t streak_start(struct event *const *ev, size_t n)
 {
-    size_t count = 0;
-    for (size_t i = from; i < n; i++) {
-        bool seen = false;
-        for (size_t j = from; j < i && !seen; j++)
-            seen = slice_eq(ev[j]->recipient, ev[i]->recipient);
-        if (seen)
-            continue;
-        if (count < 3) {
-            if (count)
-                strbuf_adds(list, ", ");
-            strbuf_add(list, ev[i]->recipient.p, ev[i]->recipient.n);
-        }
-        count++;
-    }
-    if (count > 3)
-        strbuf_adds(list, ", ...");
-    return count;
-}
-
-/* partner_summary - the paragraph a support person can paste */
-static void partner_summary(FILE *fp, const char *who, bool is_domain, struct partner *pt)
-{
-    struct event **ev = pt->ev;
-    size_t n = pt->n;
-    const struct event *last = ev[n - 1];
     size_t from = n - 1;
-    while (from > 0 && same_cause(ev[from - 1], last))
+    while (from > 0 && same_cause(ev[from - 1], ev[n - 1]))
         from--;
-    const struct event *first = ev[from];
-    char t1[32], t2[32];
-    bool all_since = pt->sent_since == 0; /* no delivery got through since the story began */
-    const char *verb = last->status == DELIVERY_BOUNCED   ? "rejected"
-                       : last->status == DELIVERY_EXPIRED ? "returned undelivered after retries"
-                                                          : "deferred (temporarily refused)";
-    /* deliveries are counted per domain: "all" and "some" only make sense for one */
-    fprintf(fp, "Summary: since %s %smail to %s is %s",
-            short_time(first->when, first->tz_minutes, t1, sizeof t1),
-            !is_domain  ? ""
-            : all_since ? "all "
-                        : "some ",
-            who, verb);
-    if (last->provider.n)
-        fprintf(fp, " by %.*s", (int)last->provider.n, last->provider.p);
-    else if (last->remote_host.n)
-        fprintf(fp, " by %.*s", (int)last->remote_host.n, last->remote_host.p);
-    if (last->implicated_ip.n && last->blocklist)
-        fprintf(fp, " because our server's IP %.*s is named by %s", (int)last->implicated_ip.n,
-                last->implicated_ip.p, last->blocklist->label);
-    else if (last->implicated_ip.n)
-        fprintf(fp, ": %s, naming our server's IP %.*s", last->reason ? last->reason->label : "",
-                (int)last->implicated_ip.n, last->implicated_ip.p);
-    else if (last->blocklist)
-        fprintf(fp, " because the reply names the blocklist %s", last->blocklist->label);
-    else if (last->reason)
-        fprintf(fp, ": %s", last->reason->label);
-    if (last->dsn.n)
-        fprintf(fp, " (%.*s)", (int)last->dsn.n, last->dsn.p);
-    struct strbuf list = STRBUF_INIT;
-    size_t rcpts = distinct_recipients(ev, from, n, &list);
-    fprintf(fp, "; %zu failure%s for %zu recipient%s (%s), last at %s", n - from,
-            n - from == 1 ? "" : "s", rcpts, rcpts == 1 ? "" : "s", list.s ? list.s : "",
-            short_time(last->when, last->tz_minutes, t2, sizeof t2));
-    if (pt->sent_since)
-        fprintf(fp, "; %" PRIu64 " message%s did get through in that time", pt->sent_since,
-                pt->sent_since == 1 ? "" : "s");
-    fprintf(fp, ".\n");
-    if (last->reason && last->reason->advice && *last->reason->advice)
-        fprintf(fp, "What to do: %s\n", last->reason->advice);
-    strbuf_free(&list);
+    return from;
 }
 
-static void partner_text(FILE *fp, const char *who, bool is_domain, struct partner *pt)
+static int describe_ip(void *ctx, const char *ip, struct strbuf *out)
 {
-    struct event **ev = pt->ev;
-    size_t n = pt->n;
-    char a[40], b[40], buf[32];
-    fprintf(fp, "bouncescope partner %s — %zu failure%s, %s … %s\n\n", who, n, n == 1 ? "" : "s",
-            fmt_time(ev[0]->when, ev[0]->tz_minutes, a, sizeof a),
-            fmt_time(ev[n - 1]->when, ev[n - 1]->tz_minutes, b, sizeof b));
-    partner_summary(fp, who, is_domain, pt);
+    return store_dnsbl_describe(ctx, ip, out);
+}
 
-    uint64_t count[4] = { 0 };
-    for (size_t i = 0; i < n; i++)
-        count[ev[i]->status & 3]++;
-    uint64_t final_fail = count[DELIVERY_BOUNCED] + count[DELIVERY_EXPIRED];
-    fprintf(fp,
-            "\nDeliveries: %" PRIu64 " sent, %" PRIu64 " deferred, %" PRIu64 " bounced, %" PRIu64
-            " expired — %s of final outcomes failed\n",
-            pt->sent, count[DELIVERY_DEFERRED], count[DELIVERY_BOUNCED], count[DELIVERY_EXPIRED],
-            fmt_percent(final_fail, final_fail + pt->sent, buf, sizeof buf));
-
-    fprintf(fp, "\nTimeline per recipient:\n");
-    bool *done = xcalloc(n, sizeof *done);
-    for (size_t i = 0; i < n; i++) {
-        if (done[i])
-            continue;
-        fprintf(fp, "  %.*s:", (int)ev[i]->recipient.n, ev[i]->recipient.p);
-        for (size_t j = i, k = 0; j < n; j++)
-            if (slice_eq(ev[j]->recipient, ev[i]->recipient))
-                fprintf(fp, "%s%s", k++ ? " -> " : " ", delivery_status_name(ev[j]->status));
-        fputc('\n', fp);
-        for (size_t j = i; j < n; j++) {
-            if (!slice_eq(ev[j]->recipient, ev[i]->recipient))
-                continue;
-            done[j] = true;
-            const struct event *e = ev[j];
-            fprintf(fp, "    %s  %-8s %-11s %.*s", fmt_time(e->when, e->tz_minutes, a, sizeof a),
-                    delivery_status_name(e->status), e->reason ? e->reason->name : "",
-                    (int)e->dsn.n, e->dsn.p);
-            if (e->remote_host.n || e->remote_ip.n)
-                fprintf(fp, "  via %.*s [%.*s]", (int)e->remote_host.n, e->remote_host.p,
-                        (int)e->remote_ip.n, e->remote_ip.p);
-            if (e->qid.n)
-                fprintf(fp, "  queue %.*s", (int)e->qid.n, e->qid.p);
-            fputc('\n', fp);
-        }
+/* partner_write - the story as text, or the partner's events as the event CSV/JSON */
+static int partner_write(const struct options *o, struct pipeline *p,
+                         const struct partner_report *pr)
+{
+    if (!strcmp(o->format, "csv") || !strcmp(o->format, "json")) {
+        pipeline_finish(p);
+        struct report r;
+        cmd_report_init(&r, "partner", o, p);
+        r.detail = true;
+        r.top = 0;
+        struct report_config rcfg = cmd_report_config(o);
+        struct dns_stage *dns = cmd_run_dns(o, &r, NULL);
+        int rc = report_write(&rcfg, &r);
+        dns_stage_free(dns);
+        return rc;
     }
-    free(done);
-
-    /* the tallies below are small: a partner has few hosts, reasons and IPs */
-    fprintf(fp, "\nRemote hosts and providers:\n");
-    memset(done = xcalloc(n, sizeof *done), 0, n);
-    for (size_t i = 0; i < n; i++) {
-        if (done[i])
-            continue;
-        size_t c = 0;
-        for (size_t j = i; j < n; j++)
-            if (slice_eq(ev[j]->remote_host, ev[i]->remote_host) &&
-                slice_eq(ev[j]->provider, ev[i]->provider))
-                done[j] = true, c++;
-        fprintf(fp, "  %6zu  %.*s  %.*s [%.*s]\n", c, (int)ev[i]->provider.n, ev[i]->provider.p,
-                (int)ev[i]->remote_host.n, ev[i]->remote_host.p, (int)ev[i]->remote_ip.n,
-                ev[i]->remote_ip.p);
-    }
-    free(done);
-
-    fprintf(fp, "\nReasons:\n");
-    done = xcalloc(n, sizeof *done);
-    for (size_t i = 0; i < n; i++) {
-        if (done[i])
-            continue;
-        size_t c = 0;
-        for (size_t j = i; j < n; j++)
-            if (ev[j]->fingerprint == ev[i]->fingerprint && ev[j]->reason == ev[i]->reason)
-                done[j] = true, c++;
-        char hex[17];
-        fingerprint_hex(ev[i]->fingerprint, hex);
-        fprintf(fp, "  %6zu  %s — %s  dsn %.*s  fingerprint %s\n          template: %.*s\n", c,
-                ev[i]->reason ? ev[i]->reason->name : "", ev[i]->reason ? ev[i]->reason->label : "",
-                (int)ev[i]->dsn.n, ev[i]->dsn.p, hex, (int)ev[i]->template_text.n,
-                ev[i]->template_text.p);
-    }
-    free(done);
-
-    fprintf(fp, "\nImplicated IPs:\n");
-    done = xcalloc(n, sizeof *done);
-    bool any = false;
-    for (size_t i = 0; i < n; i++) {
-        if (done[i] || !ev[i]->implicated_ip.n)
-            continue;
-        size_t c = 0;
-        for (size_t j = i; j < n; j++)
-            if (slice_eq(ev[j]->implicated_ip, ev[i]->implicated_ip))
-                done[j] = true, c++;
-        fprintf(fp, "  %.*s  %zu failure%s", (int)ev[i]->implicated_ip.n, ev[i]->implicated_ip.p, c,
-                c == 1 ? "" : "s");
-        if (ev[i]->blocklist)
-            fprintf(fp, "  named by %s", ev[i]->blocklist->label);
-        char ip[64];
-        snprintf(ip, sizeof ip, "%.*s", (int)ev[i]->implicated_ip.n, ev[i]->implicated_ip.p);
-        struct strbuf known = STRBUF_INIT;
-        if (store_dnsbl_describe(pt->store, ip, &known))
-            fprintf(fp, "\n      blocklists (last scan): %s\n", known.s);
-        else
-            fprintf(fp, "  (not checked yet: bouncescope check %s)\n", ip);
-        strbuf_free(&known);
-        any = true;
-    }
-    if (!any)
-        fprintf(fp, "  none named in the replies\n");
-    free(done);
-
-    fprintf(fp, "\nLog lines (reply text, file:line):\n");
-    for (size_t i = 0; i < n; i++)
-        fprintf(fp, "  %s:%" PRIu64 "  %s %s\n    %.*s\n", ev[i]->file, ev[i]->line,
-                fmt_time(ev[i]->when, ev[i]->tz_minutes, a, sizeof a),
-                delivery_status_name(ev[i]->status), (int)ev[i]->text.n, ev[i]->text.p);
+    struct report_output out;
+    int rc = report_output_open(&out, o->output);
+    if (rc != EXIT_OK)
+        return rc;
+    return report_output_close(&out, write_partner(out.fp, pr));
 }
 
 int cmd_partner(const struct options *o)
 {
     if (o->n_args != 1) {
-        fprintf(stderr, "bouncescope: partner needs one DOMAIN, ADDRESS or PROVIDER\n");
+        msg_error("partner needs one DOMAIN, ADDRESS or PROVIDER");
         return EXIT_USAGE;
     }
     const char *who = o->args[0];
@@ -425,7 +246,7 @@ int cmd_partner(const struct options *o)
     int rc = open_and_build(o, true, &cfg, &p, &s);
     if (rc != EXIT_OK)
         return rc;
-    struct partner pt = { .agg = pipeline_aggregate(p), .spool = pipeline_spool(p), .store = s };
+    struct partner pt = { .agg = pipeline_aggregate(p), .spool = pipeline_spool(p) };
     struct store_query q = query_from(&cfg);
     if (strchr(who, '@')) {
         q.recipient = who;
@@ -435,13 +256,12 @@ int cmd_partner(const struct options *o)
     }
     struct strbuf err = STRBUF_INIT;
     if (store_each_event(s, &q, pipeline_classifier(p), partner_event, &pt, &err) < 0) {
-        fprintf(stderr, "bouncescope: %s\n", err.s);
+        msg_error("%s", err.s);
         rc = EXIT_STORE;
         goto out;
     }
     if (!pt.n) {
-        fprintf(stderr, "bouncescope: no failures stored for %s%s\n", who,
-                q.since || q.until ? " in that period" : "");
+        msg_error("no failures stored for %s%s", who, q.since || q.until ? " in that period" : "");
         goto out;
     }
     qsort(pt.ev, pt.n, sizeof *pt.ev, by_time);
@@ -451,50 +271,27 @@ int cmd_partner(const struct options *o)
         sq.recipient = NULL;
         sq.domain = strrchr(who, '@') + 1;
     }
-    /* "since" for the summary: the start of the last streak, computed again in
-     * partner_summary; deliveries after the first event of that streak count */
-    size_t from = pt.n - 1;
-    while (from > 0 && same_cause(pt.ev[from - 1], pt.ev[pt.n - 1]))
-        from--;
+    /* "since" for the summary: deliveries after the first event of the last streak count */
+    size_t from = streak_start(pt.ev, pt.n);
     pt.since = pt.ev[from]->when;
     if (store_each_sent(s, &sq, partner_sent, &pt, &err) < 0) {
-        fprintf(stderr, "bouncescope: %s\n", err.s);
+        msg_error("%s", err.s);
         rc = EXIT_STORE;
         goto out;
     }
-    if (!strcmp(o->format, "csv") || !strcmp(o->format, "json")) {
-        pipeline_finish(p);
-        struct options oo = *o;
-        oo.detail = true;
-        struct report r = {
-            .command = "partner",
-            .agg = pt.agg,
-            .stats = NULL,
-            .spool = pt.spool,
-            .classifier = pipeline_classifier(p),
-            .problems = &problems_global,
-            .detail = true,
-            .generated = (int64_t)time(NULL),
-            .group_by = o->group_by,
-        };
-        struct dns_stage *dns = dns_stage_run(o, r.agg, NULL, &r.dns);
-        rc = report_write(&oo, &r);
-        dns_stage_free(dns);
-    } else {
-        FILE *fp = stdout;
-        if (o->output && strcmp(o->output, "-")) {
-            fp = fopen(o->output, "w");
-            if (!fp) {
-                perror(o->output);
-                rc = EXIT_INPUT;
-                goto out;
-            }
-        }
+    struct partner_report pr = {
+        .who = who,
         /* a provider's name has no dot; a domain has one */
-        partner_text(fp, who, !q.recipient && strchr(who, '.') && !strchr(who, ' '), &pt);
-        if (fp != stdout)
-            fclose(fp);
-    }
+        .is_domain = !q.recipient && strchr(who, '.') && !strchr(who, ' '),
+        .ev = pt.ev,
+        .n = pt.n,
+        .streak_from = from,
+        .sent = pt.sent,
+        .sent_since = pt.sent_since,
+        .describe_ip = describe_ip,
+        .ctx = s,
+    };
+    rc = partner_write(o, p, &pr);
 out:
     for (size_t i = 0; i < pt.n; i++)
         free(pt.ev[i]);
@@ -508,17 +305,21 @@ out:
 /* cmd_vacuum - `bouncescope vacuum`: compact the history database */
 int cmd_vacuum(const struct options *o)
 {
+    if (o->no_db) {
+        msg_error("vacuum needs a database (not --no-db)");
+        return EXIT_USAGE;
+    }
     struct strbuf err = STRBUF_INIT;
-    struct store *s = store_open(o, &err);
+    struct store_config sc = cmd_store_config(o, true);
+    struct store *s = store_open(&sc, &err);
     if (!s) {
-        fprintf(stderr, "bouncescope: %s\n",
-                err.len ? err.s : "vacuum needs a database (not --no-db)");
+        msg_error("%s", err.s);
         strbuf_free(&err);
-        return err.len ? EXIT_STORE : EXIT_USAGE;
+        return EXIT_STORE;
     }
     int rc = store_vacuum(s, &err) < 0 ? EXIT_STORE : EXIT_OK;
     if (rc != EXIT_OK)
-        fprintf(stderr, "bouncescope: %s\n", err.s);
+        msg_error("%s", err.s);
     store_close(s);
     strbuf_free(&err);
     return rc;

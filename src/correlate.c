@@ -18,6 +18,7 @@
 
 #include "util/hashmap.h"
 #include "util/strbuf.h"
+#include "util/varint.h"
 #include "util/xalloc.h"
 
 struct rcpt_state {
@@ -481,99 +482,49 @@ uint64_t correlate_evicted(const struct correlator *c)
 /* ---- keeping the state between runs ----------------------------------- */
 
 /*
- * The blob of one entry (all integers LEB128 varints, signed ones zigzagged;
- * a string is its length then its bytes - log bytes may hold NUL):
- *   version(1) flags(bit 0 sender, bit 1 message-id) [sender] [message-id]
+ * The blob of one entry (util/varint.h: integers LEB128 varints, signed ones
+ * zigzagged; a string is its length then its bytes - log bytes may hold NUL):
+ *   version(2) flags(bit 0 sender, bit 1 message-id) [sender] [message-id]
  *   size nrcpt n_ended last_seen n_rcpts
  *   per recipient: addr deferrals ended has_last [event]
- *   event: when tz status the 13 strings of EVENT_SLICES in that order,
- *          reason name, blocklist id, fingerprint text_source text_shortened
- *          attempts line
+ *   event: event_encode (event.h): the stored event columns, each tagged with
+ *          its name, so that a column added since still reads
+ * Version 1 wrote the event as a fixed list (event_decode_v1): still read.
  * Reason and blocklist go by name: the classifier's tables are rebuilt by every
  * run (and may have been edited in between). The event's file is not kept: an
  * expiry replaces it with its own line's.
  */
-#define BLOB_VERSION 1
-
-#define BLOB_SLICES(X) \
-    X(qid)             \
-    X(sender)          \
-    X(recipient)       \
-    X(domain)          \
-    X(remote_host)     \
-    X(remote_ip)       \
-    X(dsn)             \
-    X(text)            \
-    X(stage)           \
-    X(message_id)      \
-    X(implicated_ip)   \
-    X(template_text)   \
-    X(provider)
-
-static void put_u(struct strbuf *b, uint64_t v)
-{
-    do {
-        unsigned char ch = (unsigned char)(v & 0x7f);
-        v >>= 7;
-        if (v)
-            ch |= 0x80;
-        strbuf_addc(b, (char)ch);
-    } while (v);
-}
-
-static void put_i(struct strbuf *b, int64_t v)
-{
-    put_u(b, ((uint64_t)v << 1) ^ (uint64_t)(v < 0 ? -1 : 0));
-}
-
-static void put_bytes(struct strbuf *b, const char *p, size_t n)
-{
-    put_u(b, n);
-    strbuf_add(b, p ? p : "", n);
-}
+#define BLOB_VERSION 2
 
 static void put_cstr(struct strbuf *b, const char *s)
 {
-    put_bytes(b, s, s ? strlen(s) : 0);
+    varint_put_bytes(b, s, s ? strlen(s) : 0);
 }
 
 /* serialise - the blob of m into b */
 static void serialise(const struct queue_msg *m, struct strbuf *b)
 {
     strbuf_reset(b);
-    put_u(b, BLOB_VERSION);
-    put_u(b, (m->sender ? 1u : 0u) | (m->message_id ? 2u : 0u));
+    varint_put_u(b, BLOB_VERSION);
+    varint_put_u(b, (m->sender ? 1u : 0u) | (m->message_id ? 2u : 0u));
     if (m->sender)
         put_cstr(b, m->sender);
     if (m->message_id)
         put_cstr(b, m->message_id);
-    put_i(b, m->size);
-    put_i(b, m->nrcpt);
-    put_u(b, m->n_ended);
-    put_i(b, m->last_seen);
-    put_u(b, m->n_rcpts);
+    varint_put_i(b, m->size);
+    varint_put_i(b, m->nrcpt);
+    varint_put_u(b, m->n_ended);
+    varint_put_i(b, m->last_seen);
+    varint_put_u(b, m->n_rcpts);
     for (size_t i = 0; i < m->n_rcpts; i++) {
         const struct rcpt_state *r = &m->rcpts[i];
         put_cstr(b, r->addr);
-        put_u(b, r->deferrals);
-        put_u(b, r->ended);
+        varint_put_u(b, r->deferrals);
+        varint_put_u(b, r->ended);
         const struct event *e = r->last_deferral;
-        put_u(b, e != NULL);
-        if (!e)
-            continue;
-        put_i(b, e->when);
-        put_i(b, e->tz_minutes);
-        put_u(b, (uint64_t)e->status);
-#define PUT(f) put_bytes(b, e->f.p, e->f.n);
-        BLOB_SLICES(PUT)
-#undef PUT
-        put_cstr(b, e->reason ? e->reason->name : "");
-        put_cstr(b, e->blocklist ? e->blocklist->id : "");
-        put_u(b, e->fingerprint);
-        put_u(b, (uint64_t)e->text_source);
-        put_i(b, e->text_shortened);
-        put_u(b, e->attempts);
-        put_u(b, e->line);
+        varint_put_u(b, e != NULL);
+        if (e)
+            event_encode(e, b);
     }
 }
 
@@ -608,84 +559,34 @@ void correlate_save(struct correlator *c,
     }
 }
 
-/* a reader over an untrusted blob: every get fails (and stays failed) past the end */
-struct blob_reader {
-    const unsigned char *p, *end;
-    bool bad;
-};
-
-static uint64_t get_u(struct blob_reader *r)
-{
-    uint64_t v = 0;
-    for (unsigned shift = 0; !r->bad; shift += 7) {
-        if (r->p >= r->end || shift > 63) {
-            r->bad = true;
-            break;
-        }
-        unsigned char ch = *r->p++;
-        v |= (uint64_t)(ch & 0x7f) << shift;
-        if (!(ch & 0x80))
-            return v;
-    }
-    return 0;
-}
-
-static int64_t get_i(struct blob_reader *r)
-{
-    uint64_t v = get_u(r);
-    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-}
-
-static struct slice get_bytes(struct blob_reader *r)
-{
-    uint64_t n = get_u(r);
-    if (r->bad || n > (uint64_t)(r->end - r->p)) {
-        r->bad = true;
-        return SLICE_EMPTY;
-    }
-    struct slice s = slice_make((const char *)r->p, (size_t)n);
-    r->p += n;
-    return s;
-}
-
-/* get_name - a reason or blocklist name as a C string in buf ("" when too long) */
-static const char *get_name(struct blob_reader *r, char *buf, size_t size)
-{
-    struct slice s = get_bytes(r);
-    if (s.n >= size || memchr(s.p, '\0', s.n))
-        s.n = 0;
-    memcpy(buf, s.p ? s.p : "", s.n);
-    buf[s.n] = '\0';
-    return buf;
-}
-
 int correlate_load(struct correlator *c, struct classifier *cl, const char *key, size_t keylen,
                    const void *blob, size_t n)
 {
     if (!key || !keylen || !memchr(key, '\0', keylen) || !blob)
         return -1;
-    struct blob_reader r = { blob, (const unsigned char *)blob + n, false };
-    if (get_u(&r) != BLOB_VERSION || r.bad)
+    struct varint_reader r = varint_reader_init(blob, n);
+    uint64_t version = varint_get_u(&r);
+    if ((version != 1 && version != BLOB_VERSION) || r.bad)
         return -1;
     struct queue_msg *m = xcalloc(1, sizeof *m);
-    uint64_t flags = get_u(&r);
+    uint64_t flags = varint_get_u(&r);
     if (flags & ~(uint64_t)3)
         goto err;
     if (flags & 1) {
-        struct slice s = get_bytes(&r);
+        struct slice s = varint_get_bytes(&r);
         m->sender = msg_strdup(m, s);
         m->sender_len = s.n;
     }
     if (flags & 2) {
-        struct slice s = get_bytes(&r);
+        struct slice s = varint_get_bytes(&r);
         m->message_id = msg_strdup(m, s);
         m->message_id_len = s.n;
     }
-    m->size = get_i(&r);
-    int64_t nrcpt = get_i(&r);
-    uint64_t n_ended = get_u(&r);
-    m->last_seen = get_i(&r);
-    uint64_t n_rcpts = get_u(&r);
+    m->size = varint_get_i(&r);
+    int64_t nrcpt = varint_get_i(&r);
+    uint64_t n_ended = varint_get_u(&r);
+    m->last_seen = varint_get_i(&r);
+    uint64_t n_rcpts = varint_get_u(&r);
     /* a recipient takes at least four bytes: a count beyond that is garbage */
     if (r.bad || nrcpt < -1 || nrcpt > INT32_MAX || n_rcpts > (uint64_t)(r.end - r.p) / 4 ||
         n_ended > n_rcpts)
@@ -695,16 +596,14 @@ int correlate_load(struct correlator *c, struct classifier *cl, const char *key,
         m->rcpts = xcalloc((size_t)n_rcpts, sizeof *m->rcpts);
         m->n_rcpts = m->cap_rcpts = (size_t)n_rcpts;
     }
-    const struct reason *fallback = cl && classifier_reason_count(cl)
-                                        ? classifier_reason_at(cl, classifier_reason_count(cl) - 1)
-                                        : NULL;
     unsigned ended = 0;
     for (size_t i = 0; i < m->n_rcpts; i++) {
         struct rcpt_state *rs = &m->rcpts[i];
-        struct slice addr = get_bytes(&r);
+        struct slice addr = varint_get_bytes(&r);
         rs->addr = msg_strdup(m, addr);
         rs->addr_len = addr.n;
-        uint64_t deferrals = get_u(&r), is_ended = get_u(&r), has_last = get_u(&r);
+        uint64_t deferrals = varint_get_u(&r), is_ended = varint_get_u(&r),
+                 has_last = varint_get_u(&r);
         if (r.bad || deferrals > UINT32_MAX || is_ended > 1 || has_last > 1)
             goto err;
         rs->deferrals = (unsigned)deferrals;
@@ -713,38 +612,8 @@ int correlate_load(struct correlator *c, struct classifier *cl, const char *key,
         if (!has_last)
             continue;
         struct event e;
-        memset(&e, 0, sizeof e);
-        e.when = get_i(&r);
-        int64_t tz = get_i(&r);
-        uint64_t status = get_u(&r);
-#define GET(f) e.f = get_bytes(&r);
-        BLOB_SLICES(GET)
-#undef GET
-        char name[256];
-        get_name(&r, name, sizeof name);
-        if (name[0] && cl) {
-            /* a reason renamed in reasons.conf since the last run: the catch-all,
-             * as store_each_event does */
-            e.reason = classifier_reason(cl, name);
-            if (!e.reason)
-                e.reason = fallback;
-        }
-        get_name(&r, name, sizeof name);
-        e.blocklist = name[0] && cl ? classifier_blocklist(cl, name) : NULL;
-        e.fingerprint = get_u(&r);
-        uint64_t source = get_u(&r);
-        int64_t shortened = get_i(&r);
-        uint64_t attempts = get_u(&r);
-        e.line = get_u(&r);
-        if (r.bad || tz < -24 * 60 || tz > 24 * 60 || status > DELIVERY_EXPIRED ||
-            source > TEXT_GENERIC || shortened < INT32_MIN || shortened > INT32_MAX ||
-            attempts > UINT32_MAX)
+        if ((version == 1 ? event_decode_v1(&r, &e, cl) : event_decode(&r, &e, cl)) < 0)
             goto err;
-        e.tz_minutes = (int)tz;
-        e.status = (enum delivery_status)status;
-        e.text_source = (enum text_source)source;
-        e.text_shortened = (int)shortened;
-        e.attempts = (unsigned)attempts;
         rs->last_deferral = event_dup(&e);
     }
     if (r.bad || r.p != r.end || ended != n_ended)

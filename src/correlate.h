@@ -40,6 +40,10 @@
 struct correlator;
 struct queue_msg;
 
+/* an entry idle this many days of log time is dropped (--queue-max-age): a week
+ * covers the default queue lifetime of Postfix (5 days) and Sendmail (5 days) */
+#define CORRELATE_MAX_AGE_DAYS 7
+
 struct correlator *correlator_new(int64_t max_age_seconds);
 void correlator_free(struct correlator *c);
 

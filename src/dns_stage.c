@@ -5,8 +5,8 @@
  * --our-ip), runs them through the c-ares engine (dnsbl.c) and answers the
  * writers' questions through struct report_dns. It decides nothing about
  * listings itself: status words, codes, meanings and advice come from the
- * engine and the catalogue. With --no-dns nothing is queried and every IP
- * is "unchecked" - never "clean".
+ * engine and the catalogue. Without engine settings (--no-dns) nothing is
+ * queried and every IP is "unchecked" - never "clean".
  */
 #include "dns_stage.h"
 
@@ -124,28 +124,15 @@ static void cache_store(void *arg, const char *address, const char *zone,
     store_dnsbl_put(arg, address, zone, &row);
 }
 
-struct dnsbl_config dns_config_from_options(const struct options *o)
-{
-    struct dnsbl_config cfg = {
-        .servers = o->dns_servers,
-        .n_servers = o->n_dns_servers,
-        .timeout_ms = o->dns_timeout_ms,
-        .tries = o->dns_tries,
-        .max_inflight = o->dns_max_inflight,
-        .dqs_key = o->dqs_key,
-    };
-    return cfg;
-}
-
-struct dns_stage *dns_stage_run(const struct options *o, struct aggregate *agg, struct store *store,
-                                struct report_dns *dns)
+struct dns_stage *dns_stage_run(const struct dnsbl_config *config, struct aggregate *agg,
+                                struct store *store, struct report_dns *dns)
 {
     struct dns_stage *s = xcalloc(1, sizeof *s);
     memset(dns, 0, sizeof *dns);
     dns->ctx = s;
     dns->status = stage_status;
     dns->listings = stage_listings;
-    if (o->no_dns) {
+    if (!config) {
         dns->note = "not checked (--no-dns)";
         return s;
     }
@@ -156,7 +143,7 @@ struct dns_stage *dns_stage_run(const struct options *o, struct aggregate *agg, 
         dns->note = "nothing to check";
         return s;
     }
-    struct dnsbl_config cfg = dns_config_from_options(o);
+    struct dnsbl_config cfg = *config;
     if (store) {
         cfg.cache_lookup = cache_lookup;
         cfg.cache_store = cache_store;

@@ -6,35 +6,9 @@
 #include "escape.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 
-size_t utf8_valid_len(const unsigned char *p, size_t n)
-{
-    unsigned char c = p[0];
-    if (c < 0x80)
-        return 1;
-    size_t len;
-    unsigned min;
-    unsigned cp;
-    if ((c & 0xE0) == 0xC0) {
-        len = 2, min = 0x80, cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-        len = 3, min = 0x800, cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-        len = 4, min = 0x10000, cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
+#include "util/utf8.h"
 
 static const char replacement[] = "\xEF\xBF\xBD"; /* U+FFFD */
 
@@ -75,85 +49,74 @@ void csv_field(struct strbuf *out, struct slice s)
     strbuf_addc(out, '"');
 }
 
-void json_string(struct strbuf *out, struct slice s)
+/* an escaper for one context: per ASCII byte what to write instead (NULL: the byte
+ * itself); bytes from 0x80 are copied when they are valid UTF-8, else U+FFFD */
+typedef const char *escape_table[128];
+
+static void escape_with(struct strbuf *out, struct slice s, const escape_table table)
 {
     const unsigned char *p = (const unsigned char *)s.p;
-    strbuf_addc(out, '"');
     for (size_t i = 0; i < s.n;) {
         unsigned char c = p[i];
         if (c >= 0x80) {
             i += add_utf8(out, p + i, s.n - i);
             continue;
         }
-        switch (c) {
-        case '"':
-            strbuf_adds(out, "\\\"");
-            break;
-        case '\\':
-            strbuf_adds(out, "\\\\");
-            break;
-        case '\n':
-            strbuf_adds(out, "\\n");
-            break;
-        case '\t':
-            strbuf_adds(out, "\\t");
-            break;
-        case '\r':
-            strbuf_adds(out, "\\r");
-            break;
-        case '<':
-            strbuf_adds(out, "\\u003c");
-            break;
-        case '>':
-            strbuf_adds(out, "\\u003e");
-            break;
-        case '&':
-            strbuf_adds(out, "\\u0026");
-            break;
-        default:
-            if (c < 0x20 || c == 0x7f)
-                strbuf_addf(out, "\\u%04x", c);
-            else
-                strbuf_addc(out, (char)c);
-        }
+        if (table[c])
+            strbuf_adds(out, table[c]);
+        else
+            strbuf_addc(out, (char)c);
         i++;
     }
+}
+
+/* JSON: quotes and backslashes escaped, control characters as \uXXXX (the common
+ * ones by name), and < > & as \u003c \u003e \u0026 for an HTML <script> */
+static escape_table json_table;
+static char json_controls[0x20][8];
+
+static void make_json_table(void)
+{
+    for (int c = 0; c < 0x20; c++) {
+        snprintf(json_controls[c], sizeof json_controls[c], "\\u%04x", c);
+        json_table[c] = json_controls[c];
+    }
+    json_table['\n'] = "\\n";
+    json_table['\t'] = "\\t";
+    json_table['\r'] = "\\r";
+    json_table['"'] = "\\\"";
+    json_table['\\'] = "\\\\";
+    json_table['<'] = "\\u003c";
+    json_table['>'] = "\\u003e";
+    json_table['&'] = "\\u0026";
+    json_table[0x7f] = "\\u007f";
+}
+
+void json_string(struct strbuf *out, struct slice s)
+{
+    if (!json_table['"'])
+        make_json_table();
+    strbuf_addc(out, '"');
+    escape_with(out, s, json_table);
     strbuf_addc(out, '"');
 }
 
+/* HTML text and attribute values: the five characters, control characters but
+ * newline and TAB shown as '?' */
+static escape_table html_table;
+
 void html_text(struct strbuf *out, struct slice s)
 {
-    const unsigned char *p = (const unsigned char *)s.p;
-    for (size_t i = 0; i < s.n;) {
-        unsigned char c = p[i];
-        if (c >= 0x80) {
-            i += add_utf8(out, p + i, s.n - i);
-            continue;
-        }
-        switch (c) {
-        case '&':
-            strbuf_adds(out, "&amp;");
-            break;
-        case '<':
-            strbuf_adds(out, "&lt;");
-            break;
-        case '>':
-            strbuf_adds(out, "&gt;");
-            break;
-        case '"':
-            strbuf_adds(out, "&quot;");
-            break;
-        case '\'':
-            strbuf_adds(out, "&#39;");
-            break;
-        default:
-            if (c < 0x20 && c != '\n' && c != '\t')
-                strbuf_addc(out, '?');
-            else
-                strbuf_addc(out, (char)c);
-        }
-        i++;
+    if (!html_table['&']) {
+        for (int c = 0; c < 0x20; c++)
+            html_table[c] = c == '\n' || c == '\t' ? NULL : "?";
+        html_table['&'] = "&amp;";
+        html_table['<'] = "&lt;";
+        html_table['>'] = "&gt;";
+        html_table['"'] = "&quot;";
+        html_table['\''] = "&#39;";
     }
+    escape_with(out, s, html_table);
 }
 
 /* terminal_unsafe - a code point a terminal must not receive as such: the C1

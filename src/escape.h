@@ -33,8 +33,6 @@ void json_string(struct strbuf *out, struct slice s);
 void html_text(struct strbuf *out, struct slice s);
 void text_safe(struct strbuf *out, struct slice s);
 void text_safe_ascii(struct strbuf *out, struct slice s);
-
-/* utf8_valid_len - length of the valid UTF-8 sequence at p (1..4), 0 if invalid */
-size_t utf8_valid_len(const unsigned char *p, size_t n);
+#include "util/utf8.h" /* utf8_valid_len: the escapers' rule for invalid bytes */
 
 #endif

@@ -8,12 +8,23 @@
  * allocation (free it with free()) - the correlator keeps one per deferred
  * recipient so that an expiry can report the reason of the last deferral.
  *
- * The event columns (names, order, meaning) are defined once, here and in
- * event.c; every writer and the store use that table.
+ * THE EVENT COLUMNS are defined once, in EVENT_COLUMNS below. From that table
+ * come: the members of struct event; event_dup and the spool (event.c); the
+ * queue-state encoding of a deferral (event_encode/event_decode, used by
+ * correlate.c); the store's events table, its INSERT and its SELECT
+ * (store_sink.c, store_query.c); the CSV header and rows (write_csv.c); the
+ * JSON keys (write_json.c); README's column table (`bouncescope help
+ * --markdown columns`, checked by tests/script/docs.sh).
+ *
+ * Adding a column: one X(...) line here, and the code that fills the member
+ * (pipeline.c, classify.c ...). The store adds the column to an existing
+ * database by itself (rows stored before read as empty / 0); queue state
+ * saved before reads the same way.
  */
 #ifndef BS_EVENT_H
 #define BS_EVENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -21,49 +32,115 @@
 #include "delivery.h"
 #include "util/slice.h"
 #include "util/strbuf.h"
+#include "util/varint.h"
 
+/*
+ * X(member, KIND, "name", "sql", "meaning") - a column held in struct event
+ * D(member, KIND, "name", "meaning")         - a column derived when written
+ *                                               (after the DNS stage), never kept
+ *   member   the struct event member (the row's identifier for D)
+ *   KIND     its type, and how it is shown, stored and encoded (enum event_kind)
+ *   name     CSV header and JSON key; "" for a column kept but not shown
+ *   sql      column of the store's events table; "" for one not stored
+ *   meaning  the README's column table (shown columns only)
+ * CSV and JSON show the named columns in this order.
+ */
+#define EVENT_COLUMNS(X, D)                                                                        \
+    X(when, TIME, "time", "time", "time of the log line, ISO 8601 with offset")                    \
+    X(tz_minutes, TZ, "", "tz", "")                                                                \
+    X(status, STATUS, "status", "status", "`deferred`, `bounced` or `expired`")                    \
+    X(qid, TEXT, "queue_id", "queue_id", "the MTA's queue id")                                     \
+    X(sender, TEXT, "sender", "sender", "envelope sender, when the log names it")                  \
+    X(recipient, TEXT, "recipient", "recipient",                                                   \
+      "recipient address; empty for a per-MX failure and for an expiry or bounce whose "           \
+      "recipients the log does not name")                                                          \
+    X(domain, TEXT, "recipient_domain", "domain", "domain of the recipient (lower case)")          \
+    X(remote_host, TEXT, "remote_host", "remote_host", "the receiving server's name (lower case)") \
+    X(remote_ip, TEXT, "remote_ip", "remote_ip", "the receiving server's address")                 \
+    X(provider, TEXT, "provider", "provider",                                                      \
+      "mail provider of the remote host, or `Our relay host`")                                     \
+    X(dsn, TEXT, "dsn", "dsn", "enhanced status code (from the log, else from the reply text)")    \
+    X(reason, REASON, "reason", "reason", "reason class")                                          \
+    X(blocklist, BLOCKLIST, "blocklist", "blocklist",                                              \
+      "blocklist the rejection names (catalogue id)")                                              \
+    X(implicated_ip, TEXT, "implicated_ip", "implicated_ip",                                       \
+      "our sending IP that the rejection names")                                                   \
+    D(implicated_ip_status, IP_STATUS, "implicated_ip_status",                                     \
+      "`listed`, `not_listed`, `unknown` or `unchecked`")                                          \
+    D(implicated_ip_lists, IP_LISTS, "implicated_ip_lists",                                        \
+      "zones listing it, e.g. `zen.spamhaus.org=127.0.0.2`")                                       \
+    X(fingerprint, HASH, "fingerprint", "fingerprint",                                             \
+      "64-bit key of the reason text's template (hex)")                                            \
+    X(template_text, TEXT, "", "template", "")                                                     \
+    X(attempts, COUNT, "attempts", "attempts", "deferrals of this recipient so far")               \
+    X(stage, TEXT, "stage", "stage",                                                               \
+      "SMTP stage the remote server answered (`RCPT TO`, `end of DATA`, ...)")                     \
+    X(text_source, SOURCE, "text_source", "text_source",                                           \
+      "`remote_reply`, `local` (the MTA's own words) or `generic` (the log lacks the reply)")      \
+    X(text_shortened, FLAG, "", "text_shortened", "")                                              \
+    X(text, TEXT, "text", "text", "the reason text as logged")                                     \
+    X(message_id, TEXT, "message_id", "message_id", "Message-ID, when the log names it")           \
+    X(file, FILE, "file", "file", "input file")                                                    \
+    X(line, LINE, "line", "line", "1-based line number in the file")
+
+/* the kinds: the C type of the member, and how the value is written */
+enum event_kind {
+    EVENT_KIND_TIME,      /* int64_t, seconds since the epoch; shown ISO 8601 with tz_minutes */
+    EVENT_KIND_TZ,        /* int, UTC offset in minutes */
+    EVENT_KIND_STATUS,    /* enum delivery_status; shown by name */
+    EVENT_KIND_TEXT,      /* struct slice */
+    EVENT_KIND_REASON,    /* const struct reason *; by name (looked up again when read) */
+    EVENT_KIND_BLOCKLIST, /* const struct blocklist_ref *; by id */
+    EVENT_KIND_HASH,      /* uint64_t; shown as 16 hex digits */
+    EVENT_KIND_COUNT,     /* unsigned; a JSON number */
+    EVENT_KIND_SOURCE,    /* enum text_source; shown by name */
+    EVENT_KIND_FLAG,      /* int */
+    EVENT_KIND_FILE,      /* const char *, borrowed for the run (util/intern.h when read back) */
+    EVENT_KIND_LINE,      /* uint64_t; a JSON number */
+    EVENT_KIND_IP_STATUS, /* derived: blocklist status of implicated_ip */
+    EVENT_KIND_IP_LISTS,  /* derived: zones listing implicated_ip */
+};
+
+#define EVENT_CTYPE_TIME int64_t
+#define EVENT_CTYPE_TZ int
+#define EVENT_CTYPE_STATUS enum delivery_status
+#define EVENT_CTYPE_TEXT struct slice
+#define EVENT_CTYPE_REASON const struct reason *
+#define EVENT_CTYPE_BLOCKLIST const struct blocklist_ref *
+#define EVENT_CTYPE_HASH uint64_t
+#define EVENT_CTYPE_COUNT unsigned
+#define EVENT_CTYPE_SOURCE enum text_source
+#define EVENT_CTYPE_FLAG int
+#define EVENT_CTYPE_FILE const char *
+#define EVENT_CTYPE_LINE uint64_t
+
+#define EVENT_MEMBER_(member, kind, name, sql, help) EVENT_CTYPE_##kind member;
+#define EVENT_NO_MEMBER_(member, kind, name, help)
 struct event {
-    int64_t when;
-    int tz_minutes;
-    enum delivery_status status;
-    struct slice qid, sender, recipient, domain, remote_host, remote_ip, dsn, text, stage;
-    struct slice message_id, implicated_ip, template_text, provider;
-    const struct reason *reason;
-    const struct blocklist_ref *blocklist;
-    uint64_t fingerprint;
-    enum text_source text_source;
-    int text_shortened;
-    unsigned attempts; /* deferrals of this recipient so far, this one included */
-    const char *file;  /* borrowed, lives for the run */
-    uint64_t line;
+    EVENT_COLUMNS(EVENT_MEMBER_, EVENT_NO_MEMBER_)
 };
 
-enum event_column {
-    COL_TIME,
-    COL_STATUS,
-    COL_QUEUE_ID,
-    COL_SENDER,
-    COL_RECIPIENT,
-    COL_RECIPIENT_DOMAIN,
-    COL_REMOTE_HOST,
-    COL_REMOTE_IP,
-    COL_PROVIDER,
-    COL_DSN,
-    COL_REASON,
-    COL_BLOCKLIST,
-    COL_IMPLICATED_IP,
-    COL_IMPLICATED_IP_STATUS,
-    COL_IMPLICATED_IP_LISTS,
-    COL_FINGERPRINT,
-    COL_ATTEMPTS,
-    COL_STAGE,
-    COL_TEXT_SOURCE,
-    COL_TEXT,
-    COL_MESSAGE_ID,
-    COL_FILE,
-    COL_LINE,
-    COL_COUNT
+#define EVENT_ENUM_(member, ...) EVENT_COL_##member,
+enum event_column_id { EVENT_COLUMNS(EVENT_ENUM_, EVENT_ENUM_) EVENT_N_COLUMNS };
+
+/* one column of the table, as data */
+struct event_column {
+    const char *member; /* "when", "qid", ... */
+    enum event_kind kind;
+    const char *name; /* CSV/JSON name, "" when not shown */
+    const char *sql;  /* store column, "" when not stored */
+    const char *help; /* README meaning */
+    size_t offset;    /* of the member in struct event; derived columns: 0 */
 };
+
+/* event_columns - the whole table, in order (EVENT_N_COLUMNS rows) */
+const struct event_column *event_columns(void);
+/* event_column_shown / _stored / _number - CSV+JSON column; store column; a JSON number */
+bool event_column_shown(const struct event_column *c);
+bool event_column_stored(const struct event_column *c);
+bool event_column_number(const struct event_column *c);
+/* event_column_is_text - the stored value is text (else an integer) */
+bool event_column_is_text(const struct event_column *c);
 
 /* answers for the two blocklist columns, known only after the DNS stage */
 struct ip_status_lookup {
@@ -72,11 +149,36 @@ struct ip_status_lookup {
     void *ctx;
 };
 
-const char *event_column_name(enum event_column c);
-const char *event_column_help(enum event_column c);
-/* event_column_value - the column's text for e (appended to out) */
-void event_column_value(const struct event *e, enum event_column c,
+/* event_column_value - the column's text for e, as CSV and JSON show it (appended to out) */
+void event_column_value(const struct event *e, const struct event_column *c,
                         const struct ip_status_lookup *ips, struct strbuf *out);
+
+/* event_get_int / event_get_text - a stored column's value as the store keeps it:
+ * integer kinds as an integer, the others as text (a reason by name, a blocklist by
+ * id, a file by name); the slice borrows from e */
+int64_t event_get_int(const struct event *e, const struct event_column *c);
+struct slice event_get_text(const struct event *e, const struct event_column *c);
+/* event_set_int / event_set_text - the reverse, for values read back (untrusted):
+ * -1 for an integer out of the kind's range (e unchanged). Text borrows v, except
+ * a reason or blocklist, looked up by name in cl (unknown or no cl: the classifier's
+ * last reason / none; empty: NULL), and a file name, interned (util/intern.h). */
+int event_set_int(struct event *e, const struct event_column *c, int64_t v);
+void event_set_text(struct event *e, const struct event_column *c, struct slice v,
+                    const struct classifier *cl);
+
+/* event_columns_markdown - README's table of the shown columns */
+void event_columns_markdown(FILE *fp);
+
+/* event_encode / event_decode - the stored columns of e (but the file, which a
+ * later line gives anew) as name-tagged varint fields (util/varint.h), appended to
+ * b: the queue state's copy of a recipient's last deferral (correlate.c). Columns
+ * holding zero or nothing are left out. Decoding skips fields it does not know and
+ * leaves absent ones zero, so adding a column keeps old state readable; event_decode_v1 reads the fixed layout
+ * written before the tags. Strings of the decoded event point into the blob;
+ * -1 for malformed input. */
+void event_encode(const struct event *e, struct strbuf *b);
+int event_decode(struct varint_reader *r, struct event *e, const struct classifier *cl);
+int event_decode_v1(struct varint_reader *r, struct event *e, const struct classifier *cl);
 
 /* text_source_name - "remote_reply", "local", "generic" */
 const char *text_source_name(enum text_source s);

@@ -65,10 +65,20 @@
  *   `needs` words gate its patterns: a text holding none of them (checked
  *   with a hashed 3-byte prefix table) is not searched with them.
  *
- *   A shortened text is recognised by its shape (203 characters with "..."
- *   at 100, or 193 with "..." at 90); head and tail are masked apart, the
- *   head keyed from its start and the tail from its end, and the template
- *   shows "head … tail".
+ *   A shortened text is recognised by its shape (sendmail_shorten.h: 203
+ *   characters with "..." at 100, or 193 with "..." at 90); head and tail
+ *   are masked apart, the head keyed from its start and the tail from its
+ *   end, and the template shows "head … tail".
+ *
+ * THE KEY IS STORED
+ *   Keys are kept in the history database (events.fingerprint, the groups
+ *   table's group keys) and in the queue state between runs; `report` and
+ *   "first seen" compare today's keys with stored ones. So the key of a text
+ *   must not change between versions: the hash (FNV-1a over the keyed
+ *   words, then a final mix), the masking rules, the head/tail regions and the salient codes
+ *   all feed it. tests/unit/test_fingerprint.c pins the keys of known texts;
+ *   when a change moves them on purpose, say so in the release notes (old
+ *   groups come back as "new" once) and update the pins.
  *
  * OWNERSHIP
  *   The fingerprinter owns its compiled patterns and their scratch (so one
@@ -91,6 +101,7 @@
 
 #include "conf.h"
 #include "regex.h"
+#include "sendmail_shorten.h"
 #include "util/xalloc.h"
 
 /* salient codes remembered per call; more than this in one text is noise */
@@ -966,11 +977,7 @@ uint64_t fingerprint(struct fingerprinter *f, struct slice text, struct strbuf *
         text.p += 10, text.n -= 10;
 
     /* recognise shortenstring()'s output: head "..." tail */
-    size_t cut = 0;
-    if (text.n == 203 && memcmp(text.p + 100, "...", 3) == 0)
-        cut = 100;
-    else if (text.n == 193 && memcmp(text.p + 90, "...", 3) == 0)
-        cut = 90;
+    size_t cut = sendmail_shortened_at(text);
 
     struct span spans[FP_MAX_SPANS];
     struct fp_run r = {

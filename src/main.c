@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "event.h"
 #include "util/msg.h"
 
 int main(int argc, char **argv)
@@ -20,7 +21,12 @@ int main(int argc, char **argv)
     }
     msg_quiet = o.quiet;
     if (!strcmp(o.command, "help")) {
-        rc = cli_help(&o);
+        if (o.markdown && o.n_args && !strcmp(o.args[0], "columns")) {
+            event_columns_markdown(stdout); /* README's table of event columns */
+            rc = EXIT_OK;
+        } else {
+            rc = cli_help(&o);
+        }
     } else if (!strcmp(o.command, "version")) {
         printf("bouncescope %s\n", BS_VERSION);
     } else if (!strcmp(o.command, "scan")) {

@@ -29,6 +29,7 @@
 
 #include "grammar.h"
 #include "mta.h"
+#include "sendmail_shorten.h"
 #include "util/xalloc.h"
 
 struct sendmail_parser {
@@ -96,10 +97,10 @@ void sendmail_parser_free(struct sendmail_parser *p)
     free(p);
 }
 
-/* is_shortened - Sendmail's shortenstring(): exactly 100 + "..." + 100 characters */
+/* is_shortened - Sendmail's shortenstring(): head "..." tail (sendmail_shorten.h) */
 static bool is_shortened(struct slice s)
 {
-    return s.n == 203 && memcmp(s.p + 100, "...", 3) == 0;
+    return sendmail_shortened_at(s) == SENDMAIL_SHORT_HEAD;
 }
 
 static bool starts_with_reply_code(struct slice s)

@@ -14,7 +14,7 @@
  * The host that answered is lower-cased, checked against our relays
  * (providers.c) and decides the provider.
  *
- * Not here: reading bytes (reader.c), headers (syslog_header.c), the store (store.c),
+ * Not here: reading bytes (reader.c), headers (syslog_header.c), the store (store_*.c),
  * DNS (dns_stage.c) or any output (write_*.c).
  */
 #include "pipeline.h"
@@ -71,7 +71,8 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct strbuf *
     p->expired_reason = classifier_reason(p->classifier, "expired");
     for (size_t i = 0; i < cfg->n_relay_hosts; i++)
         providers_add_relay(p->providers, cfg->relay_hosts[i]);
-    p->correlator = correlator_new(cfg->queue_max_age > 0 ? cfg->queue_max_age : 7 * 86400);
+    p->correlator = correlator_new(cfg->queue_max_age > 0 ? cfg->queue_max_age
+                                                          : CORRELATE_MAX_AGE_DAYS * 86400);
     p->agg = aggregate_new(cfg->group_fields, classifier_reason_count(p->classifier));
     if (cfg->spool_events)
         p->spool = event_spool_new();

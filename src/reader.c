@@ -46,10 +46,9 @@
  *   The reader owns its buffers; a returned line is valid until the next
  *   reader_next or reader_close. reader_name returns a string that stays
  *   valid for the whole process, after reader_close too: problems.c keeps
- *   the pointer in its examples. Names are interned in a static list that
- *   is never freed on purpose (one entry per distinct input name, so the
- *   memory is bounded by the command line; still reachable, so not a leak
- *   for LeakSanitizer or valgrind).
+ *   the pointer in its examples. Names are interned (util/intern.h: never
+ *   freed on purpose, one entry per distinct input name, so the memory is
+ *   bounded by the command line).
  *
  * DIAGNOSTICS
  *   reader_open returns NULL and writes "path: reason" to err when the file
@@ -82,6 +81,8 @@
 
 #include "decompress.h"
 #include "problems.h"
+#include "util/intern.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 /* 1 MiB per read: large enough that the read(2) and memmove costs vanish
@@ -123,72 +124,7 @@ struct reader {
     size_t zin_pos, zin_len; /* zin[zin_pos..zin_len) not yet decoded */
 };
 
-/* ---- interned names ---------------------------------------------------- */
-
-struct reader_name_node {
-    struct reader_name_node *next;
-    char name[];
-};
-
-/* never freed on purpose: see OWNERSHIP above */
-static struct reader_name_node *reader_names;
-
-/* intern_name - a copy of name that lives for the whole process */
-static const char *intern_name(const char *name)
-{
-    for (struct reader_name_node *n = reader_names; n; n = n->next)
-        if (strcmp(n->name, name) == 0)
-            return n->name;
-    size_t len = strlen(name);
-    struct reader_name_node *n = xmalloc(sizeof *n + len + 1);
-    memcpy(n->name, name, len + 1);
-    n->next = reader_names;
-    reader_names = n;
-    return n->name;
-}
-
 /* ---- line checks -------------------------------------------------------- */
-
-/* utf8_valid - strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF) */
-static bool utf8_valid(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t need;
-        unsigned char lo = 0x80, hi = 0xbf;
-        if (c >= 0xc2 && c <= 0xdf) {
-            need = 1;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            need = 2;
-            if (c == 0xe0)
-                lo = 0xa0; /* overlong */
-            else if (c == 0xed)
-                hi = 0x9f; /* surrogates */
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            need = 3;
-            if (c == 0xf0)
-                lo = 0x90; /* overlong */
-            else if (c == 0xf4)
-                hi = 0x8f; /* past U+10FFFF */
-        } else {
-            return false;
-        }
-        if (n - i - 1 < need)
-            return false;
-        if (s[i + 1] < lo || s[i + 1] > hi)
-            return false;
-        for (size_t k = 2; k <= need; k++)
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-        i += need + 1;
-    }
-    return true;
-}
 
 /* find_nul_or_high - offset of the first byte that is 0 or >= 0x80, or n.
  * Sixteen bytes at a time with SSE2 (every x86-64 has it); elsewhere eight
@@ -579,7 +515,7 @@ static struct reader *open_common(const char *path, struct strbuf *err)
     if (strcmp(path, "-") == 0) {
         r->fd = 0;
         r->own_fd = false;
-        r->name = intern_name("(stdin)");
+        r->name = intern("(stdin)");
         r->mtime = time(NULL);
     } else {
         r->fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -598,7 +534,7 @@ static struct reader *open_common(const char *path, struct strbuf *err)
             goto err;
         }
         r->mtime = st.st_mtime;
-        r->name = intern_name(path);
+        r->name = intern(path);
 #ifdef POSIX_FADV_SEQUENTIAL
         (void)posix_fadvise(r->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif

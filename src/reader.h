@@ -32,6 +32,9 @@
 #include "util/strbuf.h"
 
 #define READER_MAX_LINE (64 * 1024)
+/* the most bytes a line the reader keeps whole takes in a file: the bound, a CR
+ * and the newline (the store looks this far back for a line's start) */
+#define READER_MAX_RAW_LINE (READER_MAX_LINE + 2)
 
 struct reader;
 

@@ -1,14 +1,26 @@
 /*
  * report.c - helpers shared by the writers (see report.h).
  *
+ * report_write picks the writer of a format and writes through
+ * report_output: to a temporary file renamed at the end, so a reader (a web
+ * server, a mail job) never sees half a report.
+ *
  * Not here: any format's layout (write_*.c).
  */
 #include "report.h"
 
+#include <assert.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "cli.h"
 #include "syslog_header.h"
+#include "util/msg.h"
+#include "util/xalloc.h"
 
 const char *fmt_count(uint64_t n, char *buf, size_t size)
 {
@@ -81,4 +93,80 @@ struct ip_status_lookup report_event_ip_lookup(const struct report *r)
 {
     struct ip_status_lookup l = { event_ip_lookup, (void *)r };
     return l;
+}
+
+int64_t report_time(void)
+{
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde && *sde) {
+        char *end;
+        long long v = strtoll(sde, &end, 10);
+        if (!*end && v >= 0)
+            return (int64_t)v;
+    }
+    return (int64_t)time(NULL);
+}
+
+int report_output_open(struct report_output *out, const char *path)
+{
+    memset(out, 0, sizeof *out);
+    out->fp = stdout;
+    if (!path || !strcmp(path, "-"))
+        return EXIT_OK;
+    size_t n = strlen(path) + 32;
+    out->tmp = xmalloc(n);
+    snprintf(out->tmp, n, "%s.tmp%ld", path, (long)getpid());
+    out->fp = fopen(out->tmp, "w");
+    if (!out->fp) {
+        msg_error("%s: %s", out->tmp, strerror(errno));
+        free(out->tmp);
+        out->tmp = NULL;
+        return EXIT_INPUT;
+    }
+    out->path = path;
+    return EXIT_OK;
+}
+
+int report_output_close(struct report_output *out, int writer_rc)
+{
+    assert(out->fp && "report_output_open succeeded");
+    int rc = writer_rc;
+    if (fflush(out->fp) != 0 || ferror(out->fp))
+        rc = -1;
+    if (out->tmp) {
+        if (fclose(out->fp) != 0)
+            rc = -1;
+        if (rc == 0 && rename(out->tmp, out->path) != 0) {
+            msg_error("%s: %s", out->path, strerror(errno));
+            rc = -1;
+        }
+        if (rc != 0)
+            unlink(out->tmp);
+        free(out->tmp);
+        out->tmp = NULL;
+    }
+    out->fp = NULL;
+    if (rc != 0) {
+        msg_error("writing the report failed: %s", strerror(errno));
+        return EXIT_INTERNAL;
+    }
+    return EXIT_OK;
+}
+
+int report_write(const struct report_config *cfg, const struct report *r)
+{
+    struct report_output out;
+    int rc = report_output_open(&out, cfg->output);
+    if (rc != EXIT_OK)
+        return rc;
+    const char *f = cfg->format ? cfg->format : "text";
+    if (!strcmp(f, "csv"))
+        rc = write_csv(out.fp, r);
+    else if (!strcmp(f, "json"))
+        rc = write_json(out.fp, r);
+    else if (!strcmp(f, "html"))
+        rc = write_html(out.fp, r);
+    else
+        rc = write_text(out.fp, r);
+    return report_output_close(&out, rc);
 }

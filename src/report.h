@@ -3,7 +3,9 @@
  * run's statistics, the event spool, and the blocklist results.
  *
  * Writers (write_text.c, write_csv.c, write_json.c, write_html.c) only
- * format this; none of them computes anything the others would need.
+ * format this; none of them computes anything the others would need. The
+ * other commands' writers are here too: write_partner.c (`partner`) and
+ * write_check.c (`check`).
  * The blocklist part is an interface so that `scan` (live DNS), `report`
  * (the store's cache) and tests can all provide it.
  */
@@ -64,9 +66,46 @@ int write_json(FILE *fp, const struct report *r);
 int write_json_cut(FILE *fp, const struct report *r, size_t max_domains, size_t max_ips);
 int write_html(FILE *fp, const struct report *r);
 
-/* report_write - the report in o->format to o->output (atomically) or stdout; an exit status */
-struct options;
-int report_write(const struct options *o, const struct report *r);
+/* one partner's story (`partner`): cmd_report.c builds it, write_partner.c writes it */
+struct partner_report {
+    const char *who;         /* as asked: a domain, an address or a provider */
+    bool is_domain;          /* deliveries were counted for exactly this domain */
+    struct event *const *ev; /* the partner's failures, by time (at least one) */
+    size_t n;
+    size_t streak_from;        /* the last run of failures with the same cause starts here */
+    uint64_t sent, sent_since; /* deliveries, in all and since ev[streak_from] */
+    /* the blocklist answers earlier scans stored for ip, appended to out; 0: none */
+    int (*describe_ip)(void *ctx, const char *ip, struct strbuf *out);
+    void *ctx;
+};
+int write_partner(FILE *fp, const struct partner_report *pr);
+
+/* `check`: the blocklist answers of d in format "text", "csv" or "json" */
+struct dnsbl;
+int write_check(FILE *fp, const char *format, const struct dnsbl *d);
+
+/* where and how a command writes its report (cmd_common.c builds it from the options) */
+struct report_config {
+    const char *format; /* "text", "csv", "json", "html" */
+    const char *output; /* NULL or "-": standard output */
+};
+
+/* report_write - the report in cfg->format to cfg->output (atomically) or stdout;
+ * EXIT_OK, EXIT_INPUT (the output cannot be created) or EXIT_INTERNAL (writing failed) */
+int report_write(const struct report_config *cfg, const struct report *r);
+
+/* a report file is written whole or not at all: to PATH.tmpPID, renamed when done */
+struct report_output {
+    FILE *fp; /* stdout when there is no path */
+    char *tmp;
+    const char *path;
+};
+/* report_output_open - EXIT_OK, or EXIT_INPUT with the message printed */
+int report_output_open(struct report_output *out, const char *path);
+/* report_output_close - finish: writer_rc is the writer's result (0: it wrote all);
+ * EXIT_OK, or EXIT_INTERNAL with the message printed (the file is then removed) */
+int report_output_close(struct report_output *out, int writer_rc);
+
 /* report_time - now, or SOURCE_DATE_EPOCH when set (reproducible reports) */
 int64_t report_time(void);
 

@@ -10,13 +10,13 @@
  * recognised by a fingerprint of the file's first bytes) and commits the
  * events of each batch together with the file's offset in ONE transaction -
  * so a run killed at any moment loses nothing and counts nothing twice when
- * run again. `report` and `partner` open it read-only (store_open_read).
+ * run again. `report` and `partner` open it read-only (cfg->write false).
  *
  * Every function accepts a NULL store (--no-db, or a filtered scan): it then
  * does what the run would do without history (store_read_input reads the
  * whole file).
  *
- * Errors: store_open/store_open_read return NULL with a message in err when
+ * Errors: store_open returns NULL with a message in err when
  * the database is locked, corrupt, not a database, or written by a newer
  * bouncescope; the file is then left exactly as it was. A database error
  * during a run is kept and returned by the next store_read_input /
@@ -28,6 +28,10 @@
  *
  * Not done here: re-checking blocklists (the dnsbl table is a cache the
  * DNS stage may use through store_dnsbl_get/put).
+ *
+ * The code: store_open.c (open, lock, schema), store_sink.c (the scan's
+ * sink), store_query.c (reading back), store_dnsbl.c (the DNSBL cache);
+ * store_impl.h what they share.
  */
 #ifndef BS_STORE_H
 #define BS_STORE_H
@@ -35,26 +39,32 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cli.h"
 #include "pipeline.h"
 #include "util/strbuf.h"
 
 #define STORE_SCHEMA_VERSION 1
+/* a writer waits this long for another run's lock ($BOUNCESCOPE_LOCK_TIMEOUT overrides) */
+#define STORE_LOCK_SECONDS 30
+/* --keep: events older than this many days before the newest stored one are pruned */
+#define STORE_KEEP_DAYS 90
 
 struct store;
 struct aggregate;
 
-/* store_default_path - --db, else $XDG_STATE_HOME/bouncescope/bouncescope.db, else
- * ~/.local/state/bouncescope/bouncescope.db; root: /var/lib/bouncescope/bouncescope.db */
-void store_default_path(const struct options *o, struct strbuf *out);
+/* what a command asks of the store (the command builds it from its options) */
+struct store_config {
+    const char *path; /* --db; NULL: store_default_path */
+    bool write;       /* a scan: lock, create, migrate, record the run */
+    int lock_seconds; /* < 0: $BOUNCESCOPE_LOCK_TIMEOUT, else STORE_LOCK_SECONDS */
+};
 
-/* store_open - open (create) the database for a writing run. NULL and an empty err
- * with --no-db; NULL and a message on lock/corruption/version trouble. */
-struct store *store_open(const struct options *o, struct strbuf *err);
-/* store_open_path - the same for an explicit path (tests); lock_seconds < 0: default */
-struct store *store_open_path(const char *path, bool write, int lock_seconds, struct strbuf *err);
-/* store_open_read - open an existing database for report/partner (no run lock) */
-struct store *store_open_read(const struct options *o, struct strbuf *err);
+/* store_default_path - $XDG_STATE_HOME/bouncescope/bouncescope.db, else
+ * ~/.local/state/bouncescope/bouncescope.db; root: /var/lib/bouncescope/bouncescope.db */
+void store_default_path(struct strbuf *out);
+
+/* store_open - open the database of cfg: for writing (created when missing) or for
+ * reading (it must exist). NULL and a message on lock/corruption/version trouble. */
+struct store *store_open(const struct store_config *cfg, struct strbuf *err);
 void store_close(struct store *s);
 
 /* store_attach - make s the sink of cfg. A scan with --domain/--sender/--status/
@@ -79,7 +89,7 @@ int store_read_input(struct store *s, struct pipeline *p, const char *path, stru
 bool store_failed(const struct store *s);
 
 /* store_finish_run - record the run, mark groups of agg never seen before as new
- * (g->is_new), prune events older than keep_days (0: 90); returns the number of new
+ * (g->is_new), prune events older than keep_days (0: STORE_KEEP_DAYS); returns the number of new
  * groups, or -1 and err on a database error */
 long store_finish_run(struct store *s, struct aggregate *agg, long keep_days, struct strbuf *err);
 

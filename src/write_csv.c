@@ -5,7 +5,7 @@
  * Every cell goes through csv_field (quoting and formula neutralisation).
  * Lines end in CRLF as RFC 4180 says.
  *
- * Not here: the event columns' definitions (event.c) or escaping rules (escape.c).
+ * Not here: the event columns' definitions (event.h) or escaping rules (escape.c).
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -32,10 +32,12 @@ static void cellf(struct strbuf *row, bool *first, const char *fmt, uint64_t v)
 
 static int write_events(FILE *fp, const struct report *r)
 {
+    const struct event_column *cols = event_columns();
     struct strbuf row = STRBUF_INIT, val = STRBUF_INIT;
     bool first = true;
-    for (int c = 0; c < COL_COUNT; c++)
-        cell(&row, &first, slice_cstr(event_column_name(c)));
+    for (size_t c = 0; c < EVENT_N_COLUMNS; c++)
+        if (event_column_shown(&cols[c]))
+            cell(&row, &first, slice_cstr(cols[c].name));
     strbuf_adds(&row, "\r\n");
     fwrite(row.s, 1, row.len, fp);
     struct ip_status_lookup ips = report_event_ip_lookup(r);
@@ -45,9 +47,11 @@ static int write_events(FILE *fp, const struct report *r)
         while (event_spool_next(r->spool, &e)) {
             strbuf_reset(&row);
             first = true;
-            for (int c = 0; c < COL_COUNT; c++) {
+            for (size_t c = 0; c < EVENT_N_COLUMNS; c++) {
+                if (!event_column_shown(&cols[c]))
+                    continue;
                 strbuf_reset(&val);
-                event_column_value(&e, c, &ips, &val);
+                event_column_value(&e, &cols[c], &ips, &val);
                 cell(&row, &first, strbuf_slice(&val));
             }
             strbuf_adds(&row, "\r\n");

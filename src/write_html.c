@@ -65,6 +65,8 @@
 #include "fingerprint.h"
 #include "problems.h"
 #include "report.h"
+#include "report_chart.h"
+#include "util/msg.h"
 
 #define HTML_DEFAULT_TOP 200
 #define HTML_MAX_DOMAINS 500
@@ -378,20 +380,6 @@ static void section_totals(struct page *pg)
 
 /* ---- chart ------------------------------------------------------------ */
 
-struct series {
-    size_t reason; /* reason index; n_reasons: undefined; SIZE_MAX: other */
-    uint64_t total;
-    const char *name, *label;
-};
-
-static int cmp_series(const void *x, const void *y)
-{
-    const struct series *a = x, *b = y;
-    if (a->total != b->total)
-        return a->total > b->total ? -1 : 1;
-    return a->reason < b->reason ? -1 : a->reason > b->reason;
-}
-
 /* chart_patterns - one fill per series: colour plus a pattern, so the chart
  * reads in greyscale and for colour-blind readers */
 static void chart_patterns(struct page *pg)
@@ -415,21 +403,6 @@ static void chart_patterns(struct page *pg)
     put(pg, "</defs>\n");
 }
 
-/* nice_step - 1, 2, 5 times a power of ten, at least v */
-static uint64_t nice_step(uint64_t v)
-{
-    uint64_t p = 1;
-    while (p * 10 <= v)
-        p *= 10;
-    if (v <= p)
-        return p;
-    if (v <= 2 * p)
-        return 2 * p;
-    if (v <= 5 * p)
-        return 5 * p;
-    return 10 * p;
-}
-
 /* bar_label - "2018-10-19 16:00 +09:00" (or the day alone for day bars) */
 static void bar_time(char *out, size_t size, int64_t when, int tz, bool day)
 {
@@ -445,94 +418,19 @@ static void bar_time(char *out, size_t size, int64_t when, int tz, bool day)
 
 static void section_chart(struct page *pg)
 {
-    const struct report *r = pg->r;
-    size_t nb, n_reasons = aggregate_n_reasons(r->agg);
-    int64_t width;
-    struct time_bucket **b = aggregate_buckets(r->agg, &nb, &width);
-    if (!nb) {
+    struct report_chart c;
+    int built =
+        report_chart_build(&c, pg->r, pg->groups, pg->n_groups, CHART_SERIES, CHART_MAX_BARS);
+    if (built == 1)
         put(pg, "<p class=\"note\">No failed attempts to chart.</p>\n");
-        free(b);
+    if (built != 0) {
+        report_chart_free(&c);
         return;
     }
-    int tz = aggregate_totals(r->agg)->tz_minutes;
-    const struct reason **names = calloc(n_reasons + 1, sizeof *names);
-    for (size_t i = 0;
-         names && r->classifier && i < n_reasons && i < classifier_reason_count(r->classifier); i++)
-        names[i] = classifier_reason_at(r->classifier, i);
-    for (size_t i = 0; names && i < pg->n_groups; i++) {
-        const struct reason *re = pg->groups[i]->reason;
-        if (re && re->index >= 0 && (size_t)re->index < n_reasons && !names[re->index])
-            names[re->index] = re;
-    }
-    /* series: reasons by total, the first CHART_SERIES drawn on their own */
-    struct series *ser = calloc(n_reasons + 1, sizeof *ser);
-    size_t n_ser = 0;
-    for (size_t k = 0; ser && k <= n_reasons; k++) {
-        uint64_t tot = 0;
-        for (size_t i = 0; i < nb; i++)
-            tot += b[i]->by_reason[k];
-        if (!tot)
-            continue;
-        const struct reason *re = k < n_reasons && names ? names[k] : NULL;
-        ser[n_ser++] = (struct series){ k, tot, re ? re->name : "undefined",
-                                        re && re->label ? re->label : "No reason class matched" };
-    }
-    if (ser)
-        qsort(ser, n_ser, sizeof *ser, cmp_series);
-    size_t drawn = n_ser > CHART_SERIES + 1 ? CHART_SERIES : n_ser;
-    uint64_t other_total = 0;
-    for (size_t i = drawn; i < n_ser; i++)
-        other_total += ser[i].total;
-    /* series index of each reason index (drawn, or the "other" slot) */
-    size_t *slot_of = calloc(n_reasons + 1, sizeof *slot_of);
-    for (size_t k = 0; slot_of && k <= n_reasons; k++)
-        slot_of[k] = drawn;
-    for (size_t i = 0; slot_of && i < drawn; i++)
-        slot_of[ser[i].reason] = i;
-    size_t n_slots = drawn + (other_total ? 1 : 0);
-
-    /* bars: buckets merged so that there are at most CHART_MAX_BARS, aligned
-     * to the log's local time so day bars start at local midnight */
-    static const int64_t factors[] = { 1, 2, 3, 4, 6, 12, 24, 48, 168, 336, 720 };
-    int64_t span = b[nb - 1]->start - b[0]->start;
-    int64_t step = width;
-    for (size_t i = 0; i < sizeof factors / sizeof *factors; i++) {
-        step = width * factors[i];
-        if (span / step + 2 <= CHART_MAX_BARS)
-            break;
-    }
-    if (span / step + 2 > CHART_MAX_BARS)
-        step = (span / (CHART_MAX_BARS - 2) / width + 1) * width;
-    int64_t off = (int64_t)tz * 60;
-    int64_t base = b[0]->start + off;
-    base = (base >= 0 ? base / step : (base - step + 1) / step) * step - off;
-    size_t n_bars = (size_t)((b[nb - 1]->start - base) / step) + 1;
-    uint64_t *cnt = calloc(n_bars * (n_slots ? n_slots : 1), sizeof *cnt);
-    uint64_t *tot = calloc(n_bars, sizeof *tot);
-    uint64_t max = 0;
-    if (!names || !ser || !slot_of || !cnt || !tot)
-        goto out;
-    for (size_t i = 0; i < nb; i++) {
-        size_t bar = (size_t)((b[i]->start - base) / step);
-        for (size_t k = 0; k <= n_reasons; k++) {
-            if (!b[i]->by_reason[k])
-                continue;
-            cnt[bar * n_slots + slot_of[k]] += b[i]->by_reason[k];
-            tot[bar] += b[i]->by_reason[k];
-        }
-    }
-    for (size_t i = 0; i < n_bars; i++)
-        if (tot[i] > max)
-            max = tot[i];
-    /* four or fewer grid steps of a round size */
-    uint64_t ystep = nice_step(max > 4 ? (max + 3) / 4 : 1);
-    uint64_t nticks = (max + ystep - 1) / ystep;
-    if (!nticks)
-        nticks = 1;
-    uint64_t ymax = ystep * nticks;
-
+    const int64_t step = c.step, base = c.base, off = (int64_t)c.tz_minutes * 60;
+    const int tz = c.tz_minutes;
     const int W = 960, H = 250, L = 52, R = 10, T = 14, B = 40;
-    const double pw = W - L - R, ph = H - T - B, bw = pw / (double)n_bars;
+    const double pw = W - L - R, ph = H - T - B, bw = pw / (double)c.n_bars;
     bool day = step >= 86400;
     char t1[48], t2[48], hours[32];
     if (step % 86400 == 0)
@@ -547,21 +445,21 @@ static void section_chart(struct page *pg)
          "<title id=\"chart-title\">Failed delivery attempts (deferred, bounced, expired) per "
          "%s, stacked by reason; highest bar ",
          hours);
-    num(pg, max);
+    num(pg, c.max);
     put(pg, "</title>\n");
     chart_patterns(pg);
     /* grid and y labels */
-    for (uint64_t i = 0; i <= nticks; i++) {
-        double y = T + ph - ph * (double)i / (double)nticks;
+    for (uint64_t i = 0; i <= c.nticks; i++) {
+        double y = T + ph - ph * (double)i / (double)c.nticks;
         char v[32];
         putf(pg, "<line class=\"grid\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"/>", L, W - R, y,
              y);
         putf(pg, "<text class=\"axis\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", L - 6,
-             y + 4, fmt_count(ystep * i, v, sizeof v));
+             y + 4, fmt_count(c.ystep * i, v, sizeof v));
     }
     /* bars */
-    for (size_t i = 0; i < n_bars; i++) {
-        if (!tot[i])
+    for (size_t i = 0; i < c.n_bars; i++) {
+        if (!c.total[i])
             continue;
         int64_t start = base + (int64_t)i * step;
         /* a few hours make wide bars: keep them at most 56 units, centred */
@@ -574,37 +472,37 @@ static void section_chart(struct page *pg)
         put(pg, "<g><title>");
         putf(pg, "%s – %.5s", t1, strlen(t2) > 11 ? t2 + 11 : t2);
         put(pg, ": ");
-        num(pg, tot[i]);
+        num(pg, c.total[i]);
         put(pg, " failed");
-        for (size_t s = 0; s < n_slots; s++) {
-            if (!cnt[i * n_slots + s])
+        for (size_t s = 0; s < c.n_slots; s++) {
+            if (!c.count[i * c.n_slots + s])
                 continue;
-            putf(pg, "%s %s ", s ? "," : " —", s < drawn ? ser[s].name : "other");
-            num(pg, cnt[i * n_slots + s]);
+            putf(pg, "%s %s ", s ? "," : " —", s < c.drawn ? c.series[s].name : "other");
+            num(pg, c.count[i * c.n_slots + s]);
         }
         put(pg, "</title>");
         double y = T + ph;
-        for (size_t s = 0; s < n_slots; s++) {
-            uint64_t c = cnt[i * n_slots + s];
-            if (!c)
+        for (size_t s = 0; s < c.n_slots; s++) {
+            uint64_t n = c.count[i * c.n_slots + s];
+            if (!n)
                 continue;
-            double h = ph * (double)c / (double)ymax;
+            double h = ph * (double)n / (double)c.ymax;
             y -= h;
             putf(pg,
                  "<rect class=\"seg\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
                  "fill=\"url(#p%zu)\"/>",
-                 x, y, w, h, s < drawn ? s : (size_t)CHART_SERIES);
+                 x, y, w, h, s < c.drawn ? s : (size_t)CHART_SERIES);
         }
         if (bw >= 18) {
             char v[32];
             putf(pg, "<text class=\"total\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>",
-                 x + w / 2, y - 3, fmt_count(tot[i], v, sizeof v));
+                 x + w / 2, y - 3, fmt_count(c.total[i], v, sizeof v));
         }
         put(pg, "</g>\n");
     }
     /* x labels: about eight, at bar starts */
-    size_t every = n_bars / 8 + 1;
-    for (size_t i = 0; i < n_bars; i += every) {
+    size_t every = c.n_bars / 8 + 1;
+    for (size_t i = 0; i < c.n_bars; i += every) {
         int64_t start = base + (int64_t)i * step;
         bar_time(t1, sizeof t1, start, tz, day);
         double x = L + bw * (double)i;
@@ -617,7 +515,7 @@ static void section_chart(struct page *pg)
     }
     {
         char zone[32];
-        fmt_time(b[0]->start, tz, t1, sizeof t1);
+        fmt_time(c.first, tz, t1, sizeof t1);
         snprintf(zone, sizeof zone, "%s", strlen(t1) == 25 ? t1 + 19 : "");
         putf(pg,
              "<text class=\"axis\" x=\"%d\" y=\"%d\" text-anchor=\"end\">times are UTC%s, "
@@ -625,31 +523,25 @@ static void section_chart(struct page *pg)
              W - R, H - 6, zone, hours);
     }
     put(pg, "</svg>\n<ul class=\"legend\" aria-label=\"Reasons\">\n");
-    for (size_t s = 0; s < n_slots; s++) {
+    for (size_t s = 0; s < c.n_slots; s++) {
         putf(pg,
              "<li><svg viewBox=\"0 0 18 14\" aria-hidden=\"true\"><rect width=\"18\" "
              "height=\"14\" fill=\"url(#p%zu)\"/></svg><span>",
-             s < drawn ? s : (size_t)CHART_SERIES);
-        if (s < drawn) {
-            esc(pg, ser[s].label);
+             s < c.drawn ? s : (size_t)CHART_SERIES);
+        if (s < c.drawn) {
+            esc(pg, c.series[s].label);
             put(pg, " <span class=\"rname\">");
-            esc(pg, ser[s].name);
+            esc(pg, c.series[s].name);
             put(pg, "</span> ");
-            num(pg, ser[s].total);
+            num(pg, c.series[s].total);
         } else {
-            putf(pg, "Other reasons (%zu) ", n_ser - drawn);
-            num(pg, other_total);
+            putf(pg, "Other reasons (%zu) ", c.n_series - c.drawn);
+            num(pg, c.other_total);
         }
         put(pg, "</span></li>\n");
     }
     put(pg, "</ul>\n</div>\n");
-out:
-    free(cnt);
-    free(tot);
-    free(slot_of);
-    free(ser);
-    free(names);
-    free(b);
+    report_chart_free(&c);
 }
 
 /* ---- groups ----------------------------------------------------------- */
@@ -1142,7 +1034,7 @@ static void section_footer(struct page *pg)
     put(pg, " by bouncescope " BS_VERSION " <code>");
     esc(pg, r->command);
     put(pg, "</code>, groups by <code>");
-    esc(pg, r->group_by ? r->group_by : "provider,reason,fingerprint");
+    esc(pg, r->group_by ? r->group_by : AGGREGATE_DEFAULT_GROUP_BY);
     put(pg, "</code>. This file is self-contained: it loads nothing from the network. "
             "<button type=\"button\" class=\"dl\" id=\"download-json\" hidden>Download the data "
             "as JSON</button></p>\n");
@@ -1157,8 +1049,8 @@ static int read_template(const char *dir, const char *name, struct strbuf *out)
     strbuf_addf(&path, "%s/%s", dir, name);
     FILE *f = fopen(path.s, "rb");
     if (!f) {
-        fprintf(stderr, "bouncescope: %s: %s (set BOUNCESCOPE_REPORTS to the reports directory)\n",
-                path.s, strerror(errno));
+        msg_error("%s: %s (set BOUNCESCOPE_REPORTS to the reports directory)", path.s,
+                  strerror(errno));
         strbuf_free(&path);
         return -1;
     }
@@ -1168,8 +1060,8 @@ static int read_template(const char *dir, const char *name, struct strbuf *out)
         strbuf_add(out, buf, n);
     int rc = 0;
     if (ferror(f) || out->len >= HTML_TEMPLATE_MAX) {
-        fprintf(stderr, "bouncescope: %s: %s\n", path.s,
-                ferror(f) ? strerror(errno) : "too large for a report template");
+        msg_error("%s: %s", path.s,
+                  ferror(f) ? strerror(errno) : "too large for a report template");
         rc = -1;
     }
     fclose(f);
@@ -1267,7 +1159,7 @@ int write_html(FILE *fp, const struct report *r)
         goto out;
     /* our own files, but a stray end tag would break the page: refuse them */
     if (contains_ci(&css, "</style") || contains_ci(&js, "</script")) {
-        fprintf(stderr, "bouncescope: %s: report.css or report.js contains an end tag\n", dir);
+        msg_error("%s: report.css or report.js contains an end tag", dir);
         goto out;
     }
     pg.groups = aggregate_groups(r->agg, &pg.n_groups);
@@ -1294,8 +1186,7 @@ int write_html(FILE *fp, const struct report *r)
         struct slice name = slice_trim(slice_make(open + 2, (size_t)(close - open - 2)));
         if (fill(&pg, name, &css, &js, &head) < 0) {
             if (!ferror(fp))
-                fprintf(stderr, "bouncescope: %s/report.html: unknown marker {{%.*s}}\n", dir,
-                        (int)name.n, name.p);
+                msg_error("%s/report.html: unknown marker {{%.*s}}", dir, (int)name.n, name.p);
             goto out;
         }
         p = close + 2;

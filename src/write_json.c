@@ -38,7 +38,8 @@
  *   there were. Times are ISO 8601 with their offset; failure rates are
  *   fractions (0.25), null when there is no final outcome to divide by.
  *
- *   Every string goes through json_string: invalid UTF-8 becomes U+FFFD (the
+ *   Written through json.c, the JSON writer every document shares. Every
+ *   string goes through json_string: invalid UTF-8 becomes U+FFFD (the
  *   document is always valid UTF-8) and < > & are written as \u003c \u003e
  *   \u0026, so the same bytes can sit inside an HTML <script> element - which
  *   is how write_html.c embeds it: write_json_cut on a copy of the report
@@ -61,137 +62,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "escape.h"
 #include "fingerprint.h"
+#include "json.h"
 #include "problems.h"
 #include "report.h"
-
-#define JSON_FLUSH_AT 65536
-#define JSON_MAX_DEPTH 16
-
-/* the writer: a buffer flushed to fp in large pieces, and per level whether
- * a member was written yet and whether the level is written on one line */
-struct jw {
-    FILE *fp;
-    struct strbuf b;
-    int depth;
-    bool first[JSON_MAX_DEPTH];
-    bool oneline[JSON_MAX_DEPTH];
-};
-
-/* jw_flush - hand the buffer to stdio when it is large (or force) */
-static void jw_flush(struct jw *w, bool force)
-{
-    if (w->b.len && (force || w->b.len >= JSON_FLUSH_AT)) {
-        fwrite(w->b.s, 1, w->b.len, w->fp);
-        strbuf_reset(&w->b);
-    }
-}
-
-/* jw_sep - the comma and line break before a member at the current level */
-static void jw_sep(struct jw *w)
-{
-    if (!w->first[w->depth])
-        strbuf_addc(&w->b, ',');
-    w->first[w->depth] = false;
-    if (w->oneline[w->depth]) {
-        if (w->b.len && w->b.s[w->b.len - 1] == ',')
-            strbuf_addc(&w->b, ' ');
-        return;
-    }
-    strbuf_addc(&w->b, '\n');
-    for (int i = 0; i < w->depth; i++)
-        strbuf_adds(&w->b, "  ");
-}
-
-/* jw_key - separator and "key": (key NULL inside an array) */
-static void jw_key(struct jw *w, const char *key)
-{
-    if (w->depth > 0)
-        jw_sep(w);
-    if (key) {
-        json_string(&w->b, slice_cstr(key));
-        strbuf_adds(&w->b, ": ");
-    }
-}
-
-/* jw_open - start an object ('{') or array ('['); oneline keeps its members on one line */
-static void jw_open(struct jw *w, const char *key, char bracket, bool oneline)
-{
-    jw_key(w, key);
-    strbuf_addc(&w->b, bracket);
-    bool inherit = w->depth > 0 && w->oneline[w->depth];
-    w->depth++;
-    if (w->depth >= JSON_MAX_DEPTH)
-        abort(); /* our own bug: the schema is not that deep */
-    w->first[w->depth] = true;
-    w->oneline[w->depth] = oneline || inherit;
-}
-
-/* jw_close - end the current object or array */
-static void jw_close(struct jw *w, char bracket)
-{
-    bool empty = w->first[w->depth], oneline = w->oneline[w->depth];
-    w->depth--;
-    if (!empty && !oneline) {
-        strbuf_addc(&w->b, '\n');
-        for (int i = 0; i < w->depth; i++)
-            strbuf_adds(&w->b, "  ");
-    }
-    strbuf_addc(&w->b, bracket);
-    jw_flush(w, false);
-}
-
-static void jw_str(struct jw *w, const char *key, struct slice s)
-{
-    jw_key(w, key);
-    json_string(&w->b, s);
-}
-
-static void jw_cstr(struct jw *w, const char *key, const char *s)
-{
-    jw_str(w, key, slice_cstr(s ? s : ""));
-}
-
-/* jw_cstr_or_null - a string, or null when s is NULL or empty */
-static void jw_cstr_or_null(struct jw *w, const char *key, const char *s)
-{
-    if (s && s[0]) {
-        jw_cstr(w, key, s);
-    } else {
-        jw_key(w, key);
-        strbuf_adds(&w->b, "null");
-    }
-}
-
-static void jw_u64(struct jw *w, const char *key, uint64_t v)
-{
-    jw_key(w, key);
-    strbuf_addf(&w->b, "%" PRIu64, v);
-}
-
-static void jw_bool(struct jw *w, const char *key, bool v)
-{
-    jw_key(w, key);
-    strbuf_adds(&w->b, v ? "true" : "false");
-}
-
-/* jw_rate - part/whole as a fraction with 4 decimals, null when whole is 0 */
-static void jw_rate(struct jw *w, const char *key, uint64_t part, uint64_t whole)
-{
-    jw_key(w, key);
-    if (!whole)
-        strbuf_adds(&w->b, "null");
-    else
-        strbuf_addf(&w->b, "%.4f", (double)part / (double)whole);
-}
-
-/* jw_time - ISO 8601 with offset, null for an unknown time (0) */
-static void jw_time(struct jw *w, const char *key, int64_t when, int tz_minutes)
-{
-    char buf[48];
-    jw_cstr_or_null(w, key, when ? fmt_time(when, tz_minutes, buf, sizeof buf) : NULL);
-}
 
 /* local_offset_minutes - this machine's UTC offset at when, for "generated" */
 static int local_offset_minutes(int64_t when)
@@ -217,8 +91,7 @@ static void write_run(struct jw *w, const struct report *r)
         jw_u64(w, "queue_evicted", st->queue_evicted);
         jw_time(w, "first", st->first, st->tz_minutes);
         jw_time(w, "last", st->last, st->tz_minutes);
-        jw_key(w, "seconds");
-        strbuf_addf(&w->b, "%.3f", st->seconds);
+        jw_seconds(w, "seconds", st->seconds);
     }
     jw_close(w, '}');
     jw_open(w, "inputs", '[', false);
@@ -283,8 +156,7 @@ static void write_totals(struct jw *w, const struct aggregate_totals *t)
 static void write_blocklist_ref(struct jw *w, const char *key, const struct blocklist_ref *b)
 {
     if (!b) {
-        jw_key(w, key);
-        strbuf_adds(&w->b, "null");
+        jw_null(w, key);
         return;
     }
     jw_open(w, key, '{', true);
@@ -535,6 +407,7 @@ static void write_reasons(struct jw *w, const struct report *r)
 /* write_events - one object per spooled event, keys are the event column names */
 static void write_events(struct jw *w, const struct report *r)
 {
+    const struct event_column *cols = event_columns();
     struct strbuf val = STRBUF_INIT;
     struct ip_status_lookup ips = report_event_ip_lookup(r);
     struct event e;
@@ -542,18 +415,16 @@ static void write_events(struct jw *w, const struct report *r)
     event_spool_rewind(r->spool);
     while (event_spool_next(r->spool, &e)) {
         jw_open(w, NULL, '{', true);
-        for (int c = 0; c < COL_COUNT; c++) {
-            if (c == COL_LINE) {
-                jw_u64(w, event_column_name(c), e.line);
+        for (size_t c = 0; c < EVENT_N_COLUMNS; c++) {
+            if (!event_column_shown(&cols[c]))
                 continue;
-            }
-            if (c == COL_ATTEMPTS) {
-                jw_u64(w, event_column_name(c), e.attempts);
+            if (event_column_number(&cols[c])) {
+                jw_u64(w, cols[c].name, (uint64_t)event_get_int(&e, &cols[c]));
                 continue;
             }
             strbuf_reset(&val);
-            event_column_value(&e, c, &ips, &val);
-            jw_str(w, event_column_name(c), strbuf_slice(&val));
+            event_column_value(&e, &cols[c], &ips, &val);
+            jw_str(w, cols[c].name, strbuf_slice(&val));
         }
         jw_close(w, '}');
     }
@@ -565,9 +436,9 @@ static void write_events(struct jw *w, const struct report *r)
  * implicated IPs (0: all), for the page that embeds it */
 int write_json_cut(FILE *fp, const struct report *r, size_t max_domains, size_t max_ips)
 {
-    struct jw w = { .fp = fp, .b = STRBUF_INIT };
+    struct jw w;
     char buf[48];
-    w.first[0] = true;
+    jw_begin(&w, fp);
     jw_open(&w, NULL, '{', false);
     jw_cstr(&w, "format", "bouncescope-report");
     jw_u64(&w, "version", 1);
@@ -577,7 +448,7 @@ int write_json_cut(FILE *fp, const struct report *r, size_t max_domains, size_t 
         &w, "generated",
         r->generated ? fmt_time(r->generated, local_offset_minutes(r->generated), buf, sizeof buf)
                      : NULL);
-    jw_cstr(&w, "group_by", r->group_by ? r->group_by : "provider,reason,fingerprint");
+    jw_cstr(&w, "group_by", r->group_by ? r->group_by : AGGREGATE_DEFAULT_GROUP_BY);
     write_run(&w, r);
     write_problems(&w, r->problems);
     write_totals(&w, aggregate_totals(r->agg));
@@ -590,10 +461,7 @@ int write_json_cut(FILE *fp, const struct report *r, size_t max_domains, size_t 
     if (r->detail && r->spool)
         write_events(&w, r);
     jw_close(&w, '}');
-    strbuf_addc(&w.b, '\n');
-    jw_flush(&w, true);
-    strbuf_free(&w.b);
-    return ferror(fp) ? -1 : 0;
+    return jw_end(&w);
 }
 
 int write_json(FILE *fp, const struct report *r)

@@ -28,6 +28,16 @@ void msg_info(const char *fmt, ...)
     va_end(ap);
 }
 
+void msg_notice(const char *fmt, ...)
+{
+    va_list ap;
+    if (msg_quiet)
+        return;
+    va_start(ap, fmt);
+    vsay("warning: ", fmt, ap);
+    va_end(ap);
+}
+
 void msg_warn(const char *fmt, ...)
 {
     va_list ap;
@@ -36,11 +46,19 @@ void msg_warn(const char *fmt, ...)
     va_end(ap);
 }
 
+void msg_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsay(NULL, fmt, ap);
+    va_end(ap);
+}
+
 void msg_fatal(int status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsay("error: ", fmt, ap);
+    vsay(NULL, fmt, ap);
     va_end(ap);
     exit(status);
 }

@@ -3,15 +3,15 @@
  */
 #include "xalloc.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "msg.h"
+
 /* oom - report and exit; memory exhaustion is not a recoverable state here */
-static void oom(size_t n)
+_Noreturn static void oom(size_t n)
 {
-    fprintf(stderr, "bouncescope: out of memory (allocating %zu bytes)\n", n);
-    exit(3);
+    msg_fatal(MSG_EXIT_INTERNAL, "out of memory (allocating %zu bytes)", n);
 }
 
 void *xmalloc(size_t n)

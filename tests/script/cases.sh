@@ -11,10 +11,12 @@
 # Prints "got ..., want ..." with a diff for every case that differs.
 # BS_UPDATE=1 writes each case's output to its `expected` instead (then read
 # the change with git diff before committing it).
+# SOURCE_DATE_EPOCH fixes the reports' "generated" time, so a whole report can be
+# an expected output (json-story: the JSON report compared whole).
 set -uo pipefail
 BIN=${1:?usage: cases.sh BOUNCESCOPE}
 SRC=${BS_SOURCE_DIR:?}
-export TZ=UTC
+export TZ=UTC SOURCE_DATE_EPOCH=1700000000
 pass=0
 failed=0
 for dir in "$SRC"/tests/cases/*/; do

@@ -7,6 +7,9 @@
 # 219.94.129.185 listed on the test ZEN zone with 127.0.0.2 and 127.0.0.4, the
 # meaning, TXT and advice; broken zones and a silent server "unknown", never clean.
 set -u
+. "${BS_SOURCE_DIR:?}/tests/tools/require.sh"
+require rbldnsd "the test DNS server (apt-get install rbldnsd)"
+require python3 "the JSON checks and the test DNS client"
 BIN=${1:?usage: dnsbl_check.sh /path/to/bouncescope}
 : "${BS_SOURCE_DIR:?}"
 . "$BS_SOURCE_DIR/tests/dnsbl/rbldnsd.sh"

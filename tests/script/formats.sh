@@ -5,6 +5,8 @@
 #   Sendmail: RFC 3164, RFC 3339
 #   Exim:     its own main log, and the same lines through syslog
 set -uo pipefail
+. "${BS_SOURCE_DIR:?}/tests/tools/require.sh"
+require python3 "comparing the events"
 BIN=${1:?usage: formats.sh BOUNCESCOPE}
 SRC=${BS_SOURCE_DIR:?}
 export TZ=Asia/Tokyo # the copies without a zone were written at +09:00

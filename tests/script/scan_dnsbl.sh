@@ -7,6 +7,9 @@
 #    reason, never "not listed";
 #  - --no-dns reports "unchecked".
 set -u
+. "${BS_SOURCE_DIR:?}/tests/tools/require.sh"
+require rbldnsd "the test DNS server (apt-get install rbldnsd)"
+require python3 "the CSV checks and the test DNS client"
 BIN=${1:?usage: scan_dnsbl.sh /path/to/bouncescope}
 : "${BS_SOURCE_DIR:?}"
 . "$BS_SOURCE_DIR/tests/dnsbl/rbldnsd.sh"

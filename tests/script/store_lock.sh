@@ -6,6 +6,8 @@
 #   - the file is not SQLite at all; the file is SQLite with a damaged page
 # Usage: store_lock.sh BOUNCESCOPE   (BS_STORE_BIN overrides, for a driver)
 set -uo pipefail
+. "${BS_SOURCE_DIR:?}/tests/tools/require.sh"
+require python3 "holding the locks"
 BIN=${BS_STORE_BIN:-${1:?usage: store_lock.sh BOUNCESCOPE}}
 SRC=${BS_SOURCE_DIR:?}
 export TZ=UTC BOUNCESCOPE_LOCK_TIMEOUT=1
@@ -34,8 +36,8 @@ expect() {
 
 "$BIN" scan --db "$T/h.db" --no-dns -q "$LOG" > /dev/null
 if [ ! -f "$T/h.db" ]; then
-    echo "SKIP: this bouncescope's scan does not use the history store yet (cmd_scan.c integration)"
-    exit 0
+    echo "FAIL: scan --db wrote no database ($T/h.db): the store failed to open"
+    exit 1
 fi
 
 # another run holds the run lock

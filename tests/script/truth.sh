@@ -3,6 +3,8 @@
 # against the generator's truth file: counts per domain and status, reason,
 # blocklist, implicated IP, one fingerprint per template (tests/tools/truth_compare.py).
 set -euo pipefail
+. "${BS_SOURCE_DIR:?}/tests/tools/require.sh"
+require python3 "the log generator and its truth"
 BIN=${1:?usage: truth.sh BOUNCESCOPE}
 SRC=${BS_SOURCE_DIR:?}
 GEN=${BS_GENERATOR:-$SRC/bench/genmaillog.py}

@@ -1,5 +1,5 @@
 /*
- * test_store.c - unit tests for the history store (src/store.c).
+ * test_store.c - unit tests for the history store (src/store_*.c).
  *
  * Logs are written at run time into a scratch directory and scanned with the
  * real pipeline (shipped patterns) into a store in the same directory:
@@ -87,12 +87,19 @@ static void lines(struct strbuf *out, int from, int to)
     }
 }
 
+/* open_path - the store at path for writing or reading, waiting lock_seconds for the lock */
+static struct store *open_path(const char *path, bool write, int lock_seconds, struct strbuf *err)
+{
+    struct store_config cfg = { .path = path, .write = write, .lock_seconds = lock_seconds };
+    return store_open(&cfg, err);
+}
+
 /* scan_into - one run over the given files into the store at db; counts after it */
 static void scan_into(const char *db, const char *const *files, size_t n, uint64_t count[4])
 {
     struct strbuf err = STRBUF_INIT;
-    struct store *s = store_open_path(db, true, 1, &err);
-    ck_assert_msg(s != NULL, "store_open_path: %s", err.s ? err.s : "");
+    struct store *s = open_path(db, true, 1, &err);
+    ck_assert_msg(s != NULL, "store_open: %s", err.s ? err.s : "");
     struct pipeline_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.queue_max_age = 7 * 86400;
@@ -114,34 +121,30 @@ static void scan_into(const char *db, const char *const *files, size_t n, uint64
 START_TEST(test_default_path)
 {
     static const struct {
-        const char *db, *xdg, *home, *want;
+        const char *xdg, *home, *want;
     } cases[] = {
-        { "/x/my.db", "/state", "/home/a", "/x/my.db" },
-        { NULL, "/state", "/home/a", "/state/bouncescope/bouncescope.db" },
-        { NULL, "", "/home/a", "/home/a/.local/state/bouncescope/bouncescope.db" },
-        { NULL, NULL, "/home/b", "/home/b/.local/state/bouncescope/bouncescope.db" },
+        { "/state", "/home/a", "/state/bouncescope/bouncescope.db" },
+        { "", "/home/a", "/home/a/.local/state/bouncescope/bouncescope.db" },
+        { NULL, "/home/b", "/home/b/.local/state/bouncescope/bouncescope.db" },
     };
     if (geteuid() == 0) {
         /* root without XDG_STATE_HOME: /var/lib */
-        struct options o = { 0 };
         struct strbuf got = STRBUF_INIT;
         unsetenv("XDG_STATE_HOME");
-        store_default_path(&o, &got);
+        store_default_path(&got);
         ck_assert_msg(!strcmp(got.s, "/var/lib/bouncescope/bouncescope.db"), "root: got %s", got.s);
         strbuf_free(&got);
     }
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        if (geteuid() == 0 && !(cases[i].xdg && *cases[i].xdg) && !cases[i].db)
+        if (geteuid() == 0 && !(cases[i].xdg && *cases[i].xdg))
             continue;
-        struct options o = { 0 };
-        o.db = cases[i].db;
         if (cases[i].xdg)
             setenv("XDG_STATE_HOME", cases[i].xdg, 1);
         else
             unsetenv("XDG_STATE_HOME");
         setenv("HOME", cases[i].home, 1);
         struct strbuf got = STRBUF_INIT;
-        store_default_path(&o, &got);
+        store_default_path(&got);
         ck_assert_msg(!strcmp(got.s, cases[i].want), "case %zu: got %s, want %s", i, got.s,
                       cases[i].want);
         strbuf_free(&got);
@@ -153,7 +156,7 @@ START_TEST(test_schema_and_newer)
 {
     struct strbuf err = STRBUF_INIT;
     const char *db = path_of("sub/dir/h.db");
-    struct store *s = store_open_path(db, true, 1, &err);
+    struct store *s = open_path(db, true, 1, &err);
     ck_assert_msg(s != NULL, "open: %s", err.s ? err.s : "");
     store_close(s);
     sqlite3 *h;
@@ -170,7 +173,7 @@ START_TEST(test_schema_and_newer)
     sqlite3_finalize(st);
     ck_assert_int_eq(sqlite3_exec(h, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(h);
-    s = store_open_path(db, true, 1, &err);
+    s = open_path(db, true, 1, &err);
     ck_assert_ptr_null(s);
     ck_assert_msg(strstr(err.s, "newer bouncescope") != NULL, "err got '%s'", err.s);
     strbuf_free(&err);
@@ -181,22 +184,22 @@ START_TEST(test_second_writer_and_foreign_file)
 {
     struct strbuf err = STRBUF_INIT;
     const char *db = path_of("h.db");
-    struct store *a = store_open_path(db, true, 1, &err);
+    struct store *a = open_path(db, true, 1, &err);
     ck_assert_ptr_nonnull(a);
-    struct store *b = store_open_path(db, true, 0, &err);
+    struct store *b = open_path(db, true, 0, &err);
     ck_assert_ptr_null(b);
     ck_assert_msg(strstr(err.s, "in use by another bouncescope run") != NULL, "err got '%s'",
                   err.s);
     store_close(a);
     strbuf_reset(&err);
-    b = store_open_path(db, true, 0, &err);
+    b = open_path(db, true, 0, &err);
     ck_assert_msg(b != NULL, "after close: %s", err.s ? err.s : "");
     store_close(b);
 
     strbuf_reset(&err);
     const char *notes = path_of("notes.txt");
     write_file(notes, "w", "my notes\n");
-    ck_assert_ptr_null(store_open_path(notes, true, 0, &err));
+    ck_assert_ptr_null(open_path(notes, true, 0, &err));
     ck_assert_msg(strstr(err.s, "not a bouncescope database") != NULL, "err got '%s'", err.s);
     strbuf_free(&err);
 }
@@ -348,7 +351,7 @@ START_TEST(test_read_back)
     const char *f[] = { path_of("maillog") };
     scan_into(path_of("h.db"), f, 1, c);
     struct strbuf err = STRBUF_INIT;
-    struct store *s = store_open_path(path_of("h.db"), false, 1, &err);
+    struct store *s = open_path(path_of("h.db"), false, 1, &err);
     ck_assert_ptr_nonnull(s);
     struct classifier *cl = classifier_load(&err);
     ck_assert_msg(cl != NULL, "classifier: %s", err.s ? err.s : "");
@@ -383,7 +386,7 @@ END_TEST
 START_TEST(test_dnsbl_ttl)
 {
     struct strbuf err = STRBUF_INIT;
-    struct store *s = store_open_path(path_of("h.db"), true, 1, &err);
+    struct store *s = open_path(path_of("h.db"), true, 1, &err);
     ck_assert_ptr_nonnull(s);
     struct store_dnsbl in = { "listed", "127.0.0.2", "see https://example", 1000, 3600 }, out;
     ck_assert_int_eq(store_dnsbl_put(s, "192.0.2.1", "zen.example", &in), 0);

@@ -1,0 +1,102 @@
+/*
+ * store_impl.h - what the store's files share (private to store_*.c): the
+ * struct store, error keeping, and SQL helpers that bind and read by name.
+ *
+ *   store_open.c    open, lock, schema and migrations, close, vacuum
+ *   store_sink.c    the scan's sink: files, batches, deliveries, queue state,
+ *                   the end of a run
+ *   store_query.c   reading back for report and partner
+ *   store_dnsbl.c   the DNSBL answer cache
+ *
+ * Parameters are bound by name (":name") and result columns read by name,
+ * never by a literal position: a statement's text is the one place that says
+ * what goes where. The events table's columns come from event.h's table.
+ */
+#ifndef BS_STORE_IMPL_H
+#define BS_STORE_IMPL_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "event.h"
+#include "store.h"
+#include "util/hashmap.h"
+#include "util/strbuf.h"
+
+/* 1 KiB of syslog is 5-10 lines with timestamps and queue ids: two different
+ * streams never share it, and reading it (even through gzip) costs nothing */
+#define STORE_HEAD_MAX 1024
+
+struct store {
+    sqlite3 *db;
+    char *path;
+    int lock_fd;
+    bool write;
+    bool attached;
+    bool in_txn;
+    int64_t run;
+    /* the events table holds this column of event.h's table (an older database
+     * read by report may lack a column added since) */
+    bool has_column[EVENT_N_COLUMNS];
+    /* the sink's statements (store_sink.c) */
+    sqlite3_stmt *ins_event, *upd_file, *upsert_sent, *put_queue, *del_queue;
+    /* parameter numbers of the statements run per event, delivery cell or queue
+     * entry, looked up by name once (sqlite3_bind_parameter_index is a linear search) */
+    struct {
+        const struct event_column *c;
+        int param;
+        bool text;               /* bound as text (else as an integer) */
+        bool slice;              /* a struct slice member: read in place */
+    } ins_cols[EVENT_N_COLUMNS]; /* ins_event's stored columns and their parameters */
+    size_t n_ins_cols;
+    int ins_run, ins_file_id;
+    struct {
+        int hour, domain, provider, tz, count, first, last;
+    } sent_param;
+    struct {
+        int host, qid, state, updated;
+    } put_param, del_param;
+    struct correlator *correlator; /* store_attach_pipeline; NULL: queue state not kept */
+    int64_t queue_updated;         /* time of the checkpoint writing the queue rows */
+    /* the file being read */
+    int64_t cur_id;
+    uint64_t cur_start, cur_start_line; /* where reading started */
+    struct stat cur_st;
+    unsigned char cur_head[STORE_HEAD_MAX];
+    size_t cur_head_len;
+    bool cur_gzip;
+    uint64_t events, sent;
+    struct hashmap *pending_sent; /* this batch's deliveries, written at the checkpoint */
+    struct strbuf key;
+    struct strbuf failure; /* first database error of the run */
+    struct strbuf row;     /* strings returned by store_dnsbl_get */
+};
+
+/* store_fail - remember the first database error of the run (with what was done) */
+void store_fail(struct store *s, const char *what);
+/* store_failed_rc - roll back, copy the remembered error to err; returns -1 */
+int store_failed_rc(struct store *s, struct strbuf *err);
+/* store_exec - run sql; -1 (and store_fail) on error */
+int store_exec(struct store *s, const char *sql);
+/* store_prepare - a statement; NULL (and store_fail) on error */
+sqlite3_stmt *store_prepare(struct store *s, const char *sql);
+/* store_int_query - the named result column of a one-row query; -1 on error */
+int64_t store_int_query(struct store *s, const char *sql, const char *column);
+
+/* store_param - index of parameter name (":name") in st; it must exist */
+int store_param(sqlite3_stmt *st, const char *name);
+/* store_col - index of result column name in st; it must exist */
+int store_col(sqlite3_stmt *st, const char *name);
+void store_bind_int(sqlite3_stmt *st, const char *name, int64_t v);
+void store_bind_text(sqlite3_stmt *st, const char *name, const char *p, size_t n);
+void store_bind_blob(sqlite3_stmt *st, const char *name, const void *p, size_t n);
+/* store_column_slice - a text column as a slice ("" for NULL), valid until the next step */
+struct slice store_column_slice(sqlite3_stmt *st, int col);
+
+/* store_sink_prepare / store_sink_finalize - the writing run's statements */
+int store_sink_prepare(struct store *s);
+void store_sink_finalize(struct store *s);
+
+#endif
