@@ -10,9 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 PACKAGES=(build-essential cmake pkg-config libpcre2-dev libsqlite3-dev libc-ares-dev check
-          zlib1g-dev liblzma-dev libbz2-dev libzstd-dev rbldnsd python3)
+          zlib1g-dev liblzma-dev libbz2-dev libzstd-dev libsystemd-dev rbldnsd python3)
 # the tests also render the HTML report in a real browser
-TEST_PACKAGES=(chromium clang-format xz-utils bzip2 zstd)
+TEST_PACKAGES=(chromium clang-format xz-utils bzip2 zstd systemd-journal-remote)
 
 need_install() { # [extra packages...]
     local missing=()
