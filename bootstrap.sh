@@ -9,11 +9,35 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-PACKAGES=(build-essential cmake pkg-config libpcre2-dev libsqlite3-dev libc-ares-dev check
-          zlib1g-dev liblzma-dev libbz2-dev libzstd-dev libpsl-dev publicsuffix rbldnsd
-          python3)
-# the tests also render the HTML report in a real browser, and the man page with man-db/groff
-TEST_PACKAGES=(chromium clang-format xz-utils bzip2 zstd man-db groff-base)
+# one package a line: what is built against, and the tools the tests need
+PACKAGES=(
+    build-essential
+    cmake
+    pkg-config
+    libpcre2-dev
+    libsqlite3-dev
+    libc-ares-dev
+    check
+    zlib1g-dev
+    liblzma-dev
+    libbz2-dev
+    libzstd-dev
+    libpsl-dev
+    publicsuffix
+    libsystemd-dev
+    rbldnsd
+    python3
+)
+TEST_PACKAGES=(
+    chromium  # the browser test renders the HTML report
+    clang-format  # tests/script/format.sh
+    xz-utils  # compressed inputs
+    bzip2
+    zstd
+    man-db  # the man page test
+    groff-base
+    systemd-journal-remote  # real journal files for the journal tests
+)
 
 need_install() { # [extra packages...]
     local missing=()
