@@ -244,8 +244,8 @@ START_TEST(test_schema)
         "\"status\": \"unchecked\"",
         "\"blocklist\": {\"id\": \"spamhaus\"",
         "\"by_reason\": {\"blocked\": 1, \"userunknown\": 1}",
-        "{\"name\": \"blocked\", \"label\": \"Our IP is on a blocklist\", \"advice\": \"Check "
-        "it\"}",
+        ("{\"name\": \"blocked\", \"label\": \"Our IP is on a blocklist\", \"advice\": \"Check "
+         "it\"}"),
     };
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
         ck_assert_msg(strstr(js, keys[i]), "want %s in:\n%.3000s", keys[i], js);
