@@ -4,7 +4,7 @@
  * Input: byte 0 picks the delivery status, the text source and whether the
  * classifier's cache is on; the rest is split at '\n' into the reply text,
  * the DSN, the SMTP stage, the remote host and the remote IP (missing
- * fields are empty). Checks: no crash or sanitizer report, a reason always
+ * fields are empty, with a NULL pointer as in a cleared record). Checks: no crash or sanitizer report, a reason always
  * set, the implicated IP inside the text, the dsn NUL-terminated.
  */
 #include "classify.h"
@@ -33,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const char *nl =
             i + 1 < sizeof fields / sizeof *fields ? memchr(p, '\n', (size_t)(end - p)) : NULL;
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        *fields[i] = slice_make(p, n);
+        /* an empty field as a cleared record has it: NULL, so NULL + 0 shows */
+        *fields[i] = n ? slice_make(p, n) : (struct slice){ NULL, 0 };
         p += n;
         if (p < end)
             p++;

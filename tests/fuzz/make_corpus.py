@@ -236,6 +236,22 @@ def dns_seeds():
             for x in out]
 
 
+def scan_seeds():
+    """whole logs (cut to MAX_BYTES at a line end), byte 0 the harness's options"""
+    out = []
+    for i, path in enumerate(LOGS + ["tests/data/hostile-numbers.log",
+                                     "tests/data/hostile-numbers-exim.log"]):
+        if not os.path.exists(path):
+            continue
+        text = open(path, "rb").read()
+        if len(text) > MAX_BYTES - 1:
+            text = text[:text.rfind(b"\n", 0, MAX_BYTES - 1) + 1]
+        out.append(bytes([i % 16]) + text)
+    base = open("examples/postfix-rfc3164.log", "rb").read()[:2000]
+    out.append(b"\4" + gzip.compress(base, mtime=0))
+    return out
+
+
 def main():
     write("syslog_header", syslog_seeds())
     pf, sm, ex = mta_seeds()
@@ -248,6 +264,7 @@ def main():
     write("reader", reader_seeds())
     write("conf", conf_seeds())
     write("dns_answer", dns_seeds())
+    write("scan", scan_seeds())
     for d in sorted(os.listdir(OUT)):
         files = os.listdir(os.path.join(OUT, d))
         print("%-14s %3d files, %6d bytes" % (d, len(files),
