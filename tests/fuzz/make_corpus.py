@@ -252,6 +252,16 @@ def scan_seeds():
     return out
 
 
+def names_seeds():
+    """addresses as logs and `check -` give them"""
+    return [b"219.94.129.185\n[203.0.113.7]\n::ffff:198.51.100.25",
+            b"2001:DB8::1\n2001:db8:bad:1::25\n::1\n::ffff:7f00:2",
+            b"Mail.Example.COM.\ntest\ninvalid\nxn--bcher-kva.example",
+            b"219.94.129\n1.2.3.4.5\nexa mple.com\na..b\n-\n999.1.1.1",
+            b"dbltest.com\nsub_domain.example.org\n" + b"a" * 63 + b".example",
+            b"[1.2.3.4\n[::1]\n1.2.3.4]\n::ffff:1.2.3.4x"]
+
+
 def main():
     write("syslog_header", syslog_seeds())
     pf, sm, ex = mta_seeds()
@@ -265,6 +275,7 @@ def main():
     write("conf", conf_seeds())
     write("dns_answer", dns_seeds())
     write("scan", scan_seeds())
+    write("dnsbl_names", names_seeds())
     for d in sorted(os.listdir(OUT)):
         files = os.listdir(os.path.join(OUT, d))
         print("%-14s %3d files, %6d bytes" % (d, len(files),
