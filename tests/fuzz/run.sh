@@ -4,8 +4,8 @@
 # Fuzz one harness for SECONDS from its seed corpus and fail on any crash,
 # hang (-timeout), memory blow-up (-rss_limit_mb) or sanitizer report. New
 # inputs go to a scratch directory, never into the committed corpus; an input
-# that fails is kept under $BS_BINARY_DIR/fuzz-artifacts/ (or the current
-# directory) and printed in hex, to be added to the corpus once fixed.
+# that fails is kept under $BS_BINARY_DIR/fuzz-artifacts/ (or $TMPDIR's) and
+# printed in hex, to be added to the corpus once fixed.
 # CTest runs it for every harness of a -DBS_FUZZ=ON build; run it by hand to
 # fuzz longer (README, "Fuzzing").
 set -u
@@ -35,7 +35,7 @@ found=$(ls "$work" | grep -E '^(crash|leak|timeout|oom|slow-unit)-' || true)
 if [ $rc -ne 0 ] || [ -n "$found" ]; then
     echo "FAIL: $name exited $rc; the end of its log:"
     tail -n 60 "$work/log"
-    keep=${BS_BINARY_DIR:-.}/fuzz-artifacts
+    keep=${BS_BINARY_DIR:-${TMPDIR:-/tmp}}/fuzz-artifacts
     mkdir -p "$keep"
     for f in $found; do
         cp "$work/$f" "$keep/$name-$f"
