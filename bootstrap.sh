@@ -2,10 +2,12 @@
 # bootstrap.sh - the two commands of README.md, for a fresh Debian 12 clone.
 #
 #   ./bootstrap.sh example   install what is missing, build, scan the bundled example log
-#   ./bootstrap.sh test      install what is missing, build (plain and ASan+UBSan), run all tests
+#   ./bootstrap.sh test      install what is missing, build (gcc plain, gcc ASan+UBSan, clang
+#                            ASan+UBSan with the libFuzzer harnesses), run all tests in each
 #
 # Packages are installed with apt-get only when missing (as root, or through sudo).
-# Builds go to build/ (release) and build-asan/ (sanitizers); both are reused.
+# Builds go to build/ (release), build-asan/ (sanitizers) and build-clang/ (clang, sanitizers,
+# fuzz harnesses: each fuzzes BS_FUZZ_SECONDS=20 as a CTest test); all are reused.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -37,6 +39,8 @@ TEST_PACKAGES=(
     man-db  # the man page test
     groff-base
     systemd-journal-remote  # real journal files for the journal tests
+    clang  # -Werror must hold for both compilers; the fuzz harnesses
+    libclang-rt-14-dev  # libclang_rt.fuzzer (clang only recommends it)
 )
 
 need_install() { # [extra packages...]
@@ -74,10 +78,16 @@ test)
     need_install "${TEST_PACKAGES[@]}"
     build build
     build build-asan -DBS_SANITIZE=ON
+    build build-clang -DCMAKE_C_COMPILER=clang -DBS_FUZZ=ON
     echo "== tests (release build) =="
     (cd build && ctest --output-on-failure -j2)
     echo "== tests (ASan + UBSan build) =="
     (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+        ctest --output-on-failure -j2)
+    # clang sees undefined behaviour gcc's UBSan does not (NULL + 0); the fuzz_* tests run
+    # each harness from its seed corpus and fail on any crash, hang or sanitizer report
+    echo "== tests (clang ASan + UBSan build, with the fuzz harnesses) =="
+    (cd build-clang && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
         ctest --output-on-failure -j2)
     ;;
 *)

@@ -504,6 +504,8 @@ static size_t enhanced_at(const char *p, size_t n)
  *   "SMTP error from remote mail server after RCPT TO:<a@b>: 550 5.1.1 ..." */
 size_t classify_dsn_from_text(struct slice text, char dsn[16])
 {
+    if (!text.p)
+        text = SLICE_EMPTY; /* a cleared record's empty text: no NULL + 0 below */
     const char *p = text.p, *end = text.p + text.n;
     dsn[0] = '\0';
     for (const char *q = p; q + 3 < end; q++) {
@@ -718,6 +720,8 @@ static inline void shape_add(struct shape_acc *a, const char *p, size_t n)
 static uint64_t shape_hash(struct slice text)
 {
     struct shape_acc acc = { .n = 0, .h = 0xcbf29ce484222325ULL };
+    if (!text.p)
+        text = SLICE_EMPTY; /* a cleared record's empty text: no NULL + 0 below */
     const char *p = text.p, *end = text.p + text.n;
 #define SHAPE_ADD(ch) shape_addc(&acc, (ch))
     while (p < end) {

@@ -59,10 +59,13 @@ bool delivery_next_recipient(struct slice list, size_t *pos, struct slice *addr)
     return true;
 }
 
+/* recipient_domain - the part after the last '@'; an empty slice (never
+ * addr.p + addr.n, which is NULL + 0 for an Exim expiry of a queue id we never
+ * saw: undefined behaviour) when there is none */
 struct slice recipient_domain(struct slice addr)
 {
     for (size_t i = addr.n; i-- > 0;)
         if (addr.p[i] == '@')
             return slice_make(addr.p + i + 1, addr.n - i - 1);
-    return slice_make(addr.p + addr.n, 0);
+    return SLICE_EMPTY;
 }

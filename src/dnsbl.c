@@ -8,6 +8,10 @@
  *  - ARES_FLAG_NOCHECKRESP: without it c-ares treats SERVFAIL/REFUSED as
  *    "try the next server" and finally reports a vague error; we want to say
  *    "REFUSED" because that is what a list blocking us answers.
+ *  - Answers are not read with ares_parse_a_reply, which skips malformed A
+ *    records and follows CNAMEs silently, so a 3-byte A record or a CNAME to
+ *    itself came out as "no address" = "not listed". dnsbl_answer.c reads the
+ *    packet whole; only NXDOMAIN or well-formed A records decide.
  *  - Queries go out at most max_inflight at a time: a burst of thousands of
  *    UDP packets overflows socket buffers and answers are lost (seen as
  *    timeouts, i.e. "unknown" for no reason of the list's).
@@ -34,22 +38,25 @@
 #include <string.h>
 
 #include "blocklists.h"
+#include "dnsbl_answer.h"
 #include "dnsbl_names.h"
 #include "util/hashmap.h"
 #include "util/xalloc.h"
 
-#define MAX_A 16 /* A records kept per answer; lists return a handful */
+#define MAX_A DNSBL_ANSWER_MAX_A
+#define T_A DNSBL_T_A /* DNS type numbers, as ares_query wants them */
+#define T_TXT DNSBL_T_TXT
 
-enum { T_A = 1, T_TXT = 16 }; /* DNS type numbers, as ares_query wants them */
-
-/* one DNS answer as we keep it */
+/* one DNS answer as we keep it: what dnsbl_answer_read made of the packet, or
+ * why no packet came (timeout, connection refused: kind BAD, `why` says so) */
 struct answer {
     bool done;
-    int status; /* ARES_SUCCESS, ARES_ENOTFOUND, ARES_ENODATA, ARES_ETIMEOUT, ... */
+    enum dnsbl_answer_kind kind;
+    const char *why; /* BAD: the reason; owned by the context's string list or static */
     uint32_t a[MAX_A];
     int n;
-    uint32_t ttl;
-    char *txt; /* owned by the context's string list */
+    uint32_t ttl; /* DATA: already bounded (dnsbl_ttl_bound) */
+    char *txt;    /* DATA of a TXT query; owned by the context's string list */
 };
 
 /* a list this run checks, with the zone it really asks and the one it shows */
@@ -150,26 +157,29 @@ static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
     d->pfd[i].revents = 0;
 }
 
-/* join_txt - TXT records of one answer: strings of a record concatenated
- * (RFC 7208 3.3 style: long texts are split at 255 bytes), records joined
- * with " | "; control bytes become '?' since the text is printed later */
-static char *join_txt(const struct ares_txt_ext *t)
+/* transport_reason - why a query gave no answer at all, in the words people search for */
+static const char *transport_reason(struct dnsbl *d, int status)
 {
-    struct strbuf sb = STRBUF_INIT;
-    for (; t; t = t->next) {
-        if (t->record_start && sb.len)
-            strbuf_adds(&sb, " | ");
-        for (size_t i = 0; i < t->length; i++) {
-            unsigned char c = t->txt[i];
-            strbuf_addc(&sb, (c < 0x20 || c == 0x7f) ? '?' : (char)c);
-        }
+    switch (status) {
+    case ARES_ETIMEOUT:
+        return keepf(d, "timeout: no answer within %ld ms x %ld tries", d->cfg.timeout_ms,
+                     d->cfg.tries);
+    case ARES_ESERVFAIL:
+        return "SERVFAIL";
+    case ARES_EREFUSED:
+        return "REFUSED";
+    case ARES_ECONNREFUSED:
+        return "connection refused: no DNS server listening";
+    case ARES_EBADNAME:
+        return "name too long for DNS";
+    default:
+        return keepf(d, "DNS error: %s", ares_strerror(status));
     }
-    char *s = xstrdup(strbuf_cstr(&sb));
-    strbuf_free(&sb);
-    return s;
 }
 
-/* on_answer - c-ares callback: keep what the answer said */
+/* on_answer - c-ares callback: keep what the answer said. c-ares hands over the
+ * packet whatever its rcode (ARES_FLAG_NOCHECKRESP); dnsbl_answer_read judges it,
+ * so a malformed answer can never pass for "not listed" */
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
     struct query *q = arg;
@@ -177,37 +187,26 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
     struct answer *an = q->ans;
     d->inflight--;
     an->done = true;
-    an->status = status;
     if (status == ARES_ETIMEOUT)
         d->stats.timeouts++;
     else if (abuf)
         d->stats.answered++;
-    if (status != ARES_SUCCESS || !abuf)
+    if (!abuf || alen <= 0) {
+        an->kind = DNSBL_ANSWER_BAD;
+        an->why = transport_reason(d, status == ARES_SUCCESS ? ARES_EBADRESP : status);
         return;
-    if (q->type == T_A) {
-        struct ares_addrttl ttls[MAX_A];
-        int n = MAX_A;
-        int rc = ares_parse_a_reply(abuf, alen, NULL, ttls, &n);
-        if (rc != ARES_SUCCESS || n <= 0) {
-            an->status = rc == ARES_SUCCESS ? ARES_ENODATA : rc;
-            return;
-        }
-        an->n = n;
-        an->ttl = UINT32_MAX;
-        for (int i = 0; i < n; i++) {
-            an->a[i] = ntohl(ttls[i].ipaddr.s_addr);
-            if ((uint32_t)ttls[i].ttl < an->ttl)
-                an->ttl = ttls[i].ttl < 0 ? 0 : (uint32_t)ttls[i].ttl;
-        }
-    } else {
-        struct ares_txt_ext *t = NULL;
-        int rc = ares_parse_txt_reply_ext(abuf, alen, &t);
-        if (rc != ARES_SUCCESS) {
-            an->status = rc;
-            return;
-        }
-        an->txt = keep(d, join_txt(t));
-        ares_free_data(t);
+    }
+    struct dnsbl_answer r;
+    dnsbl_answer_read(abuf, (size_t)alen, q->name, q->type, &r);
+    an->kind = r.kind;
+    if (r.kind == DNSBL_ANSWER_BAD) {
+        an->why = keep(d, xstrdup(r.why));
+    } else if (r.kind == DNSBL_ANSWER_DATA) {
+        an->n = r.n_a;
+        memcpy(an->a, r.a, (size_t)r.n_a * sizeof *an->a);
+        an->ttl = r.ttl;
+        if (q->type == T_TXT)
+            an->txt = keep(d, xstrdup(r.txt));
     }
 }
 
@@ -262,26 +261,6 @@ static int run_queries(struct dnsbl *d, struct query *qs, size_t n, struct strbu
     return 0;
 }
 
-/* transport_reason - why a query gave no usable answer, in the words people search for */
-static const char *transport_reason(struct dnsbl *d, int status)
-{
-    switch (status) {
-    case ARES_ETIMEOUT:
-        return keepf(d, "timeout: no answer within %ld ms x %ld tries", d->cfg.timeout_ms,
-                     d->cfg.tries);
-    case ARES_ESERVFAIL:
-        return "SERVFAIL";
-    case ARES_EREFUSED:
-        return "REFUSED";
-    case ARES_ECONNREFUSED:
-        return "connection refused: no DNS server listening";
-    case ARES_EBADNAME:
-        return "name too long for DNS";
-    default:
-        return keepf(d, "DNS error: %s", ares_strerror(status));
-    }
-}
-
 static void v4text(uint32_t a, char out[16])
 {
     snprintf(out, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
@@ -318,21 +297,21 @@ static void finish_test(struct dnsbl *d, struct ztest *z)
     const char *up = z->family == DNSBL_KIND_IP6 ? l->test_unlisted6 : l->test_unlisted;
     const char *why = NULL;
     const struct answer *a = &z->listed, *u = &z->unlisted;
-    if (a->status == ARES_SUCCESS) {
+    if (a->kind == DNSBL_ANSWER_DATA) {
         why = bad_answer(d, l, a);
         if (why && strncmp(why, "error code", 10) != 0)
             why = keepf(d, "zone failed its self-test: test point %s: %s", lp, why);
-    } else if (a->status == ARES_ENOTFOUND || a->status == ARES_ENODATA) {
+    } else if (a->kind == DNSBL_ANSWER_NXDOMAIN) {
         why = keepf(d,
                     "zone failed its self-test: test point %s (RFC 5782) is not listed: the zone "
                     "does not answer from this resolver, or the resolver answers NXDOMAIN for "
                     "everything",
                     lp);
     } else {
-        why = transport_reason(d, a->status);
+        why = a->why;
     }
     if (!why) {
-        if (u->status == ARES_SUCCESS) {
+        if (u->kind == DNSBL_ANSWER_DATA) {
             const char *b = bad_answer(d, l, u);
             if (b && !strncmp(b, "error code", 10))
                 why = b;
@@ -342,8 +321,8 @@ static void finish_test(struct dnsbl *d, struct ztest *z)
                             "be listed, is listed: the zone lists everything or a resolver "
                             "rewrites answers",
                             up);
-        } else if (u->status != ARES_ENOTFOUND && u->status != ARES_ENODATA) {
-            why = transport_reason(d, u->status);
+        } else if (u->kind == DNSBL_ANSWER_BAD) {
+            why = u->why; /* only NXDOMAIN says "not listed" (RFC 5782 s2.1) */
         }
     }
     if (why && l->hint)
@@ -386,14 +365,17 @@ static void set_listed(struct dnsbl *d, struct dnsbl_result *r, const struct blc
 {
     struct dnsbl_code *codes = xcalloc((size_t)n, sizeof *codes);
     keep(d, (char *)codes);
+    uint32_t seen[MAX_A];
     size_t k = 0;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n && k < MAX_A; i++) {
+        /* a list may repeat a code in one answer: show it once */
         bool dup = false;
         for (size_t j = 0; j < k; j++)
-            if (a[j] == a[i])
+            if (seen[j] == a[i])
                 dup = true;
         if (dup)
             continue;
+        seen[k] = a[i];
         struct dnsbl_code *c = &codes[k++];
         v4text(a[i], c->addr);
         const struct blcat_code *cc = blcat_code(l, a[i]);
@@ -426,21 +408,21 @@ static void finish_slot(struct dnsbl *d, struct entry *e, size_t j)
         r->reason = z->pub.reason;
         return;
     }
-    if (s->t.done && s->t.status == ARES_SUCCESS && s->t.txt)
+    if (s->t.done && s->t.kind == DNSBL_ANSWER_DATA && s->t.txt)
         r->txt = s->t.txt;
     const char *why = NULL;
-    if (s->a.status == ARES_SUCCESS) {
+    if (s->a.kind == DNSBL_ANSWER_DATA) {
         why = bad_answer(d, l, &s->a);
         if (!why) {
             set_listed(d, r, l, s->a.a, s->a.n);
             r->ttl = s->a.ttl;
         }
-    } else if (s->a.status == ARES_ENOTFOUND || s->a.status == ARES_ENODATA) {
+    } else if (s->a.kind == DNSBL_ANSWER_NXDOMAIN) {
         r->status = DNSBL_NOT_LISTED;
         r->ttl = DNSBL_NEGATIVE_TTL;
         r->txt = "";
     } else {
-        why = transport_reason(d, s->a.status);
+        why = s->a.why;
     }
     if (why) {
         r->status = DNSBL_UNKNOWN;
@@ -468,6 +450,10 @@ static bool from_cache(struct dnsbl *d, struct entry *e, size_t j)
         d->cfg.cache_lookup(d->cfg.cache_arg, e->pub.address, r->zone, &c) != 1)
         return false;
     if (c.status != DNSBL_LISTED && c.status != DNSBL_NOT_LISTED)
+        return false;
+    /* a row kept with an unbounded TTL (before TTLs were bounded, or by another
+     * program) is not trusted for longer than a fresh answer would be: ask again */
+    if (c.ttl > DNSBL_TTL_MAX)
         return false;
     const struct blcat_list *l = d->act[e->slots[j].active].list;
     r->txt = keep(d, xstrdup(c.txt ? c.txt : ""));
@@ -531,7 +517,8 @@ static bool add_query(struct dnsbl *d, struct query **qs, size_t *n, size_t *cap
     memset(ans, 0, sizeof *ans);
     if (dnsbl_addr_name(a, zone, q->name, sizeof q->name) < 0) {
         ans->done = true;
-        ans->status = ARES_EBADNAME;
+        ans->kind = DNSBL_ANSWER_BAD;
+        ans->why = transport_reason(d, ARES_EBADNAME);
         return false;
     }
     (*n)++;
@@ -810,7 +797,11 @@ struct dnsbl *dnsbl_new(const struct dnsbl_config *cfg, struct strbuf *err)
     }
     struct ares_options opt;
     memset(&opt, 0, sizeof opt);
-    opt.flags = ARES_FLAG_NOCHECKRESP;
+    /* ARES_FLAG_IGNTC: a truncated UDP answer comes to dnsbl_answer_read, which
+     * calls it unknown ("truncated"), instead of a TCP retry that a list's
+     * UDP-only server refuses ("connection refused" says the wrong thing).
+     * A blocklist's A answer never needs 512 bytes; a long TXT is only lost. */
+    opt.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_IGNTC;
     opt.timeout = (int)d->cfg.timeout_ms;
     opt.tries = (int)d->cfg.tries;
     opt.sock_state_cb = sock_state;

@@ -44,19 +44,31 @@
  *   zones already done are not asked again (the per-run cache; negative
  *   answers included).
  *
- *   Interpretation of an A answer: codes from the catalogue are listings;
- *   the catalogue's `error` answers (Spamhaus 127.255.255.252/.254/.255,
- *   DBL 127.0.1.255), 127.0.0.1 and anything outside 127.0.0.0/8 make the
- *   result unknown, never listed; NXDOMAIN/NODATA is "not listed" only
- *   because the zone passed its self-test; timeout, SERVFAIL and REFUSED
- *   (seen thanks to ARES_FLAG_NOCHECKRESP) are unknown with that reason.
+ *   Interpretation of an answer: it is read whole by dnsbl_answer_read
+ *   (dnsbl_answer.h), and only two shapes decide: NXDOMAIN to our question is
+ *   "not listed" (and only because the zone passed its self-test), A records
+ *   of exactly 4 bytes for our name are codes. Anything else - NOERROR with
+ *   no A record, an A record of another length, a CNAME chain or loop with no
+ *   A, an answer to another question, truncated, SERVFAIL, REFUSED, garbage,
+ *   a timeout - is unknown with that reason. Of the codes, the catalogue's
+ *   listings are listed; its `error` answers (Spamhaus
+ *   127.255.255.252/.254/.255, DBL 127.0.1.255), 127.0.0.1 and anything
+ *   outside 127.0.0.0/8 make the result unknown, never listed. A code the
+ *   list repeats in one answer is shown once.
+ *
+ *   TTL: a listed answer's TTL is the smallest of its records, bounded to
+ *   [DNSBL_TTL_MIN, DNSBL_TTL_MAX] (1 minute, 1 day: a list that answers with
+ *   TTL 2147483647 must not keep a delisted address "listed" for decades);
+ *   NXDOMAIN gets DNSBL_NEGATIVE_TTL.
  *
  * PERSISTENT CACHE HOOK
  *   If cfg->cache_lookup is set, it is asked before any query for (address,
  *   display zone); a hit (return 1) fills the result without DNS traffic.
  *   cfg->cache_store is called for every fresh listed/not_listed result with
- *   the answer's TTL (NXDOMAIN: DNSBL_NEGATIVE_TTL). Unknown results are
- *   never stored. The store module implements both over its dnsbl table.
+ *   the answer's bounded TTL (NXDOMAIN: DNSBL_NEGATIVE_TTL). Unknown results
+ *   are never stored. A hit whose remaining TTL is over DNSBL_TTL_MAX (a row
+ *   stored before TTLs were bounded) is ignored and the address asked again.
+ *   The store module implements both over its dnsbl table.
  *
  * OWNERSHIP
  *   Everything returned points into the context and lives until dnsbl_free;

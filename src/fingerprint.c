@@ -971,7 +971,7 @@ static size_t find_spans(struct fingerprinter *f, struct slice text, struct span
 uint64_t fingerprint(struct fingerprinter *f, struct slice text, struct strbuf *tmpl)
 {
     strbuf_reset(tmpl);
-    text = slice_trim(text);
+    text = text.p ? slice_trim(text) : SLICE_EMPTY; /* a cleared record's text: no NULL + 0 */
     /* Sendmail's stat= form: "Deferred: 421 4.7.0 ..." is the same reply */
     if (slice_starts(text, "Deferred: "))
         text.p += 10, text.n -= 10;

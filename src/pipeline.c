@@ -629,7 +629,9 @@ int parse_time_arg(const char *s, int64_t now, int64_t *out)
         return 0;
     }
     long n = strtol(s, &end, 10);
-    if (end != s && n >= 0 && (!strcmp(end, "d") || !strcmp(end, "h") || !strcmp(end, "m"))) {
+    /* n <= INT32_MAX: n * unit must not overflow (--since 99999999999999999d) */
+    if (end != s && n >= 0 && n <= INT32_MAX &&
+        (!strcmp(end, "d") || !strcmp(end, "h") || !strcmp(end, "m"))) {
         int64_t unit = *end == 'd' ? 86400 : *end == 'h' ? 3600 : 60;
         *out = now - (int64_t)n * unit;
         return 0;

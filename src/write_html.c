@@ -390,8 +390,8 @@ static void chart_patterns(struct page *pg)
         "<path class=\"hatch\" d=\"M-1,1 l2,-2 M0,8 l8,-8 M7,9 l2,-2\"/>",
         "<circle class=\"dot\" cx=\"4\" cy=\"4\" r=\"1.6\"/>",
         "<path class=\"hatch\" d=\"M0,2 h8 M0,6 h8\"/>",
-        "<path class=\"hatch\" d=\"M-1,7 l2,2 M0,0 l8,8 M7,-1 l2,2 M-1,1 l2,-2 M0,8 l8,-8 M7,9 "
-        "l2,-2\"/>",
+        ("<path class=\"hatch\" d=\"M-1,7 l2,2 M0,0 l8,8 M7,-1 l2,2 M-1,1 l2,-2 M0,8 l8,-8 M7,9 "
+         "l2,-2\"/>"),
         "<path class=\"hatch\" d=\"M2,0 v8 M6,0 v8\"/>",
         "<path class=\"hatch\" d=\"M-1,7 l2,2 M0,0 l8,8 M7,-1 l2,2\"/>",
     };

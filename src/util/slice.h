@@ -9,6 +9,7 @@
 #ifndef BS_SLICE_H
 #define BS_SLICE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
@@ -44,15 +45,15 @@ static inline bool slice_eq_cstr(struct slice a, const char *s)
 static inline bool slice_starts(struct slice a, const char *prefix)
 {
     size_t n = strlen(prefix);
-    return a.n >= n && memcmp(a.p, prefix, n) == 0;
+    return n == 0 || (a.n >= n && memcmp(a.p, prefix, n) == 0); /* no memcmp(NULL, .., 0) */
 }
 
 /* slice_find - first occurrence of a literal in a slice, or NULL */
 static inline const char *slice_find(struct slice hay, const char *needle)
 {
     size_t n = strlen(needle);
-    if (n > hay.n)
-        return NULL;
+    if (n > hay.n || hay.n == 0) /* memmem's arguments must not be NULL, even with length 0 */
+        return n == 0 ? hay.p : NULL;
     return memmem(hay.p, hay.n, needle, n);
 }
 
@@ -66,12 +67,18 @@ static inline struct slice slice_trim(struct slice s)
     return s;
 }
 
-/* slice_to_int - the leading decimal digits as a number (0 if none) */
+/* slice_to_int - the leading decimal digits as a number (0 if none), saturated at
+ * LLONG_MAX: the digits come from logs ("size=99999999999999999999" overflowed
+ * a plain v * 10 + d, which is undefined behaviour for a signed type) */
 static inline long long slice_to_int(struct slice s)
 {
     long long v = 0;
-    for (size_t i = 0; i < s.n && s.p[i] >= '0' && s.p[i] <= '9'; i++)
-        v = v * 10 + (s.p[i] - '0');
+    for (size_t i = 0; i < s.n && s.p[i] >= '0' && s.p[i] <= '9'; i++) {
+        int d = s.p[i] - '0';
+        if (v > (LLONG_MAX - d) / 10)
+            return LLONG_MAX;
+        v = v * 10 + d;
+    }
     return v;
 }
 

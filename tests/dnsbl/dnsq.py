@@ -8,6 +8,10 @@
                                         PORTFILE; run until killed (timeout tests)
   dnsq.py seq PORT IPFILE ZONE...       the benchmark's baseline: one blocking query at a time
                                         (send, wait for the answer, next), prints figures
+  dnsq.py crafted PORTFILE              a UDP server of broken blocklist answers: the last octet
+                                        of the IPv4 address asked about picks one (CRAFTED below);
+                                        the RFC 5782 test points are answered correctly, so the
+                                        zone passes its self-test; writes its port to PORTFILE
 
 Nothing here talks to anything but 127.0.0.1.
 """
@@ -67,6 +71,122 @@ def ask(sock, port, qid, name, timeout):
             return rcode, addrs
 
 
+# crafted answers, by the last octet of the address asked about (10.0.0.N -> "N.0.0.10.zone")
+CRAFTED = {
+    1: "A record of 3 bytes",
+    2: "CNAME to itself",
+    3: "CNAME chain that ends without an A record",
+    4: "CNAME loop of two names",
+    5: "NOERROR with no record (NODATA)",
+    6: "NOERROR with an A record for another name only",
+    7: "truncated (TC bit)",
+    8: "SERVFAIL",
+    9: "REFUSED",
+    10: "cut: the last record runs past the packet",
+    11: "listed 127.0.0.2 with TTL 2147483647",
+    12: "listed 127.0.0.2 and 127.0.0.4, each twice",
+    13: "A record of 5 bytes",
+    14: "a good A record and a 3-byte one",
+    15: "a CNAME chain to an A record 127.0.0.4 (a well-formed listing)",
+    16: "NXDOMAIN (not listed)",
+    17: "listed 127.0.0.2 with TTL 0",
+    18: "listed 127.0.0.2 with a TTL whose top bit is set",
+}
+
+
+def name_wire(name):
+    return b"".join(bytes([len(p)]) + p.encode() for p in name.rstrip(".").split(".")) + b"\0"
+
+
+def crafted_answer(req):
+    """the answer to one query packet, per CRAFTED; None to stay silent"""
+    qid, flags, qd = struct.unpack(">HHH", req[:6])
+    off = skip_name(req, 12)
+    qtype = struct.unpack(">H", req[off:off + 2])[0]
+    question = req[12:off + 4]
+    labels, p = [], 12
+    while req[p]:
+        labels.append(req[p + 1:p + 1 + req[p]].decode("latin1").lower())
+        p += req[p] + 1
+    name = ".".join(labels)
+    ttl = 300
+
+    def msg(rcode=0, answers=(), tc=False):
+        fl = 0x8000 | 0x0400 | 0x0100 | 0x0080 | rcode | (0x0200 if tc else 0)
+        out = struct.pack(">HHHHHH", qid, fl, 1, len(answers), 0, 0) + question
+        for owner, typ, t, rdata in answers:
+            out += owner + struct.pack(">HHIH", typ, 1, t, len(rdata)) + rdata
+        return out
+
+    here = b"\xc0\x0c"  # a pointer to the question's name
+    a = lambda ip: bytes(int(x) for x in ip.split("."))
+    txt = (here, 16, ttl, b"\x0ccrafted text")
+    if name.startswith("2.0.0.127."):
+        return msg(0, [(here, 1, ttl, a("127.0.0.2"))] if qtype == 1 else [txt])
+    if name.startswith("1.0.0.127."):
+        return msg(3)
+    mode = int(labels[0]) if labels and labels[0].isdigit() else 0
+    if qtype != 1:  # TXT: only the well-formed listings have one
+        return msg(0, [txt]) if mode in (11, 12, 15, 17, 18) else msg(3)
+    alias = name_wire("alias." + name)
+    if mode == 1:
+        return msg(0, [(here, 1, ttl, b"\x7f\0\0")])
+    if mode == 2:
+        return msg(0, [(here, 5, ttl, name_wire(name))])
+    if mode == 3:
+        b2 = name_wire("b." + name)
+        return msg(0, [(here, 5, ttl, alias), (alias, 5, ttl, b2)])
+    if mode == 4:
+        return msg(0, [(here, 5, ttl, alias), (alias, 5, ttl, name_wire(name))])
+    if mode == 5:
+        return msg(0, [])
+    if mode == 6:
+        return msg(0, [(name_wire("other.test"), 1, ttl, a("127.0.0.2"))])
+    if mode == 7:
+        return msg(0, [(here, 1, ttl, a("127.0.0.2"))], tc=True)
+    if mode == 8:
+        return msg(2)
+    if mode == 9:
+        return msg(5)
+    if mode == 10:
+        return msg(0, [(here, 1, ttl, a("127.0.0.2"))])[:-3]
+    if mode == 11:
+        return msg(0, [(here, 1, 2147483647, a("127.0.0.2"))])
+    if mode == 12:
+        return msg(0, [(here, 1, ttl, a(x)) for x in ("127.0.0.4", "127.0.0.2", "127.0.0.4",
+                                                       "127.0.0.2")])
+    if mode == 13:
+        return msg(0, [(here, 1, ttl, b"\x7f\0\0\x02\0")])
+    if mode == 14:
+        return msg(0, [(here, 1, ttl, a("127.0.0.2")), (here, 1, ttl, b"\x7f\0\0")])
+    if mode == 15:
+        return msg(0, [(here, 5, 600, alias), (alias, 1, 900, a("127.0.0.4"))])
+    if mode == 16:
+        return msg(3)
+    if mode == 17:
+        return msg(0, [(here, 1, 0, a("127.0.0.2"))])
+    if mode == 18:
+        return msg(0, [(here, 1, 0x80000000, a("127.0.0.2"))])
+    return msg(3)
+
+
+def serve_crafted(portfile):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    tmp = portfile + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%d\n" % s.getsockname()[1])
+    os.rename(tmp, portfile)
+    while True:
+        req, peer = s.recvfrom(4096)
+        try:
+            out = crafted_answer(req)
+        except (IndexError, struct.error, ValueError):
+            continue  # not a query we can read: say nothing
+        if out is not None:
+            s.sendto(out, peer)
+
+
 def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
     if cmd == "freeport":
@@ -102,6 +222,8 @@ def main(argv):
         os.rename(tmp, argv[2])
         while True:  # never read, never answer
             time.sleep(3600)
+    if cmd == "crafted":
+        serve_crafted(argv[2])
     if cmd == "seq":
         port, ipfile, zones = int(argv[2]), argv[3], argv[4:]
         ips = [l.strip() for l in open(ipfile) if l.strip()]

@@ -4,8 +4,11 @@
  * An unchecked fixture starts rbldnsd (foreground, -n) with the zones of
  * tests/dnsbl/ on a free port and stops it by its PID afterwards (also from
  * atexit, so a crashing run does not leave it behind). Timeouts are tested
- * against a UDP socket of our own that is never read. Nothing here uses the
- * system resolver or the internet.
+ * against a UDP socket of our own that is never read; malformed answers
+ * against `tests/dnsbl/dnsq.py crafted`, a UDP server that answers each
+ * address with one crafted packet (a 3-byte A record, a CNAME to itself,
+ * TTL 2147483647, ...). The answer reader itself is also tested on packets
+ * built here. Nothing here uses the system resolver or the internet.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -27,6 +30,7 @@
 #include "blocklists.h"
 #include "conf.h"
 #include "dnsbl.h"
+#include "dnsbl_answer.h"
 #include "dnsbl_names.h"
 
 static pid_t rbl_pid;
@@ -34,6 +38,8 @@ static pid_t owner_pid; /* Check forks a child per test: only the starter stops 
 static char rbl_server[64];
 static int silent_fd = -1;
 static char silent_server[64];
+static pid_t crafted_pid;
+static char crafted_server[64];
 
 /* udp_bound - a UDP socket on 127.0.0.1 with a kernel-chosen port */
 static int udp_bound(int *port)
@@ -73,6 +79,43 @@ static void rbl_stop(void)
         waitpid(rbl_pid, NULL, 0);
         rbl_pid = 0;
     }
+    if (crafted_pid > 0 && getpid() == owner_pid) {
+        kill(crafted_pid, SIGTERM);
+        waitpid(crafted_pid, NULL, 0);
+        crafted_pid = 0;
+    }
+}
+
+/* crafted_start - `dnsq.py crafted PORTFILE`: wait for its port, stop it with rbl_stop */
+static void crafted_start(void)
+{
+    char portfile[] = "/tmp/test_dnsbl_crafted_XXXXXX";
+    int fd = mkstemp(portfile);
+    ck_assert(fd >= 0);
+    close(fd);
+    unlink(portfile); /* the server writes it (atomically) when it is bound */
+    pid_t pid = fork();
+    if (pid == 0) {
+        execlp("python3", "python3", BS_SOURCE_DIR "/tests/dnsbl/dnsq.py", "crafted", portfile,
+               (char *)NULL);
+        _exit(127);
+    }
+    crafted_pid = pid;
+    int port = 0;
+    for (int i = 0; i < 100 && port == 0; i++) {
+        FILE *f = fopen(portfile, "r");
+        if (!f || fscanf(f, "%d", &port) != 1)
+            port = 0;
+        if (f)
+            fclose(f);
+        if (port == 0) {
+            ck_assert_msg(waitpid(pid, NULL, WNOHANG) == 0, "dnsq.py crafted exited (python3?)");
+            usleep(100000);
+        }
+    }
+    unlink(portfile);
+    ck_assert_msg(port > 0, "dnsq.py crafted did not start within 10 s");
+    snprintf(crafted_server, sizeof crafted_server, "127.0.0.1:%d", port);
 }
 
 static void rbl_start(void)
@@ -135,6 +178,7 @@ static void setup(void)
     conf_search_add(BS_SOURCE_DIR "/tests/dnsbl/patterns");
     atexit(rbl_stop);
     rbl_start();
+    crafted_start();
     int port;
     silent_fd = udp_bound(&port); /* bound, never read: a server that never answers */
     ck_assert_int_ge(silent_fd, 0);
@@ -294,6 +338,225 @@ START_TEST(test_bad_catalogue)
                       "case %zu: got '%s', want '%s'", i, strbuf_cstr(&err), cases[i].want);
         strbuf_free(&err);
     }
+}
+END_TEST
+
+/* ---- the answer reader, on packets built here ---- */
+
+struct pk {
+    unsigned char b[1024];
+    size_t n;
+};
+
+static void pk_u16(struct pk *p, unsigned v)
+{
+    p->b[p->n++] = (unsigned char)(v >> 8);
+    p->b[p->n++] = (unsigned char)v;
+}
+
+static void pk_u32(struct pk *p, uint32_t v)
+{
+    pk_u16(p, v >> 16);
+    pk_u16(p, v & 0xffff);
+}
+
+static void pk_bytes(struct pk *p, const void *b, size_t n)
+{
+    memcpy(p->b + p->n, b, n);
+    p->n += n;
+}
+
+/* pk_name - a dotted name as wire labels (no compression) */
+static void pk_name(struct pk *p, const char *name)
+{
+    while (*name) {
+        size_t l = strcspn(name, ".");
+        p->b[p->n++] = (unsigned char)l;
+        pk_bytes(p, name, l);
+        name += l + (name[l] == '.');
+    }
+    p->b[p->n++] = 0;
+}
+
+/* pk_start - header (QR, AA, RD, RA + flags) and one question */
+static void pk_start(struct pk *p, unsigned flags, unsigned an, const char *qname, unsigned qtype)
+{
+    p->n = 0;
+    pk_u16(p, 0x1234);
+    pk_u16(p, 0x8580 | flags);
+    pk_u16(p, 1);
+    pk_u16(p, an);
+    pk_u16(p, 0);
+    pk_u16(p, 0);
+    pk_name(p, qname);
+    pk_u16(p, qtype);
+    pk_u16(p, 1);
+}
+
+/* pk_rr - a record owned by the question's name (pointer 0xc00c) or by owner */
+static void pk_rr(struct pk *p, const char *owner, unsigned type, uint32_t ttl, const void *rd,
+                  size_t rdlen)
+{
+    if (owner)
+        pk_name(p, owner);
+    else
+        pk_u16(p, 0xc00c);
+    pk_u16(p, type);
+    pk_u16(p, 1);
+    pk_u32(p, ttl);
+    pk_u16(p, (unsigned)rdlen);
+    pk_bytes(p, rd, rdlen);
+}
+
+#define Q "2.0.0.127.zen.test"
+
+static void want_bad(const struct pk *p, const char *qname, int qtype, const char *why,
+                     const char *what)
+{
+    struct dnsbl_answer a;
+    dnsbl_answer_read(p->b, p->n, qname, qtype, &a);
+    ck_assert_msg(a.kind == DNSBL_ANSWER_BAD && a.why && strstr(a.why, why),
+                  "%s: got kind %d '%s', want bad '%s'", what, a.kind, a.why ? a.why : "", why);
+}
+
+START_TEST(test_answer_reader)
+{
+    static const unsigned char a2[] = { 127, 0, 0, 2 }, a4[] = { 127, 0, 0, 4 },
+                               a3[] = { 127, 0, 0 };
+    struct pk p;
+    struct dnsbl_answer a;
+    /* well-formed: two codes, the smaller TTL, names compared without case */
+    pk_start(&p, 0, 2, "2.0.0.127.ZEN.Test", DNSBL_T_A);
+    pk_rr(&p, NULL, DNSBL_T_A, 900, a2, 4);
+    pk_rr(&p, NULL, DNSBL_T_A, 300, a4, 4);
+    dnsbl_answer_read(p.b, p.n, Q, DNSBL_T_A, &a);
+    ck_assert_int_eq(a.kind, DNSBL_ANSWER_DATA);
+    ck_assert_int_eq(a.n_a, 2);
+    ck_assert_uint_eq(a.a[0], 0x7f000002);
+    ck_assert_uint_eq(a.a[1], 0x7f000004);
+    ck_assert_uint_eq(a.ttl, 300);
+    /* NXDOMAIN to our question */
+    pk_start(&p, 3, 0, Q, DNSBL_T_A);
+    dnsbl_answer_read(p.b, p.n, Q, DNSBL_T_A, &a);
+    ck_assert_int_eq(a.kind, DNSBL_ANSWER_NXDOMAIN);
+    /* TTL bound: 2^31-1 -> a day, 0 and top-bit TTLs -> the floor */
+    static const struct {
+        uint32_t ttl, want;
+    } ttls[] = { { 2147483647u, DNSBL_TTL_MAX },
+                 { 0, DNSBL_TTL_MIN },
+                 { 0x80000000u, DNSBL_TTL_MIN },
+                 { 0xffffffffu, DNSBL_TTL_MIN },
+                 { 3600, 3600 } };
+    for (size_t i = 0; i < sizeof ttls / sizeof *ttls; i++) {
+        pk_start(&p, 0, 1, Q, DNSBL_T_A);
+        pk_rr(&p, NULL, DNSBL_T_A, ttls[i].ttl, a2, 4);
+        dnsbl_answer_read(p.b, p.n, Q, DNSBL_T_A, &a);
+        ck_assert_msg(a.kind == DNSBL_ANSWER_DATA && a.ttl == ttls[i].want,
+                      "TTL %u: got %u, want %u", ttls[i].ttl, a.ttl, ttls[i].want);
+    }
+    /* TXT: strings of a record joined, records with " | ", control bytes '?' */
+    pk_start(&p, 0, 2, Q, DNSBL_T_TXT);
+    pk_rr(&p, NULL, DNSBL_T_TXT, 300, "\x03one\x04 two", 9);
+    pk_rr(&p, NULL, DNSBL_T_TXT, 300,
+          "\x04th\x1b"
+          "e",
+          5);
+    dnsbl_answer_read(p.b, p.n, Q, DNSBL_T_TXT, &a);
+    ck_assert_int_eq(a.kind, DNSBL_ANSWER_DATA);
+    ck_assert_str_eq(a.txt, "one two | th?e");
+    /* a well-formed CNAME chain to an A record */
+    pk_start(&p, 0, 2, Q, DNSBL_T_A);
+    pk_rr(&p, NULL, DNSBL_T_CNAME, 300, "\x01x\x04test\x00", 8);
+    pk_rr(&p, "x.test", DNSBL_T_A, 300, a4, 4);
+    dnsbl_answer_read(p.b, p.n, Q, DNSBL_T_A, &a);
+    ck_assert(a.kind == DNSBL_ANSWER_DATA && a.n_a == 1 && a.a[0] == 0x7f000004);
+
+    /* everything else is bad, with the reason */
+    unsigned char tiny[11] = { 0x12, 0x34, 0x81, 0x80 };
+    struct dnsbl_answer t;
+    dnsbl_answer_read(tiny, sizeof tiny, Q, DNSBL_T_A, &t);
+    ck_assert(t.kind == DNSBL_ANSWER_BAD && strstr(t.why, "shorter than a DNS header"));
+    pk_start(&p, 0, 1, Q, DNSBL_T_A);
+    pk_rr(&p, NULL, DNSBL_T_A, 300, a3, 3);
+    want_bad(&p, Q, DNSBL_T_A, "A record of 3 bytes", "3-byte A");
+    pk_start(&p, 0, 2, Q, DNSBL_T_A);
+    pk_rr(&p, NULL, DNSBL_T_A, 300, a2, 4);
+    pk_rr(&p, NULL, DNSBL_T_A, 300, "\x7f\0\0\x02\0", 5);
+    want_bad(&p, Q, DNSBL_T_A, "A record of 5 bytes", "good and 5-byte A");
+    pk_start(&p, 0, 0, Q, DNSBL_T_A);
+    want_bad(&p, Q, DNSBL_T_A, "NODATA", "NOERROR, no records");
+    pk_start(&p, 0, 1, Q, DNSBL_T_A);
+    pk_rr(&p, "other.test", DNSBL_T_A, 300, a2, 4);
+    want_bad(&p, Q, DNSBL_T_A, "NODATA", "an A record for another name");
+    pk_start(&p, 0, 1, Q, DNSBL_T_A);
+    pk_rr(&p, NULL, DNSBL_T_CNAME, 300, "\xc0\x0c", 2); /* CNAME to itself */
+    want_bad(&p, Q, DNSBL_T_A, "CNAME loop", "CNAME to itself");
+    pk_start(&p, 0, 2, Q, DNSBL_T_A);
+    pk_rr(&p, NULL, DNSBL_T_CNAME, 300, "\x01x\x04test\x00", 8);
+    pk_rr(&p, "x.test", DNSBL_T_CNAME, 300, "\xc0\x0c", 2);
+    want_bad(&p, Q, DNSBL_T_A, "CNAME loop", "CNAME loop of two");
+    pk_start(&p, 0, 1, Q, DNSBL_T_A);
+    pk_rr(&p, NULL, DNSBL_T_CNAME, 300, "\x01x\x04test\x00", 8);
+    want_bad(&p, Q, DNSBL_T_A, "CNAME chain", "CNAME to nothing");
+    pk_start(&p, 0, 9, Q, DNSBL_T_A); /* q -> a.t -> b.t -> ... -> i.t: 9 hops */
+    pk_rr(&p, NULL, DNSBL_T_CNAME, 300,
+          "\x01"
+          "a\x01t\x00",
+          5);
+    for (char c = 'a'; c < 'i'; c++) {
+        char owner[] = { c, '.', 't', 0 };
+        unsigned char target[] = { 1, (unsigned char)(c + 1), 1, 't', 0 };
+        pk_rr(&p, owner, DNSBL_T_CNAME, 300, target, sizeof target);
+    }
+    want_bad(&p, Q, DNSBL_T_A, "longer than 8", "CNAME chain of 9");
+    pk_start(&p, 2, 0, Q, DNSBL_T_A);
+    want_bad(&p, Q, DNSBL_T_A, "SERVFAIL", "SERVFAIL");
+    pk_start(&p, 5, 0, Q, DNSBL_T_A);
+    want_bad(&p, Q, DNSBL_T_A, "REFUSED", "REFUSED");
+    pk_start(&p, 9, 0, Q, DNSBL_T_A);
+    want_bad(&p, Q, DNSBL_T_A, "rcode 9", "NOTAUTH");
+    pk_start(&p, 0x0200, 1, Q, DNSBL_T_A);
+    pk_rr(&p, NULL, DNSBL_T_A, 300, a2, 4);
+    want_bad(&p, Q, DNSBL_T_A, "truncated", "TC bit");
+    pk_start(&p, 0, 1, Q, DNSBL_T_A);
+    pk_rr(&p, NULL, DNSBL_T_A, 300, a2, 4);
+    p.n -= 3;
+    want_bad(&p, Q, DNSBL_T_A, "runs past the packet", "cut record");
+    pk_start(&p, 0, 1, "1.0.0.127.zen.test", DNSBL_T_A);
+    pk_rr(&p, NULL, DNSBL_T_A, 300, a2, 4);
+    want_bad(&p, Q, DNSBL_T_A, "another question", "answer for another name");
+    pk_start(&p, 3, 0, "2.0.0.127.zen.test.evil", DNSBL_T_A);
+    want_bad(&p, Q, DNSBL_T_A, "another question", "NXDOMAIN for another name");
+    pk_start(&p, 0, 1, "x", DNSBL_T_A);
+    p.n = 12; /* the question by hand: one label "2.0" where we asked for "2" and "0" */
+    pk_bytes(&p,
+             "\x03"
+             "2.0\x01"
+             "0\x03"
+             "127\x03zen\x00\x00\x01\x00\x01",
+             20);
+    pk_rr(&p, NULL, DNSBL_T_A, 300, a2, 4);
+    want_bad(&p, "2.0.0.127.zen", DNSBL_T_A, "another question", "a '.' inside a label");
+    pk_start(&p, 1, 0, Q, DNSBL_T_A);
+    p.n = 12; /* FORMERR without the question, as many servers send it */
+    p.b[5] = 0;
+    want_bad(&p, Q, DNSBL_T_A, "FORMERR", "FORMERR, no question");
+    pk_start(&p, 0, 1, Q, DNSBL_T_TXT);
+    pk_rr(&p, NULL, DNSBL_T_A, 300, a2, 4);
+    want_bad(&p, Q, DNSBL_T_A, "another question", "answer to a TXT question");
+    pk_start(&p, 0, 1, Q, DNSBL_T_A);
+    p.b[2] &= 0x7f; /* QR clear: a query, not an answer */
+    want_bad(&p, Q, DNSBL_T_A, "not a DNS response", "QR clear");
+    pk_start(&p, 0, 1, Q, DNSBL_T_A);
+    pk_u16(&p, 0xc000 | (unsigned)p.n); /* an owner name pointing at itself */
+    want_bad(&p, Q, DNSBL_T_A, "runs past the packet", "pointer loop");
+    pk_start(&p, 0, 40, Q, DNSBL_T_A);
+    for (int i = 0; i < 40; i++)
+        pk_rr(&p, NULL, DNSBL_T_A, 300, a2, 4);
+    want_bad(&p, Q, DNSBL_T_A, "40 records", "too many records");
+    pk_start(&p, 0, 1, Q, DNSBL_T_TXT);
+    pk_rr(&p, NULL, DNSBL_T_TXT, 300, "\x09short", 6);
+    want_bad(&p, Q, DNSBL_T_TXT, "malformed TXT", "TXT string past its record");
 }
 END_TEST
 
@@ -510,6 +773,106 @@ START_TEST(test_cache_and_rerun)
 }
 END_TEST
 
+/* stores seen by the crafted-answer test: address -> ttl */
+static char stored_addr[32][32];
+static uint32_t stored_ttl[32];
+static int n_stored;
+static void ttl_store(void *arg, const char *address, const char *zone,
+                      const struct dnsbl_cached *in)
+{
+    ck_assert(in->status == DNSBL_LISTED || in->status == DNSBL_NOT_LISTED);
+    if (n_stored < 32) {
+        snprintf(stored_addr[n_stored], sizeof stored_addr[0], "%s", address);
+        stored_ttl[n_stored++] = in->ttl;
+    }
+}
+/* a cache row kept with TTL 2147483647 (before TTLs were bounded) */
+static int old_row_lookup(void *arg, const char *address, const char *zone,
+                          struct dnsbl_cached *out)
+{
+    if (strcmp(address, "10.0.0.16"))
+        return 0;
+    *out = (struct dnsbl_cached){ DNSBL_LISTED, "127.0.0.2", "", 2147483000u };
+    return 1;
+}
+
+START_TEST(test_crafted_answers)
+{
+    static const char *lists[] = { "test-crafted" };
+    static const char *servers[1];
+    servers[0] = crafted_server;
+    struct dnsbl_config cfg = { .servers = servers,
+                                .n_servers = 1,
+                                .lists = lists,
+                                .n_lists = 1,
+                                .timeout_ms = 300,
+                                .tries = 2,
+                                .cache_lookup = old_row_lookup,
+                                .cache_store = ttl_store };
+    struct strbuf err = STRBUF_INIT;
+    struct dnsbl *d = dnsbl_new(&cfg, &err);
+    ck_assert_msg(d, "dnsbl_new: %s", strbuf_cstr(&err));
+    /* the address's last octet picks the answer (dnsq.py CRAFTED) */
+    static const struct {
+        const char *addr, *status, *want; /* want: the reason (unknown) or the codes */
+        uint32_t ttl;
+    } cases[] = {
+        { "10.0.0.1", "unknown", "A record of 3 bytes", 0 },
+        { "10.0.0.2", "unknown", "CNAME loop", 0 },
+        { "10.0.0.3", "unknown", "CNAME chain", 0 },
+        { "10.0.0.4", "unknown", "CNAME loop", 0 },
+        { "10.0.0.5", "unknown", "NODATA", 0 },
+        { "10.0.0.6", "unknown", "NODATA", 0 },
+        { "10.0.0.7", "unknown", "truncated", 0 },
+        { "10.0.0.8", "unknown", "SERVFAIL", 0 },
+        { "10.0.0.9", "unknown", "REFUSED", 0 },
+        { "10.0.0.10", "unknown", "runs past the packet", 0 },
+        { "10.0.0.11", "listed", "127.0.0.2", DNSBL_TTL_MAX },
+        { "10.0.0.12", "listed", "127.0.0.2,127.0.0.4", 300 },
+        { "10.0.0.13", "unknown", "A record of 5 bytes", 0 },
+        { "10.0.0.14", "unknown", "A record of 3 bytes", 0 },
+        { "10.0.0.15", "listed", "127.0.0.4", 600 },
+        { "10.0.0.16", "not_listed", "", DNSBL_NEGATIVE_TTL },
+        { "10.0.0.17", "listed", "127.0.0.2", DNSBL_TTL_MIN },
+        { "10.0.0.18", "listed", "127.0.0.2", DNSBL_TTL_MIN },
+    };
+    size_t n = sizeof cases / sizeof *cases;
+    for (size_t i = 0; i < n; i++)
+        ck_assert_int_eq(dnsbl_add(d, cases[i].addr), 0);
+    n_stored = 0;
+    run(d);
+    ck_assert_msg(dnsbl_zone_test_at(d, 0)->usable, "crafted.test failed its self-test: %s",
+                  dnsbl_zone_test_at(d, 0)->reason);
+    for (size_t i = 0; i < n; i++) {
+        const struct dnsbl_result *r = result_of(dnsbl_get(d, cases[i].addr), "test-crafted");
+        ck_assert(r);
+        const char *st = dnsbl_status_word(r->status);
+        struct strbuf codes = STRBUF_INIT;
+        for (size_t k = 0; k < r->n_codes; k++)
+            strbuf_addf(&codes, "%s%s", k ? "," : "", r->codes[k].addr);
+        bool ok = !strcmp(st, cases[i].status);
+        if (r->status == DNSBL_UNKNOWN)
+            ok = ok && r->reason && strstr(r->reason, cases[i].want);
+        else
+            ok = ok && !strcmp(strbuf_cstr(&codes), cases[i].want) && r->ttl == cases[i].ttl;
+        ck_assert_msg(ok, "%s: got %s '%s' codes '%s' ttl %u, want %s '%s' ttl %u", cases[i].addr,
+                      st, r->reason ? r->reason : "", strbuf_cstr(&codes), r->ttl, cases[i].status,
+                      cases[i].want, cases[i].ttl);
+        strbuf_free(&codes);
+        if (r->status == DNSBL_NOT_LISTED)
+            ck_assert_msg(!r->cached, "%s: a cache row with TTL 2147483000 was trusted",
+                          cases[i].addr);
+    }
+    /* what the persistent cache is given: bounded TTLs, never an unknown */
+    for (int k = 0; k < n_stored; k++)
+        ck_assert_msg(stored_ttl[k] >= DNSBL_TTL_MIN && stored_ttl[k] <= DNSBL_TTL_MAX,
+                      "%s stored with TTL %u", stored_addr[k], stored_ttl[k]);
+    ck_assert_int_eq(n_stored, 6);
+    dnsbl_free(d);
+    strbuf_free(&err);
+}
+END_TEST
+
 START_TEST(test_dqs_key_never_shown)
 {
     static const char *lists[] = { "spamhaus" };
@@ -549,6 +912,7 @@ int main(void)
     tcase_add_test(pure, test_names);
     tcase_add_test(pure, test_shipped_catalogue);
     tcase_add_test(pure, test_bad_catalogue);
+    tcase_add_test(pure, test_answer_reader);
     suite_add_tcase(s, pure);
     TCase *live = tcase_create("rbldnsd");
     tcase_add_unchecked_fixture(live, setup, teardown);
@@ -560,6 +924,7 @@ int main(void)
     tcase_add_test(live, test_dead_and_unknown_lists_refused);
     tcase_add_test(live, test_cache_and_rerun);
     tcase_add_test(live, test_dqs_key_never_shown);
+    tcase_add_test(live, test_crafted_answers);
     suite_add_tcase(s, live);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -243,8 +243,8 @@ START_TEST(test_headline_and_cut)
     char *html = render(&f.r, &rc);
     ck_assert_int_eq(rc, 0);
     static const char *const want[] = {
-        "4 deliveries failed in 62 min; 1 cause accounts for 75%: our IP 198.51.100.7 is listed by "
-        "Spamhaus ZEN, Microsoft 365 rejects it",
+        ("4 deliveries failed in 62 min; 1 cause accounts for 75%: our IP 198.51.100.7 is listed "
+         "by Spamhaus ZEN, Microsoft 365 rejects it"),
         "Showing the top 1 of 2 groups",
         "<th scope=\"col\"",
         "data-v=\"3\">3</td>", /* counts right-aligned with a sort value */
