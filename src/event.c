@@ -68,7 +68,7 @@ bool event_column_is_text(const struct event_column *c)
 
 /* the member of c in e (only for held columns) */
 #define FIELD(e, c, type) ((type *)(void *)((char *)(e) + (c)->offset))
-#define CFIELD(e, c, type) ((const type *)(const void *)((const char *)(e) + (c)->offset))
+#define CFIELD(e, c, type) ((type const *)(const void *)((const char *)(e) + (c)->offset))
 
 const char *text_source_name(enum text_source s)
 {
