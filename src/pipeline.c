@@ -519,6 +519,10 @@ static void process_line(struct pipeline *p, struct header_clock *clock, struct 
         problem_note(bad_time ? PROBLEM_BAD_TIME : PROBLEM_UNKNOWN_HEADER, file, p->cur_line, line);
         return;
     }
+    /* times are shown in the local zone, whatever offset the line was written
+     * with (a journal entry has none): see header_local_minutes */
+    if (h.tz_known)
+        h.tz_minutes = header_local_minutes(h.when);
     p->cur_h = &h;
     p->cur_rec = &rec;
     p->cur_raw = line;
