@@ -65,6 +65,12 @@ static const struct opt table[] = {
     { "until", 0, "TIME", C_SCAN | C_REPORT | C_PARTNER,
       "only failures before TIME (same forms as --since)" },
     { "top", 0, "N", C_SCAN | C_REPORT, "show at most N groups (text default 20, csv/json all)" },
+    { "journal", 0, NULL, C_SCAN,
+      "read the mail programs' entries of the local systemd journal (from where the last run "
+      "stopped)" },
+    { "journal-dir", 0, "DIR", C_SCAN, "read the journal files in DIR (like journalctl -D)" },
+    { "journal-file", 0, "FILE", C_SCAN,
+      "read the journal file FILE (repeatable; like journalctl --file)" },
     { "year", 0, "YEAR", C_SCAN,
       "year of syslog lines without one (default: from the file's mtime)" },
     { "db", 0, "PATH", C_ALL,
@@ -214,6 +220,12 @@ static int apply(struct options *o, const struct opt *op, const char *v)
         if (parse_long(n, v, 1970, 2200, &x))
             return -1;
         o->year = (int)x;
+    } else if (!strcmp(n, "journal")) {
+        o->journal = true;
+    } else if (!strcmp(n, "journal-dir")) {
+        o->journal_dir = v;
+    } else if (!strcmp(n, "journal-file")) {
+        return add_multi(o->journal_files, &o->n_journal_files, n, v);
     } else if (!strcmp(n, "db")) {
         o->db = v;
     } else if (!strcmp(n, "no-db")) {

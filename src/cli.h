@@ -74,10 +74,14 @@ struct options {
     long keep_days;            /* 0: default */
     bool quiet;
     bool exit_new;
-    bool markdown;   /* help --markdown */
-    bool man;        /* help --man */
-    bool completion; /* help --completion */
-    char **args;     /* positional arguments after the command */
+    bool markdown;           /* help --markdown */
+    bool man;                /* help --man */
+    bool completion;         /* help --completion */
+    bool journal;            /* --journal: the local systemd journal */
+    const char *journal_dir; /* --journal-dir DIR */
+    const char *journal_files[CLI_MAX_MULTI];
+    size_t n_journal_files;
+    char **args; /* positional arguments after the command */
     size_t n_args;
 };
 

@@ -26,11 +26,13 @@
 
 #include "correlate.h"
 #include "fingerprint.h"
+#include "line_key.h"
 #include "mta.h"
 #include "problems.h"
 #include "providers.h"
 #include "reader.h"
 #include "syslog_header.h"
+#include "util/intern.h"
 #include "util/xalloc.h"
 
 /* sweep the queue state for idle entries this often (lines) */
@@ -57,6 +59,7 @@ struct pipeline {
     uint64_t cur_line;
     struct slice cur_host;
     int64_t latest;
+    struct line_occurrences occ; /* identical messages per second, for line keys */
 };
 
 struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct strbuf *err)
@@ -506,6 +509,22 @@ static void handle_record(struct pipeline *p, const struct log_header *h,
     }
 }
 
+/* already_stored - whether the sink (the history) has recorded this line before.
+ * Only lines whose effects are stored are asked about: deliveries (events and
+ * sent counts), expiries, per-MX failures and notices. A line that only tells
+ * the queue state (from=, message-id=, removed) does the same again when read
+ * twice, and a skipped delivery line also leaves the queue state alone. */
+static bool already_stored(struct pipeline *p, const struct log_header *h,
+                           const struct mta_record *rec)
+{
+    if (rec->kind != RECORD_DELIVERY && rec->kind != RECORD_EXPIRED && rec->kind != RECORD_PER_MX &&
+        rec->kind != RECORD_NOTIFY)
+        return false;
+    struct line_id id = { .when = h->when, .text = line_text_hash(h->message) };
+    id.occurrence = line_occurrence(&p->occ, id.when, id.text);
+    return p->cfg.sink.line(p->cfg.sink.ctx, &id);
+}
+
 /* process_line - one line through header, MTA grammar and the record handlers */
 static void process_line(struct pipeline *p, struct header_clock *clock, struct input_stats *in,
                          const char *file, struct slice line)
@@ -538,6 +557,11 @@ static void process_line(struct pipeline *p, struct header_clock *clock, struct 
     if (!mta_parse(p->parsers, &h, &rec)) {
         problem_note(PROBLEM_UNPARSED, file, p->cur_line, line);
         p->stats.other_lines++;
+        return;
+    }
+    if (p->cfg.sink.line && already_stored(p, &h, &rec)) {
+        p->stats.mta_lines++;
+        problem_note(PROBLEM_ALREADY_STORED, file, p->cur_line, line);
         return;
     }
     handle_record(p, &h, &rec);
@@ -575,6 +599,7 @@ int pipeline_read_from(struct pipeline *p, const char *path, uint64_t offset, ui
     const char *file = reader_name(r);
     struct header_clock clock;
     header_clock_init(&clock, reader_mtime(r), p->cfg.year);
+    line_occurrences_reset(&p->occ);
     struct slice line;
     p->cur_file = file;
     uint64_t lines = 0;
@@ -607,6 +632,59 @@ int pipeline_read_from(struct pipeline *p, const char *path, uint64_t offset, ui
     clock_gettime(CLOCK_MONOTONIC, &t1);
     p->stats.seconds += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     return 0;
+}
+
+void pipeline_input_failed(struct pipeline *p, const char *name)
+{
+    p->stats.inputs = xrealloc(p->stats.inputs, (p->stats.n_inputs + 1) * sizeof *p->stats.inputs);
+    struct input_stats *in = &p->stats.inputs[p->stats.n_inputs++];
+    memset(in, 0, sizeof *in);
+    in->name = xstrdup(name);
+    in->compression = "";
+    in->failed = true;
+}
+
+void pipeline_read_lines(struct pipeline *p, const struct pipeline_lines *src, uint64_t start_line)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    p->stats.inputs = xrealloc(p->stats.inputs, (p->stats.n_inputs + 1) * sizeof *p->stats.inputs);
+    struct input_stats *in = &p->stats.inputs[p->stats.n_inputs++];
+    memset(in, 0, sizeof *in);
+    const char *name = intern(src->name); /* events and problem examples borrow it */
+    in->name = xstrdup(name);
+    in->compression = "";
+    struct header_clock clock;
+    header_clock_init(&clock, time(NULL), p->cfg.year);
+    line_occurrences_reset(&p->occ);
+    p->cur_file = name;
+    uint64_t lines = 0, bytes = 0;
+    struct slice line;
+    while (src->next(src->ctx, &line)) {
+        lines++;
+        bytes += line.n + 1;
+        p->cur_line = start_line + lines;
+        process_line(p, &clock, in, name, line);
+        if (p->cfg.sink.checkpoint && lines % PIPELINE_CHECKPOINT_LINES == 0)
+            p->cfg.sink.checkpoint(p->cfg.sink.ctx, name, bytes, p->cur_line);
+        if ((lines & (SWEEP_EVERY - 1)) == 0) {
+            uint64_t gone = correlate_sweep(p->correlator, p->latest);
+            for (uint64_t i = 0; i < gone; i++)
+                problem_note(PROBLEM_QUEUE_EVICTED, name, p->cur_line, SLICE_EMPTY);
+        }
+    }
+    if (p->cfg.sink.checkpoint)
+        p->cfg.sink.checkpoint(p->cfg.sink.ctx, name, bytes, start_line + lines);
+    in->lines = lines;
+    in->bytes = bytes;
+    p->stats.lines += lines;
+    p->stats.bytes += bytes;
+    if (in->first && (!p->stats.first || in->first < p->stats.first))
+        p->stats.first = in->first;
+    if (in->last > p->stats.last)
+        p->stats.last = in->last;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    p->stats.seconds += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 }
 
 void pipeline_finish(struct pipeline *p)
