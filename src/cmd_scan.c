@@ -18,8 +18,10 @@
 #include "dns_stage.h"
 #include "journal.h"
 #include "problems.h"
+#include "progress.h"
 #include "reader.h"
 #include "syslog_header.h"
+#include "text_layout.h"
 #include "util/msg.h"
 #include "util/xalloc.h"
 
@@ -288,6 +290,15 @@ static int read_journal(struct store *store, struct pipeline *p, const struct jo
     return rc;
 }
 
+/* say_stdin - "scan -" typed at a terminal would wait silently for input */
+static void say_stdin(const char *path)
+{
+    if (!strcmp(path, "-") && isatty(STDIN_FILENO))
+        msg_info("reading standard input%s (paste or type log lines; Ctrl-D ends, Ctrl-C "
+                 "stops)",
+                 layout_glyphs(layout_locale_utf8())->ellipsis);
+}
+
 /* read_inputs - every input, oldest first, through the store; EXIT_OK, EXIT_INPUT
  * (an input was skipped) or EXIT_STORE (the database failed: stop) */
 static int read_inputs(struct store *store, struct pipeline *p, const char *const *inputs,
@@ -299,6 +310,7 @@ static int read_inputs(struct store *store, struct pipeline *p, const char *cons
     for (size_t i = 0; i < n_inputs; i++) {
         strbuf_reset(&err);
         size_t before = pipeline_stats(p)->n_inputs;
+        say_stdin(ordered[i]);
         if (store_read_input(store, p, ordered[i], &err) < 0) {
             if (store_failed(store)) {
                 msg_error("%s", err.s);
@@ -326,6 +338,27 @@ static int read_inputs(struct store *store, struct pipeline *p, const char *cons
     return rc;
 }
 
+/* store_not_created - a writer's database that does not exist after store_open
+ * failed could not be created (its directory is missing and cannot be made, or
+ * is not writable): say so, and the ways out, in err */
+static bool store_not_created(const struct store_config *sc, struct strbuf *err)
+{
+    struct strbuf path = STRBUF_INIT;
+    if (sc->path)
+        strbuf_adds(&path, sc->path);
+    else
+        store_default_path(&path);
+    bool missing = access(path.s, F_OK) != 0;
+    if (missing)
+        strbuf_addf(err,
+                    "\n  the history database %s cannot be created there. Give --db PATH in a "
+                    "directory you may write, run as the user that owns it, or scan without "
+                    "history: bouncescope scan --no-db ...",
+                    path.s);
+    strbuf_free(&path);
+    return missing;
+}
+
 /* open_store - the history store of a scan (none with --no-db, and none for a
  * filtered scan, which sees only part of the log); EXIT_OK or EXIT_STORE */
 static int open_store(const struct options *o, struct pipeline_config *cfg, struct store **store)
@@ -337,9 +370,10 @@ static int open_store(const struct options *o, struct pipeline_config *cfg, stru
     struct store_config sc = cmd_store_config(o, true);
     *store = store_open(&sc, &err);
     if (!*store) {
+        int rc = store_not_created(&sc, &err) ? EXIT_STORE_CREATE : EXIT_STORE;
         msg_error("%s", err.s);
         strbuf_free(&err);
-        return EXIT_STORE;
+        return rc;
     }
     if (!store_attach(*store, cfg, &err)) {
         msg_info("note: %s", err.s);
@@ -361,6 +395,7 @@ int cmd_scan(const struct options *o)
     if ((rc = open_store(o, &cfg, &store)) != EXIT_OK)
         return rc;
     struct strbuf err = STRBUF_INIT;
+    cfg.progress = progress_new(!o->quiet); /* only on a terminal: never in cron */
     struct pipeline *p = pipeline_new(&cfg, &err);
     if (!p) {
         msg_error("%s", err.s);

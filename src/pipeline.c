@@ -20,6 +20,7 @@
 #include "pipeline.h"
 
 #include <ctype.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -29,6 +30,7 @@
 #include "line_key.h"
 #include "mta.h"
 #include "problems.h"
+#include "progress.h"
 #include "providers.h"
 #include "reader.h"
 #include "syslog_header.h"
@@ -37,6 +39,8 @@
 
 /* sweep the queue state for idle entries this often (lines) */
 #define SWEEP_EVERY 262144
+/* tell the progress line this often (lines): a clock read per few thousand lines */
+#define PROGRESS_EVERY 4096
 
 struct pipeline {
     struct pipeline_config cfg;
@@ -86,6 +90,7 @@ void pipeline_free(struct pipeline *p)
 {
     if (!p)
         return;
+    progress_free(p->cfg.progress);
     mta_parsers_free(p->parsers);
     classifier_free(p->classifier);
     fingerprinter_free(p->fp);
@@ -577,6 +582,17 @@ int pipeline_read(struct pipeline *p, const char *path, struct strbuf *err)
     return pipeline_read_from(p, path, 0, 0, err);
 }
 
+/* begin_progress - the progress line of a file: its size, and how far it is read */
+static void begin_progress(struct pipeline *p, const char *path, struct reader *r)
+{
+    if (!p->cfg.progress)
+        return;
+    struct stat st;
+    uint64_t total =
+        strcmp(path, "-") && stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    progress_begin(p->cfg.progress, reader_name(r), total, reader_compressed_bytes(r));
+}
+
 int pipeline_read_from(struct pipeline *p, const char *path, uint64_t offset, uint64_t start_line,
                        struct strbuf *err)
 {
@@ -600,6 +616,7 @@ int pipeline_read_from(struct pipeline *p, const char *path, uint64_t offset, ui
     struct header_clock clock;
     header_clock_init(&clock, reader_mtime(r), p->cfg.year);
     line_occurrences_reset(&p->occ);
+    begin_progress(p, path, r);
     struct slice line;
     p->cur_file = file;
     uint64_t lines = 0;
@@ -607,6 +624,8 @@ int pipeline_read_from(struct pipeline *p, const char *path, uint64_t offset, ui
         lines++;
         p->cur_line = reader_line(r);
         process_line(p, &clock, in, file, line);
+        if (p->cfg.progress && (lines & (PROGRESS_EVERY - 1)) == 0)
+            progress_tick(p->cfg.progress, reader_compressed_bytes(r), lines);
         /* every line counts towards a checkpoint, parsed or not, so a store's
          * batches stay bounded whatever the log holds */
         if (p->cfg.sink.checkpoint && lines % PIPELINE_CHECKPOINT_LINES == 0)
@@ -619,6 +638,7 @@ int pipeline_read_from(struct pipeline *p, const char *path, uint64_t offset, ui
     }
     if (p->cfg.sink.checkpoint)
         p->cfg.sink.checkpoint(p->cfg.sink.ctx, file, reader_offset(r), reader_line(r));
+    progress_end(p->cfg.progress);
     in->lines = reader_line(r) - start_line;
     in->bytes = reader_offset(r) - offset;
     in->compressed_bytes = reader_compressed_bytes(r);
@@ -658,6 +678,7 @@ void pipeline_read_lines(struct pipeline *p, const struct pipeline_lines *src, u
     header_clock_init(&clock, time(NULL), p->cfg.year);
     line_occurrences_reset(&p->occ);
     p->cur_file = name;
+    progress_begin(p->cfg.progress, name, 0, 0);
     uint64_t lines = 0, bytes = 0;
     struct slice line;
     while (src->next(src->ctx, &line)) {
@@ -665,6 +686,8 @@ void pipeline_read_lines(struct pipeline *p, const struct pipeline_lines *src, u
         bytes += line.n + 1;
         p->cur_line = start_line + lines;
         process_line(p, &clock, in, name, line);
+        if (p->cfg.progress && (lines & (PROGRESS_EVERY - 1)) == 0)
+            progress_tick(p->cfg.progress, bytes, lines);
         if (p->cfg.sink.checkpoint && lines % PIPELINE_CHECKPOINT_LINES == 0)
             p->cfg.sink.checkpoint(p->cfg.sink.ctx, name, bytes, p->cur_line);
         if ((lines & (SWEEP_EVERY - 1)) == 0) {
@@ -675,6 +698,7 @@ void pipeline_read_lines(struct pipeline *p, const struct pipeline_lines *src, u
     }
     if (p->cfg.sink.checkpoint)
         p->cfg.sink.checkpoint(p->cfg.sink.ctx, name, bytes, start_line + lines);
+    progress_end(p->cfg.progress);
     in->lines = lines;
     in->bytes = bytes;
     p->stats.lines += lines;
@@ -733,5 +757,31 @@ int parse_time_arg(const char *s, int64_t now, int64_t *out)
         return -1;
     tm.tm_isdst = -1;
     *out = (int64_t)mktime(&tm);
+    return 0;
+}
+
+int parse_day_arg(const char *s, int64_t now, int64_t *since, int64_t *until)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (!strcmp(s, "today") || !strcmp(s, "yesterday")) {
+        time_t t = (time_t)now;
+        localtime_r(&t, &tm);
+        if (!strcmp(s, "yesterday"))
+            tm.tm_mday--;
+    } else {
+        const char *rest = strptime(s, "%Y-%m-%d", &tm);
+        if (!rest || *rest)
+            return -1;
+    }
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    struct tm next = tm;
+    next.tm_mday++; /* mktime normalises the month; the next midnight, whatever DST does */
+    time_t a = mktime(&tm), b = mktime(&next);
+    if (a == (time_t)-1 || b == (time_t)-1)
+        return -1;
+    *since = (int64_t)a;
+    *until = (int64_t)b;
     return 0;
 }

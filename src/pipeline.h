@@ -37,6 +37,7 @@ struct pipeline_filter {
  * commit its events and that offset in one transaction. */
 #define PIPELINE_CHECKPOINT_LINES 50000
 struct line_id;
+struct progress;
 struct pipeline_sink {
     void *ctx;
     void (*event)(void *ctx, const struct event *e);
@@ -58,6 +59,8 @@ struct pipeline_config {
     bool spool_events;     /* keep every event for --detail */
     struct pipeline_filter filter;
     struct pipeline_sink sink;
+    struct progress *progress; /* progress line on a terminal (progress.h), freed by
+                                * pipeline_free; NULL: none */
 };
 
 struct input_stats {
@@ -124,5 +127,9 @@ struct classifier *pipeline_classifier(struct pipeline *p);
 /* parse_time_arg - --since/--until: 2026-11-27[THH:MM[:SS]], today, yesterday, 7d, 12h;
  * local time; returns -1 on a bad value */
 int parse_time_arg(const char *s, int64_t now, int64_t *out);
+/* parse_day_arg - --day: yesterday, today or 2026-11-27 -> that local calendar day,
+ * [*since, *until) from midnight to the next midnight (23 or 25 hours on a DST
+ * change); -1 on a bad value */
+int parse_day_arg(const char *s, int64_t now, int64_t *since, int64_t *until);
 
 #endif

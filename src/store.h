@@ -143,6 +143,9 @@ typedef void (*store_sent_fn)(void *ctx, const char *domain, const char *provide
 int store_each_sent(struct store *s, const struct store_query *q, store_sent_fn fn, void *ctx,
                     struct strbuf *err);
 
+/* store_span - the time of the first and last stored event or delivery (0, 0: none) */
+int store_span(struct store *s, int64_t *first, int64_t *last);
+
 /* store_mark_new - set g->is_new for groups first seen in the last finished run */
 void store_mark_new(struct store *s, struct aggregate *agg);
 

@@ -157,6 +157,27 @@ int store_each_sent(struct store *s, const struct store_query *q, store_sent_fn 
     return 0;
 }
 
+int store_span(struct store *s, int64_t *first, int64_t *last)
+{
+    *first = *last = 0;
+    sqlite3_stmt *st = store_prepare(s, "SELECT min(f) AS first, max(l) AS last FROM ("
+                                        "SELECT min(time) AS f, max(time) AS l FROM events"
+                                        " UNION ALL SELECT min(first), max(last) FROM sent)");
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *first = sqlite3_column_int64(st, store_col(st, "first"));
+        *last = sqlite3_column_int64(st, store_col(st, "last"));
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW) {
+        store_fail(s, "reading the history's span");
+        return -1;
+    }
+    return 0;
+}
+
 void store_mark_new(struct store *s, struct aggregate *agg)
 {
     if (!s || !agg)
