@@ -37,6 +37,7 @@ TEST_PACKAGES=(
     man-db  # the man page test
     groff-base
     systemd-journal-remote  # real journal files for the journal tests
+    systemd  # systemd-analyze verify checks the example units
 )
 
 need_install() { # [extra packages...]
