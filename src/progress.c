@@ -21,7 +21,8 @@
  *   The caller frees what progress_new returns with progress_free.
  *
  * DIAGNOSTICS
- *   None: a write error on stderr is ignored (progress is a courtesy).
+ *   None: the line goes out through msg_progress (util/msg.h); a write error
+ *   on stderr is ignored (progress is a courtesy).
  *
  * Not here: see progress.h.
  */
@@ -33,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/msg.h"
 #include "util/xalloc.h"
 
 /* at most four updates a second, none before the first half second */
@@ -118,17 +120,14 @@ void progress_tick(struct progress *pr, uint64_t done, uint64_t lines)
     } else {
         snprintf(line, sizeof line, "bouncescope: %s  %s  %s", pr->name, a, rate);
     }
-    size_t w = strlen(line);
-    fprintf(stderr, "\r%s%*s", line, w < pr->width ? (int)(pr->width - w) : 0, "");
-    fflush(stderr);
-    pr->width = w;
+    msg_progress(line, pr->width);
+    pr->width = strlen(line);
 }
 
 void progress_end(struct progress *pr)
 {
     if (!pr || !pr->width)
         return;
-    fprintf(stderr, "\r%*s\r", (int)pr->width, "");
-    fflush(stderr);
+    msg_progress(NULL, pr->width);
     pr->width = 0;
 }

@@ -152,10 +152,11 @@ static struct u64set *loaded_set(struct store *s, int64_t hour)
     hashmap_put(s->keys.loaded, &hour, sizeof hour, set);
     sqlite3_stmt *st = s->keys.get;
     store_bind_int(st, ":hour", hour);
+    int c_keys = store_col(st, "keys");
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const unsigned char *blob = sqlite3_column_blob(st, 0);
-        size_t n = (size_t)sqlite3_column_bytes(st, 0) / 8;
+        const unsigned char *blob = sqlite3_column_blob(st, c_keys);
+        size_t n = (size_t)sqlite3_column_bytes(st, c_keys) / 8;
         for (size_t i = 0; blob && i < n; i++)
             u64set_add(set, get_le64(blob + 8 * i));
     }
