@@ -261,7 +261,7 @@ static void nothing_new_note(const struct scan_stats *st, const struct strbuf *e
                     "--no-db to read the log again.",
                     earlier->s);
     else
-        strbuf_adds(out, "Nothing new: the inputs held no log lines.");
+        strbuf_adds(out, "Nothing read: the inputs held no log lines.");
 }
 
 /* read_journal - the journal through the store; EXIT_OK, EXIT_INPUT or EXIT_STORE */
