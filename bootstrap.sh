@@ -41,6 +41,7 @@ TEST_PACKAGES=(
     systemd-journal-remote  # real journal files for the journal tests
     clang  # -Werror must hold for both compilers; the fuzz harnesses
     libclang-rt-14-dev  # libclang_rt.fuzzer (clang only recommends it)
+    systemd  # systemd-analyze verify checks the example units
 )
 
 need_install() { # [extra packages...]

@@ -64,7 +64,16 @@ static const struct opt table[] = {
       "only failures at or after TIME (2026-11-27, 2026-11-27T10:00, yesterday, today, 7d, 12h)" },
     { "until", 0, "TIME", C_SCAN | C_REPORT | C_PARTNER,
       "only failures before TIME (same forms as --since)" },
+    { "day", 0, "DAY", C_SCAN | C_REPORT | C_PARTNER,
+      "only one calendar day, midnight to midnight local time: yesterday, today or 2026-11-27 "
+      "(like pflogsumm -d; not with --since/--until)" },
     { "top", 0, "N", C_SCAN | C_REPORT, "show at most N groups (text default 20, csv/json all)" },
+    { "journal", 0, NULL, C_SCAN,
+      "read the mail programs' entries of the local systemd journal (from where the last run "
+      "stopped)" },
+    { "journal-dir", 0, "DIR", C_SCAN, "read the journal files in DIR (like journalctl -D)" },
+    { "journal-file", 0, "FILE", C_SCAN,
+      "read the journal file FILE (repeatable; like journalctl --file)" },
     { "year", 0, "YEAR", C_SCAN,
       "year of syslog lines without one (default: from the file's mtime)" },
     { "db", 0, "PATH", C_ALL,
@@ -123,7 +132,7 @@ static const struct {
 /* exit statuses: --help, the man page and README's table (help --markdown)
  * all come from here; `code` marks a literal in the meaning */
 static const struct cli_exit_status exit_statuses[] = {
-    { EXIT_OK, "ok", "ran" },
+    { EXIT_OK, "ok", "ran (`check`: no address is listed, and every lookup was answered)" },
     { EXIT_USAGE, "usage",
       "bad command line or configuration (e.g. a pattern file that does not compile)" },
     { EXIT_INPUT, "input error",
@@ -131,20 +140,29 @@ static const struct cli_exit_status exit_statuses[] = {
     { EXIT_INTERNAL, "internal error", "internal error (out of memory, cannot write the report)" },
     { EXIT_STORE, "database error",
       "the history database is locked by another run, damaged, or not ours (left as it was)" },
+    { EXIT_STORE_CREATE, "cannot create database",
+      "the history database cannot be created (its directory is not writable): give `--db "
+      "PATH`, run as the user that owns it, or scan without history with `--no-db`" },
     { EXIT_NEW_PROBLEM, "new failure group (with --exit-new)",
       "with `--exit-new`: a failure group appeared that the history had not seen" },
+    { EXIT_CHECK_LISTED, "check: listed",
+      "`check`: at least one address is listed on a blocklist" },
+    { EXIT_CHECK_UNKNOWN, "check: could not check",
+      "`check`: no address is listed, but some lookups got no usable answer (timeout, "
+      "refused, a broken list): not a clean bill" },
 };
 
 /* common invocations: --help (all, or one command's) and the man page */
 static const struct cli_example examples[] = {
     { "scan", "bouncescope scan /var/log/mail.log",
       "read a log; report the failed deliveries and why" },
-    { "scan", "journalctl -u postfix@- -o short-iso | bouncescope scan -",
-      "read the journal (Debian 12 without rsyslog has no mail.log)" },
+    { "scan", "bouncescope scan --journal",
+      "read the mail entries of the systemd journal (Debian 12 without rsyslog has no "
+      "mail.log), from where the last run stopped" },
     { "scan", "bouncescope scan -o report.html /var/log/mail.log.1 /var/log/mail.log",
       "a self-contained HTML page (the format follows the name)" },
-    { "report", "bouncescope report --since yesterday --format csv -o failures.csv",
-      "yesterday's failures from the history, one row per group" },
+    { "report", "bouncescope report --day yesterday --format csv -o failures.csv",
+      "yesterday's failures (midnight to midnight) from the history, one row per group" },
     { "partner", "bouncescope partner example.co.jp",
       "everything about one partner: what to answer to \"our mail bounces\"" },
 };
@@ -207,6 +225,8 @@ static int apply(struct options *o, const struct opt *op, const char *v)
         o->since = v;
     } else if (!strcmp(n, "until")) {
         o->until = v;
+    } else if (!strcmp(n, "day")) {
+        o->day = v;
     } else if (!strcmp(n, "top")) {
         if (parse_long(n, v, 1, 1000000, &o->top))
             return -1;
@@ -214,6 +234,12 @@ static int apply(struct options *o, const struct opt *op, const char *v)
         if (parse_long(n, v, 1970, 2200, &x))
             return -1;
         o->year = (int)x;
+    } else if (!strcmp(n, "journal")) {
+        o->journal = true;
+    } else if (!strcmp(n, "journal-dir")) {
+        o->journal_dir = v;
+    } else if (!strcmp(n, "journal-file")) {
+        return add_multi(o->journal_files, &o->n_journal_files, n, v);
     } else if (!strcmp(n, "db")) {
         o->db = v;
     } else if (!strcmp(n, "no-db")) {
@@ -424,7 +450,12 @@ int cli_parse(int argc, char **argv, struct options *o)
     for (; i < argc; i++) {
         const char *a = argv[i];
         if (only_args || a[0] != '-' || a[1] == '\0') {
-            o->args[o->n_args++] = argv[i];
+            /* options may come before the command too, as git users type:
+             * "bouncescope --no-db scan maillog" */
+            if (!o->command && a[0] != '-')
+                o->command = argv[i];
+            else
+                o->args[o->n_args++] = argv[i];
             continue;
         }
         if (!strcmp(a, "--")) {

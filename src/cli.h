@@ -2,8 +2,8 @@
  * cli.h - the command line: one option table drives parsing and --help.
  *
  * `bouncescope COMMAND [OPTIONS] [ARGS]`; options may come before or after
- * arguments, as `--opt value` or `--opt=value`; "--" ends options; "-" is an
- * argument (stdin). The table in cli.c lists every option once with the
+ * arguments, and before the command (`bouncescope --no-db scan maillog`), as
+ * `--opt value` or `--opt=value`; "--" ends options; "-" is an argument (stdin). The table in cli.c lists every option once with the
  * commands it applies to and its help text; README's option section is
  * generated from the same table (`bouncescope help --markdown`).
  *
@@ -33,7 +33,10 @@ enum {
     EXIT_INPUT = 2,                    /* an input could not be read at all (others were) */
     EXIT_INTERNAL = MSG_EXIT_INTERNAL, /* out of memory, internal error (util/msg.h) */
     EXIT_STORE = 4,                    /* the store (database) is unusable or locked */
-    EXIT_NEW_PROBLEM = 10              /* with --exit-new: a new failure group appeared */
+    EXIT_STORE_CREATE = 5,             /* the store cannot be created where it should be */
+    EXIT_NEW_PROBLEM = 10,             /* with --exit-new: a new failure group appeared */
+    EXIT_CHECK_LISTED = 11,            /* check: an address is listed somewhere */
+    EXIT_CHECK_UNKNOWN = 12            /* check: none listed, but some lookups failed */
 };
 
 #define CLI_MAX_MULTI 32
@@ -49,8 +52,9 @@ struct options {
     const char *status; /* comma list */
     const char *since;
     const char *until;
-    long top; /* 0: default */
-    int year; /* 0: infer */
+    const char *day; /* --day yesterday|today|DATE: one calendar day */
+    long top;        /* 0: default */
+    int year;        /* 0: infer */
     const char *db;
     bool no_db;
     const char *dns_servers[CLI_MAX_MULTI];
@@ -74,10 +78,14 @@ struct options {
     long keep_days;            /* 0: default */
     bool quiet;
     bool exit_new;
-    bool markdown;   /* help --markdown */
-    bool man;        /* help --man */
-    bool completion; /* help --completion */
-    char **args;     /* positional arguments after the command */
+    bool markdown;           /* help --markdown */
+    bool man;                /* help --man */
+    bool completion;         /* help --completion */
+    bool journal;            /* --journal: the local systemd journal */
+    const char *journal_dir; /* --journal-dir DIR */
+    const char *journal_files[CLI_MAX_MULTI];
+    size_t n_journal_files;
+    char **args; /* positional arguments after the command */
     size_t n_args;
 };
 

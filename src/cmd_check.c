@@ -19,7 +19,10 @@
  *   a bad line on stdin is warned about and skipped. Bad configuration
  *   (catalogue, --dns-server): exit 1. c-ares failing as a whole: exit 3.
  *   Lookup failures are results ("unknown" with the reason), not errors.
- *   Exit 0 otherwise, listed or not.
+ *   Otherwise the exit status says what was found, for monitoring scripts:
+ *   0 nothing listed and every lookup answered, 11 (EXIT_CHECK_LISTED) an
+ *   address is listed somewhere, 12 (EXIT_CHECK_UNKNOWN) nothing listed but
+ *   some lookups failed - never 0 for a check that could not be made.
  *
  * NOT DONE HERE
  *   No database yet (--no-db is accepted; the store will plug into the
@@ -85,6 +88,21 @@ static int add_addresses(const struct options *o, struct dnsbl *d)
     return rc;
 }
 
+/* check_status - the exit status a monitoring script reads: listed somewhere
+ * (EXIT_CHECK_LISTED), else could not check everything (EXIT_CHECK_UNKNOWN),
+ * else clean (EXIT_OK) */
+static int check_status(const struct dnsbl *d)
+{
+    bool unknown = false;
+    for (size_t i = 0; i < dnsbl_count(d); i++) {
+        enum dnsbl_status st = dnsbl_at(d, i)->summary;
+        if (st == DNSBL_LISTED)
+            return EXIT_CHECK_LISTED;
+        unknown |= st == DNSBL_UNKNOWN || st == DNSBL_UNCHECKED;
+    }
+    return unknown ? EXIT_CHECK_UNKNOWN : EXIT_OK;
+}
+
 int cmd_check(const struct options *o)
 {
     struct strbuf err = STRBUF_INIT;
@@ -116,6 +134,8 @@ int cmd_check(const struct options *o)
     if ((rc = report_output_open(&out, o->output)) != EXIT_OK)
         goto out;
     rc = report_output_close(&out, write_check(out.fp, o->format, d));
+    if (rc == EXIT_OK)
+        rc = check_status(d);
 out:
     dnsbl_free(d);
     strbuf_free(&err);

@@ -75,6 +75,14 @@ int cmd_pipeline_config(const struct options *o, struct pipeline_config *cfg)
         msg_error("--until: cannot read '%s' as a time", o->until);
         return EXIT_USAGE;
     }
+    if (o->day && (o->since || o->until)) {
+        msg_error("--day is one whole day: give it without --since and --until");
+        return EXIT_USAGE;
+    }
+    if (o->day && parse_day_arg(o->day, now, &cfg->filter.since, &cfg->filter.until) < 0) {
+        msg_error("--day: '%s' is not yesterday, today or a date (2026-11-27)", o->day);
+        return EXIT_USAGE;
+    }
     return EXIT_OK;
 }
 

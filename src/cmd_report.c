@@ -30,6 +30,7 @@
 #include "cmd_common.h"
 #include "commands.h"
 #include "dns_stage.h"
+#include "syslog_header.h"
 #include "util/msg.h"
 #include "util/xalloc.h"
 
@@ -101,6 +102,40 @@ static int open_and_build(const struct options *o, bool spool, struct pipeline_c
     return EXIT_OK;
 }
 
+/* no_data_note - when the history holds nothing for the period (and filters)
+ * asked: say which period, and what the history does hold, instead of a report
+ * that reads as an all-clear */
+static void no_data_note(struct store *s, const struct store_query *q, struct aggregate *agg,
+                         struct strbuf *out)
+{
+    const struct aggregate_totals *t = aggregate_totals(agg);
+    if (t->count[0] || t->count[1] || t->count[2] || t->count[3])
+        return;
+    char a[48], b[48];
+    strbuf_adds(out, "No data");
+    if (q->since && q->until)
+        strbuf_addf(out, " for %s to %s",
+                    fmt_time(q->since, header_local_minutes(q->since), a, sizeof a),
+                    fmt_time(q->until, header_local_minutes(q->until), b, sizeof b));
+    else if (q->since)
+        strbuf_addf(out, " since %s",
+                    fmt_time(q->since, header_local_minutes(q->since), a, sizeof a));
+    else if (q->until)
+        strbuf_addf(out, " before %s",
+                    fmt_time(q->until, header_local_minutes(q->until), a, sizeof a));
+    if (q->domain || q->sender || q->statuses)
+        strbuf_adds(out, " matching the filters given");
+    int64_t first, last;
+    if (store_span(s, &first, &last) == 0 && first)
+        strbuf_addf(out,
+                    " in the history, which holds %s to %s (nothing failed or was delivered "
+                    "in the period asked).",
+                    fmt_time(first, header_local_minutes(first), a, sizeof a),
+                    fmt_time(last, header_local_minutes(last), b, sizeof b));
+    else
+        strbuf_adds(out, ": the history is empty (run `bouncescope scan` first).");
+}
+
 int cmd_report(const struct options *o)
 {
     struct pipeline_config cfg;
@@ -123,10 +158,13 @@ int cmd_report(const struct options *o)
     strbuf_free(&err);
     pipeline_finish(p);
     store_mark_new(s, rb.agg);
+    struct strbuf no_data = STRBUF_INIT;
+    no_data_note(s, &q, rb.agg, &no_data);
     store_close(s);
 
     struct report r;
     cmd_report_init(&r, "report", o, p); /* stats NULL: the writers leave out "What was read" */
+    r.empty_note = no_data.len ? no_data.s : NULL;
     cmd_add_our_ips(o, r.agg);
     size_t n = 0;
     struct group **gs = aggregate_groups(r.agg, &n);
@@ -141,6 +179,10 @@ int cmd_report(const struct options *o)
         dns = cmd_run_dns(o, &r, NULL);
         wrc = report_write(&rcfg, &r);
     }
+    /* CSV has no room for prose: say it where a person (or cron's mail) reads it */
+    if (r.empty_note && !strcmp(o->format, "csv") && !o->quiet)
+        msg_info("%s", r.empty_note);
+    strbuf_free(&no_data);
     dns_stage_free(dns);
     pipeline_free(p);
     if (wrc != EXIT_OK)

@@ -7,20 +7,23 @@
  * hands the result to the writer of --format. With -o the report is written
  * to a temporary file and renamed, so a reader never sees half a report.
  */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "access_hint.h"
 #include "cmd_common.h"
 #include "commands.h"
 #include "dns_stage.h"
+#include "journal.h"
 #include "problems.h"
+#include "progress.h"
 #include "reader.h"
 #include "syslog_header.h"
+#include "text_layout.h"
 #include "util/msg.h"
 #include "util/xalloc.h"
-
-static const char *const default_logs[] = { "/var/log/maillog", "/var/log/mail.log" };
 
 struct input_order {
     const char *path;
@@ -107,25 +110,199 @@ static void warn_problems(void)
     }
 }
 
-/* default_input - the system's mail log when no input is given; NULL when there is none */
-static const char *default_input(void)
+/* the system's mail logs, looked for when scan is given no input (the
+ * directory is $BOUNCESCOPE_LOG_DIR when set: tests, chroots) */
+static const char *const default_logs[] = { "mail.log", "maillog", "exim4/mainlog" };
+#define DEFAULT_LOG_DIR "/var/log"
+
+/* what a scan reads: files (owned copies) and perhaps a journal */
+struct scan_inputs {
+    char **files;
+    size_t n_files;
+    bool journal;
+    struct journal_source journal_src;
+};
+
+static void add_file(struct scan_inputs *in, const char *path)
 {
-    for (size_t i = 0; i < sizeof default_logs / sizeof *default_logs; i++) {
-        if (access(default_logs[i], F_OK) == 0) {
-            msg_info("reading %s", default_logs[i]);
-            return default_logs[i];
+    in->files = xrealloc(in->files, (in->n_files + 1) * sizeof *in->files);
+    in->files[in->n_files++] = xstrdup(path);
+}
+
+/* rotation_rank - how recent a rotated sibling of base is by its name: "base.1",
+ * "base.1.gz" -> -1 (".N": smaller is newer); "base-20261127[.gz]" -> 20261127;
+ * 0 when name is not a rotation of base */
+static long rotation_rank(const char *name, const char *base)
+{
+    size_t n = strlen(base);
+    if (strncmp(name, base, n) != 0 || (name[n] != '.' && name[n] != '-'))
+        return 0;
+    char *end;
+    long v = strtol(name + n + 1, &end, 10);
+    if (end == name + n + 1 || v <= 0 || (*end && *end != '.'))
+        return 0;
+    return name[n] == '.' ? -v : v;
+}
+
+/* newest_rotation - the most recent rotated file of path (mail.log.1,
+ * maillog-20261127, mainlog.1.gz), into out; false when there is none */
+static bool newest_rotation(const char *path, struct strbuf *out)
+{
+    const char *slash = strrchr(path, '/');
+    struct strbuf dir = STRBUF_INIT;
+    strbuf_add(&dir, path, slash ? (size_t)(slash - path) : 1);
+    const char *base = slash ? slash + 1 : path;
+    DIR *d = opendir(strbuf_cstr(&dir));
+    long best = 0;
+    strbuf_reset(out);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        long r = rotation_rank(e->d_name, base);
+        if (r && (!best || r > best)) {
+            best = r;
+            strbuf_reset(out);
+            strbuf_addf(out, "%s/%s", strbuf_cstr(&dir), e->d_name);
         }
     }
-    msg_error("neither /var/log/maillog nor /var/log/mail.log exists.\n"
-              "  Debian 12 without rsyslog logs mail only to the journal; try:\n"
-              "  journalctl -u postfix@- -o short-iso | bouncescope scan -");
-    return NULL;
+    if (d)
+        closedir(d);
+    strbuf_free(&dir);
+    return best != 0;
+}
+
+/* default_inputs - the system's mail logs (each with its newest rotation when the
+ * history is kept: lines written after the last run and before logrotate moved
+ * the file are there); false when none exists */
+static bool default_inputs(struct scan_inputs *in, bool history)
+{
+    const char *dir = getenv("BOUNCESCOPE_LOG_DIR");
+    if (!dir || !*dir)
+        dir = DEFAULT_LOG_DIR;
+    struct strbuf path = STRBUF_INIT, rot = STRBUF_INIT, said = STRBUF_INIT;
+    for (size_t i = 0; i < sizeof default_logs / sizeof *default_logs; i++) {
+        strbuf_reset(&path);
+        strbuf_addf(&path, "%s/%s", dir, default_logs[i]);
+        if (access(path.s, F_OK) != 0)
+            continue;
+        if (history && newest_rotation(path.s, &rot)) {
+            add_file(in, rot.s);
+            strbuf_addf(&said, "%s%s", said.len ? ", " : "", rot.s);
+        }
+        add_file(in, path.s);
+        strbuf_addf(&said, "%s%s", said.len ? ", " : "", path.s);
+    }
+    if (said.len)
+        msg_info("reading %s", said.s);
+    strbuf_free(&path);
+    strbuf_free(&rot);
+    strbuf_free(&said);
+    return in->n_files > 0;
+}
+
+/* scan_inputs_choose - the files given, the journal asked for; with neither, the
+ * system's mail logs, else the local journal (a stock Debian 12 has no mail.log) */
+static void scan_inputs_choose(const struct options *o, bool history, struct scan_inputs *in)
+{
+    memset(in, 0, sizeof *in);
+    for (size_t i = 0; i < o->n_args; i++)
+        add_file(in, o->args[i]);
+    in->journal = o->journal || o->journal_dir || o->n_journal_files;
+    in->journal_src.directory = o->journal_dir;
+    in->journal_src.files = o->journal_files;
+    in->journal_src.n_files = o->n_journal_files;
+    if (in->n_files || in->journal || default_inputs(in, history))
+        return;
+    msg_info("no mail log in /var/log (mail.log, maillog, exim4/mainlog): reading the mail "
+             "programs' entries of the systemd journal");
+    in->journal = true;
+}
+
+static void scan_inputs_free(struct scan_inputs *in)
+{
+    for (size_t i = 0; i < in->n_files; i++)
+        free(in->files[i]);
+    free(in->files);
+}
+
+/* all_failed - there were inputs and every one failed to open */
+static bool all_failed(const struct scan_stats *st)
+{
+    for (size_t i = 0; i < st->n_inputs; i++)
+        if (!st->inputs[i].failed)
+            return false;
+    return st->n_inputs > 0;
+}
+
+/* note_earlier - "NAME up to line N at TIME" into earlier when an earlier run had
+ * read the input just read that far */
+static void note_earlier(struct store *store, const char *name, struct strbuf *earlier)
+{
+    uint64_t line;
+    int64_t seen;
+    if (!store_input_start(store, &line, &seen))
+        return;
+    char when[48] = "";
+    if (seen)
+        format_iso_time(seen, header_local_minutes(seen), when, sizeof when);
+    strbuf_addf(earlier, "%s%s up to line %llu%s%s", earlier->len ? ", " : "", name,
+                (unsigned long long)line, *when ? " at " : "", when);
+}
+
+/* nothing_new_note - when the run read no line: say why instead of an empty
+ * report that reads as an all-clear ("No failed deliveries" would be false) */
+static void nothing_new_note(const struct scan_stats *st, const struct strbuf *earlier,
+                             struct strbuf *out)
+{
+    if (st->lines || all_failed(st))
+        return;
+    if (earlier->len)
+        strbuf_addf(out,
+                    "Nothing new: already read (%s) by an earlier run; nothing new was "
+                    "written since. Use `bouncescope report` for what the history holds, or "
+                    "--no-db to read the log again.",
+                    earlier->s);
+    else
+        strbuf_adds(out, "Nothing read: the inputs held no log lines.");
+}
+
+/* read_journal - the journal through the store; EXIT_OK, EXIT_INPUT or EXIT_STORE */
+static int read_journal(struct store *store, struct pipeline *p, const struct journal_source *src,
+                        struct strbuf *earlier)
+{
+    struct strbuf err = STRBUF_INIT;
+    int rc = EXIT_OK;
+    if (!src->directory && !src->n_files && access_hint_journal(&err)) {
+        msg_warn("%s", err.s); /* the entries it shows hold no mail: say why first */
+        strbuf_reset(&err);
+    }
+    const struct scan_stats *st = pipeline_stats(p);
+    if (store_read_journal(store, p, src, &err) == 0 && st->n_inputs) {
+        note_earlier(store, st->inputs[st->n_inputs - 1].name, earlier);
+    } else if (err.len) {
+        if (store_failed(store)) {
+            msg_error("%s", err.s);
+            rc = EXIT_STORE;
+        } else {
+            msg_error("%s (skipped)", err.s);
+            rc = EXIT_INPUT;
+        }
+    }
+    strbuf_free(&err);
+    return rc;
+}
+
+/* say_stdin - "scan -" typed at a terminal would wait silently for input */
+static void say_stdin(const char *path)
+{
+    if (!strcmp(path, "-") && isatty(STDIN_FILENO))
+        msg_info("reading standard input%s (paste or type log lines; Ctrl-D ends, Ctrl-C "
+                 "stops)",
+                 layout_glyphs(layout_locale_utf8())->ellipsis);
 }
 
 /* read_inputs - every input, oldest first, through the store; EXIT_OK, EXIT_INPUT
  * (an input was skipped) or EXIT_STORE (the database failed: stop) */
 static int read_inputs(struct store *store, struct pipeline *p, const char *const *inputs,
-                       size_t n_inputs, int year)
+                       size_t n_inputs, int year, struct strbuf *earlier)
 {
     int rc = EXIT_OK;
     struct strbuf err = STRBUF_INIT;
@@ -133,16 +310,19 @@ static int read_inputs(struct store *store, struct pipeline *p, const char *cons
     for (size_t i = 0; i < n_inputs; i++) {
         strbuf_reset(&err);
         size_t before = pipeline_stats(p)->n_inputs;
+        say_stdin(ordered[i]);
         if (store_read_input(store, p, ordered[i], &err) < 0) {
             if (store_failed(store)) {
                 msg_error("%s", err.s);
                 rc = EXIT_STORE;
                 break;
             }
+            access_hint_file(ordered[i], &err); /* "Permission denied": who may read it */
             msg_error("%s (skipped)", err.s);
             rc = EXIT_INPUT;
             continue;
         }
+        note_earlier(store, ordered[i], earlier);
         /* like GoAccess: a file none of whose lines has a known header is most
          * likely not a mail log at all; say so plainly rather than report nothing */
         const struct scan_stats *st = pipeline_stats(p);
@@ -158,6 +338,27 @@ static int read_inputs(struct store *store, struct pipeline *p, const char *cons
     return rc;
 }
 
+/* store_not_created - a writer's database that does not exist after store_open
+ * failed could not be created (its directory is missing and cannot be made, or
+ * is not writable): say so, and the ways out, in err */
+static bool store_not_created(const struct store_config *sc, struct strbuf *err)
+{
+    struct strbuf path = STRBUF_INIT;
+    if (sc->path)
+        strbuf_adds(&path, sc->path);
+    else
+        store_default_path(&path);
+    bool missing = access(path.s, F_OK) != 0;
+    if (missing)
+        strbuf_addf(err,
+                    "\n  the history database %s cannot be created there. Give --db PATH in a "
+                    "directory you may write, run as the user that owns it, or scan without "
+                    "history: bouncescope scan --no-db ...",
+                    path.s);
+    strbuf_free(&path);
+    return missing;
+}
+
 /* open_store - the history store of a scan (none with --no-db, and none for a
  * filtered scan, which sees only part of the log); EXIT_OK or EXIT_STORE */
 static int open_store(const struct options *o, struct pipeline_config *cfg, struct store **store)
@@ -169,9 +370,10 @@ static int open_store(const struct options *o, struct pipeline_config *cfg, stru
     struct store_config sc = cmd_store_config(o, true);
     *store = store_open(&sc, &err);
     if (!*store) {
+        int rc = store_not_created(&sc, &err) ? EXIT_STORE_CREATE : EXIT_STORE;
         msg_error("%s", err.s);
         strbuf_free(&err);
-        return EXIT_STORE;
+        return rc;
     }
     if (!store_attach(*store, cfg, &err)) {
         msg_info("note: %s", err.s);
@@ -193,6 +395,7 @@ int cmd_scan(const struct options *o)
     if ((rc = open_store(o, &cfg, &store)) != EXIT_OK)
         return rc;
     struct strbuf err = STRBUF_INIT;
+    cfg.progress = progress_new(!o->quiet); /* only on a terminal: never in cron */
     struct pipeline *p = pipeline_new(&cfg, &err);
     if (!p) {
         msg_error("%s", err.s);
@@ -203,20 +406,26 @@ int cmd_scan(const struct options *o)
     strbuf_free(&err);
     if (store)
         store_attach_pipeline(store, p); /* queue state of earlier runs */
-    const char *const *inputs = (const char *const *)o->args;
-    size_t n_inputs = o->n_args;
-    const char *fallback[1];
-    if (!n_inputs) {
-        if (!(fallback[0] = default_input())) {
-            store_close(store);
-            pipeline_free(p);
-            return EXIT_INPUT;
-        }
-        inputs = fallback;
-        n_inputs = 1;
+    struct scan_inputs in;
+    scan_inputs_choose(o, store != NULL, &in);
+    struct strbuf earlier = STRBUF_INIT, nothing_new = STRBUF_INIT;
+    rc = read_inputs(store, p, (const char *const *)in.files, in.n_files, o->year, &earlier);
+    if (rc != EXIT_STORE && in.journal) {
+        int jrc = read_journal(store, p, &in.journal_src, &earlier);
+        rc = jrc != EXIT_OK ? jrc : rc;
     }
-    rc = read_inputs(store, p, inputs, n_inputs, o->year);
+    nothing_new_note(pipeline_stats(p), &earlier, &nothing_new);
+    strbuf_free(&earlier);
+    scan_inputs_free(&in);
+    if (rc != EXIT_STORE && all_failed(pipeline_stats(p))) {
+        /* nothing could be read: the errors said so, a report would be an empty lie */
+        strbuf_free(&nothing_new);
+        store_close(store);
+        pipeline_free(p);
+        return EXIT_INPUT;
+    }
     if (rc == EXIT_STORE) {
+        strbuf_free(&nothing_new);
         store_close(store);
         pipeline_free(p);
         return rc;
@@ -225,6 +434,7 @@ int cmd_scan(const struct options *o)
     warn_problems();
     long fresh = store_finish_run(store, pipeline_aggregate(p), o->keep_days, &err);
     if (fresh < 0) {
+        strbuf_free(&nothing_new);
         msg_error("%s", err.s);
         store_close(store);
         pipeline_free(p);
@@ -237,6 +447,7 @@ int cmd_scan(const struct options *o)
     struct report r;
     cmd_report_init(&r, "scan", o, p);
     r.stats = pipeline_stats(p);
+    r.empty_note = nothing_new.len ? nothing_new.s : NULL;
     cmd_add_our_ips(o, r.agg);
     if (o->check_domains && !o->no_dns) {
         /* our sender domains, for the domain lists (a listed domain is refused
@@ -252,8 +463,12 @@ int cmd_scan(const struct options *o)
     /* --quiet: nothing to say when the history knows every group already */
     struct report_config rcfg = cmd_report_config(o);
     int wrc = o->quiet && recorded && fresh == 0 ? EXIT_OK : report_write(&rcfg, &r);
+    /* CSV has no room for prose: say it where a person (or cron's mail) reads it */
+    if (r.empty_note && !strcmp(rcfg.format, "csv") && !(o->quiet && recorded))
+        msg_info("%s", r.empty_note);
     if (wrc == EXIT_OK && rc == EXIT_OK && o->exit_new && fresh > 0)
         rc = EXIT_NEW_PROBLEM;
+    strbuf_free(&nothing_new);
     dns_stage_free(dns);
     pipeline_free(p);
     return wrc != EXIT_OK ? wrc : rc;

@@ -20,21 +20,27 @@
 #include "pipeline.h"
 
 #include <ctype.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "correlate.h"
 #include "fingerprint.h"
+#include "line_key.h"
 #include "mta.h"
 #include "problems.h"
+#include "progress.h"
 #include "providers.h"
 #include "reader.h"
 #include "syslog_header.h"
+#include "util/intern.h"
 #include "util/xalloc.h"
 
 /* sweep the queue state for idle entries this often (lines) */
 #define SWEEP_EVERY 262144
+/* tell the progress line this often (lines): a clock read per few thousand lines */
+#define PROGRESS_EVERY 4096
 
 struct pipeline {
     struct pipeline_config cfg;
@@ -57,6 +63,7 @@ struct pipeline {
     uint64_t cur_line;
     struct slice cur_host;
     int64_t latest;
+    struct line_occurrences occ; /* identical messages per second, for line keys */
 };
 
 struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct strbuf *err)
@@ -83,6 +90,7 @@ void pipeline_free(struct pipeline *p)
 {
     if (!p)
         return;
+    progress_free(p->cfg.progress);
     mta_parsers_free(p->parsers);
     classifier_free(p->classifier);
     fingerprinter_free(p->fp);
@@ -506,6 +514,22 @@ static void handle_record(struct pipeline *p, const struct log_header *h,
     }
 }
 
+/* already_stored - whether the sink (the history) has recorded this line before.
+ * Only lines whose effects are stored are asked about: deliveries (events and
+ * sent counts), expiries, per-MX failures and notices. A line that only tells
+ * the queue state (from=, message-id=, removed) does the same again when read
+ * twice, and a skipped delivery line also leaves the queue state alone. */
+static bool already_stored(struct pipeline *p, const struct log_header *h,
+                           const struct mta_record *rec)
+{
+    if (rec->kind != RECORD_DELIVERY && rec->kind != RECORD_EXPIRED && rec->kind != RECORD_PER_MX &&
+        rec->kind != RECORD_NOTIFY)
+        return false;
+    struct line_id id = { .when = h->when, .text = line_text_hash(h->message) };
+    id.occurrence = line_occurrence(&p->occ, id.when, id.text);
+    return p->cfg.sink.line(p->cfg.sink.ctx, &id);
+}
+
 /* process_line - one line through header, MTA grammar and the record handlers */
 static void process_line(struct pipeline *p, struct header_clock *clock, struct input_stats *in,
                          const char *file, struct slice line)
@@ -519,6 +543,10 @@ static void process_line(struct pipeline *p, struct header_clock *clock, struct 
         problem_note(bad_time ? PROBLEM_BAD_TIME : PROBLEM_UNKNOWN_HEADER, file, p->cur_line, line);
         return;
     }
+    /* times are shown in the local zone, whatever offset the line was written
+     * with (a journal entry has none): see header_local_minutes */
+    if (h.tz_known)
+        h.tz_minutes = header_local_minutes(h.when);
     p->cur_h = &h;
     p->cur_rec = &rec;
     p->cur_raw = line;
@@ -536,6 +564,11 @@ static void process_line(struct pipeline *p, struct header_clock *clock, struct 
         p->stats.other_lines++;
         return;
     }
+    if (p->cfg.sink.line && already_stored(p, &h, &rec)) {
+        p->stats.mta_lines++;
+        problem_note(PROBLEM_ALREADY_STORED, file, p->cur_line, line);
+        return;
+    }
     handle_record(p, &h, &rec);
 }
 
@@ -547,6 +580,17 @@ struct correlator *pipeline_correlator(struct pipeline *p)
 int pipeline_read(struct pipeline *p, const char *path, struct strbuf *err)
 {
     return pipeline_read_from(p, path, 0, 0, err);
+}
+
+/* begin_progress - the progress line of a file: its size, and how far it is read */
+static void begin_progress(struct pipeline *p, const char *path, struct reader *r)
+{
+    if (!p->cfg.progress)
+        return;
+    struct stat st;
+    uint64_t total =
+        strcmp(path, "-") && stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    progress_begin(p->cfg.progress, reader_name(r), total, reader_compressed_bytes(r));
 }
 
 int pipeline_read_from(struct pipeline *p, const char *path, uint64_t offset, uint64_t start_line,
@@ -571,6 +615,8 @@ int pipeline_read_from(struct pipeline *p, const char *path, uint64_t offset, ui
     const char *file = reader_name(r);
     struct header_clock clock;
     header_clock_init(&clock, reader_mtime(r), p->cfg.year);
+    line_occurrences_reset(&p->occ);
+    begin_progress(p, path, r);
     struct slice line;
     p->cur_file = file;
     uint64_t lines = 0;
@@ -578,6 +624,8 @@ int pipeline_read_from(struct pipeline *p, const char *path, uint64_t offset, ui
         lines++;
         p->cur_line = reader_line(r);
         process_line(p, &clock, in, file, line);
+        if (p->cfg.progress && (lines & (PROGRESS_EVERY - 1)) == 0)
+            progress_tick(p->cfg.progress, reader_compressed_bytes(r), lines);
         /* every line counts towards a checkpoint, parsed or not, so a store's
          * batches stay bounded whatever the log holds */
         if (p->cfg.sink.checkpoint && lines % PIPELINE_CHECKPOINT_LINES == 0)
@@ -590,6 +638,7 @@ int pipeline_read_from(struct pipeline *p, const char *path, uint64_t offset, ui
     }
     if (p->cfg.sink.checkpoint)
         p->cfg.sink.checkpoint(p->cfg.sink.ctx, file, reader_offset(r), reader_line(r));
+    progress_end(p->cfg.progress);
     in->lines = reader_line(r) - start_line;
     in->bytes = reader_offset(r) - offset;
     in->compressed_bytes = reader_compressed_bytes(r);
@@ -603,6 +652,63 @@ int pipeline_read_from(struct pipeline *p, const char *path, uint64_t offset, ui
     clock_gettime(CLOCK_MONOTONIC, &t1);
     p->stats.seconds += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     return 0;
+}
+
+void pipeline_input_failed(struct pipeline *p, const char *name)
+{
+    p->stats.inputs = xrealloc(p->stats.inputs, (p->stats.n_inputs + 1) * sizeof *p->stats.inputs);
+    struct input_stats *in = &p->stats.inputs[p->stats.n_inputs++];
+    memset(in, 0, sizeof *in);
+    in->name = xstrdup(name);
+    in->compression = "";
+    in->failed = true;
+}
+
+void pipeline_read_lines(struct pipeline *p, const struct pipeline_lines *src, uint64_t start_line)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    p->stats.inputs = xrealloc(p->stats.inputs, (p->stats.n_inputs + 1) * sizeof *p->stats.inputs);
+    struct input_stats *in = &p->stats.inputs[p->stats.n_inputs++];
+    memset(in, 0, sizeof *in);
+    const char *name = intern(src->name); /* events and problem examples borrow it */
+    in->name = xstrdup(name);
+    in->compression = "";
+    struct header_clock clock;
+    header_clock_init(&clock, time(NULL), p->cfg.year);
+    line_occurrences_reset(&p->occ);
+    p->cur_file = name;
+    progress_begin(p->cfg.progress, name, 0, 0);
+    uint64_t lines = 0, bytes = 0;
+    struct slice line;
+    while (src->next(src->ctx, &line)) {
+        lines++;
+        bytes += line.n + 1;
+        p->cur_line = start_line + lines;
+        process_line(p, &clock, in, name, line);
+        if (p->cfg.progress && (lines & (PROGRESS_EVERY - 1)) == 0)
+            progress_tick(p->cfg.progress, bytes, lines);
+        if (p->cfg.sink.checkpoint && lines % PIPELINE_CHECKPOINT_LINES == 0)
+            p->cfg.sink.checkpoint(p->cfg.sink.ctx, name, bytes, p->cur_line);
+        if ((lines & (SWEEP_EVERY - 1)) == 0) {
+            uint64_t gone = correlate_sweep(p->correlator, p->latest);
+            for (uint64_t i = 0; i < gone; i++)
+                problem_note(PROBLEM_QUEUE_EVICTED, name, p->cur_line, SLICE_EMPTY);
+        }
+    }
+    if (p->cfg.sink.checkpoint)
+        p->cfg.sink.checkpoint(p->cfg.sink.ctx, name, bytes, start_line + lines);
+    progress_end(p->cfg.progress);
+    in->lines = lines;
+    in->bytes = bytes;
+    p->stats.lines += lines;
+    p->stats.bytes += bytes;
+    if (in->first && (!p->stats.first || in->first < p->stats.first))
+        p->stats.first = in->first;
+    if (in->last > p->stats.last)
+        p->stats.last = in->last;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    p->stats.seconds += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 }
 
 void pipeline_finish(struct pipeline *p)
@@ -653,5 +759,31 @@ int parse_time_arg(const char *s, int64_t now, int64_t *out)
         return -1;
     tm.tm_isdst = -1;
     *out = (int64_t)mktime(&tm);
+    return 0;
+}
+
+int parse_day_arg(const char *s, int64_t now, int64_t *since, int64_t *until)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (!strcmp(s, "today") || !strcmp(s, "yesterday")) {
+        time_t t = (time_t)now;
+        localtime_r(&t, &tm);
+        if (!strcmp(s, "yesterday"))
+            tm.tm_mday--;
+    } else {
+        const char *rest = strptime(s, "%Y-%m-%d", &tm);
+        if (!rest || *rest)
+            return -1;
+    }
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    struct tm next = tm;
+    next.tm_mday++; /* mktime normalises the month; the next midnight, whatever DST does */
+    time_t a = mktime(&tm), b = mktime(&next);
+    if (a == (time_t)-1 || b == (time_t)-1)
+        return -1;
+    *since = (int64_t)a;
+    *until = (int64_t)b;
     return 0;
 }

@@ -36,12 +36,18 @@ struct pipeline_filter {
  * each input with the offset just after the last line read, so a store can
  * commit its events and that offset in one transaction. */
 #define PIPELINE_CHECKPOINT_LINES 50000
+struct line_id;
+struct progress;
 struct pipeline_sink {
     void *ctx;
     void (*event)(void *ctx, const struct event *e);
     void (*sent)(void *ctx, struct slice domain, struct slice provider, int64_t when,
                  int tz_minutes);
     void (*checkpoint)(void *ctx, const char *file, uint64_t offset, uint64_t line);
+    /* line - a line with stored effects (a delivery, expiry, per-MX or notice
+     * line; line_key.h says what identifies it) is about to be counted: true
+     * when the sink has recorded it before, and the pipeline then skips it */
+    bool (*line)(void *ctx, const struct line_id *id);
 };
 
 struct pipeline_config {
@@ -53,6 +59,8 @@ struct pipeline_config {
     bool spool_events;     /* keep every event for --detail */
     struct pipeline_filter filter;
     struct pipeline_sink sink;
+    struct progress *progress; /* progress line on a terminal (progress.h), freed by
+                                * pipeline_free; NULL: none */
 };
 
 struct input_stats {
@@ -92,6 +100,20 @@ int pipeline_read(struct pipeline *p, const char *path, struct strbuf *err);
  * numbers continue from start_line (the number of lines before offset) */
 int pipeline_read_from(struct pipeline *p, const char *path, uint64_t offset, uint64_t start_line,
                        struct strbuf *err);
+/* a source of lines that is not a file: the journal (journal.h) */
+struct pipeline_lines {
+    const char *name; /* for reports and file:line; interned by the pipeline */
+    bool (*next)(void *ctx, struct slice *line);
+    void *ctx;
+};
+/* pipeline_read_lines - read src to its end, like a file (one input in the
+ * stats); line numbers continue from start_line; checkpoints get the bytes
+ * read in this call as their offset */
+void pipeline_read_lines(struct pipeline *p, const struct pipeline_lines *src, uint64_t start_line);
+
+/* pipeline_input_failed - an input that could not be opened, for the stats */
+void pipeline_input_failed(struct pipeline *p, const char *name);
+
 /* pipeline_correlator - the queue state, for a store that keeps it between runs */
 struct correlator *pipeline_correlator(struct pipeline *p);
 /* pipeline_finish - end of all input (final counts) */
@@ -105,5 +127,9 @@ struct classifier *pipeline_classifier(struct pipeline *p);
 /* parse_time_arg - --since/--until: 2026-11-27[THH:MM[:SS]], today, yesterday, 7d, 12h;
  * local time; returns -1 on a bad value */
 int parse_time_arg(const char *s, int64_t now, int64_t *out);
+/* parse_day_arg - --day: yesterday, today or 2026-11-27 -> that local calendar day,
+ * [*since, *until) from midnight to the next midnight (23 or 25 hours on a DST
+ * change); -1 on a bad value */
+int parse_day_arg(const char *s, int64_t now, int64_t *since, int64_t *until);
 
 #endif

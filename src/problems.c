@@ -37,6 +37,10 @@ static const struct {
                                "expiry or bounce of a message whose recipients are not in the "
                                "input: counted once with an empty recipient",
                                1 },
+    [PROBLEM_ALREADY_STORED] = { "already_stored",
+                                 "line the history had already recorded (read before "
+                                 "through another path): not counted again",
+                                 1 },
 };
 
 void problems_reset(void)

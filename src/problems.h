@@ -38,6 +38,9 @@ enum problem_kind {
                              * queued on purpose): read, not counted - informational */
     PROBLEM_UNKNOWN_RCPT,   /* an expiry or bounce of a message whose recipients are not in the
                              * input: one event with an empty recipient - informational */
+    PROBLEM_ALREADY_STORED, /* a line the history had recorded before (stdin fed again, an
+                             * overlapping copy, the journal and rsyslog's file): skipped -
+                             * informational */
     PROBLEM_KIND_COUNT
 };
 

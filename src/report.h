@@ -57,6 +57,10 @@ struct report {
     bool detail;
     int64_t generated;    /* time of the run */
     const char *group_by; /* as given, for the header */
+    /* why there is nothing to show, said instead of "No failed deliveries" (which
+     * would read as an all-clear): nothing new was read, or the period asked for
+     * holds no data. NULL: the run read something. */
+    const char *empty_note;
 };
 
 int write_text(FILE *fp, const struct report *r);

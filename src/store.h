@@ -26,6 +26,11 @@
  * Queue state across runs: store_attach_pipeline loads it into the pipeline's
  * correlator, and each checkpoint stores its changes with the batch.
  *
+ * Idempotent: a line the history holds is not counted again when it comes
+ * back by another path - stdin fed twice, an overlapping copy, the journal
+ * after a lost cursor, the same line from rsyslog's file and from the journal
+ * (store_keys.c: a key per line with stored effects).
+ *
  * Not done here: re-checking blocklists (the dnsbl table is a cache the
  * DNS stage may use through store_dnsbl_get/put).
  *
@@ -42,7 +47,7 @@
 #include "pipeline.h"
 #include "util/strbuf.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 /* a writer waits this long for another run's lock ($BOUNCESCOPE_LOCK_TIMEOUT overrides) */
 #define STORE_LOCK_SECONDS 30
 /* --keep: events older than this many days before the newest stored one are pruned */
@@ -85,6 +90,22 @@ void store_attach_pipeline(struct store *s, struct pipeline *p);
  * stdin); -1 and err when the input cannot be opened or the database failed */
 int store_read_input(struct store *s, struct pipeline *p, const char *path, struct strbuf *err);
 
+/* store_read_journal - read the mail programs' entries of the journal src names
+ * (journal.h) from where the last run stopped: the cursor is committed with each
+ * batch, like a file's offset. A stored cursor the journal no longer has
+ * (vacuumed, rotated away) is said on stderr; reading then starts after the
+ * stored time and the line keys skip what was read before. NULL or unattached
+ * store: the whole journal. -1 and err when the journal cannot be opened
+ * (noted as a failed input) or the database failed. */
+struct journal_source;
+int store_read_journal(struct store *s, struct pipeline *p, const struct journal_source *src,
+                       struct strbuf *err);
+
+/* store_input_start - after store_read_input / store_read_journal: true when an
+ * earlier run had read the input up to *line, at *seen (time of its commit) -
+ * reading went on from there (nothing new when the input gave no line) */
+bool store_input_start(const struct store *s, uint64_t *line, int64_t *seen);
+
 /* store_failed - whether a database error stopped recording (then EXIT_STORE) */
 bool store_failed(const struct store *s);
 
@@ -121,6 +142,9 @@ typedef void (*store_sent_fn)(void *ctx, const char *domain, const char *provide
                               int64_t last, uint64_t count, int tz_minutes);
 int store_each_sent(struct store *s, const struct store_query *q, store_sent_fn fn, void *ctx,
                     struct strbuf *err);
+
+/* store_span - the time of the first and last stored event or delivery (0, 0: none) */
+int store_span(struct store *s, int64_t *first, int64_t *last);
 
 /* store_mark_new - set g->is_new for groups first seen in the last finished run */
 void store_mark_new(struct store *s, struct aggregate *agg);

@@ -7,6 +7,8 @@
  *                   the end of a run
  *   store_query.c   reading back for report and partner
  *   store_dnsbl.c   the DNSBL answer cache
+ *   store_keys.c    the line keys: a line recorded once whatever path it came by
+ *   store_journal.c the journal as an input: its cursor, kept like a file's offset
  *
  * Parameters are bound by name (":name") and result columns read by name,
  * never by a literal position: a statement's text is the one place that says
@@ -24,10 +26,25 @@
 #include "store.h"
 #include "util/hashmap.h"
 #include "util/strbuf.h"
+#include "util/u64set.h"
+
+struct line_id;
+struct journal_reader;
 
 /* 1 KiB of syslog is 5-10 lines with timestamps and queue ids: two different
  * streams never share it, and reading it (even through gzip) costs nothing */
 #define STORE_HEAD_MAX 1024
+
+/* the tables of schema version 2 (store_keys.c, store_journal.c): the line keys
+ * and the journals' read positions. IF NOT EXISTS: a writer also runs this on
+ * every open, so a database whose version 2 came from another branch's
+ * migration still gets them. */
+#define STORE_KEYS_SCHEMA                                                                    \
+    "CREATE TABLE IF NOT EXISTS line_keys(hour INTEGER NOT NULL, run INTEGER,"               \
+    "  keys BLOB NOT NULL);"                                                                 \
+    "CREATE INDEX IF NOT EXISTS line_keys_hour ON line_keys(hour);"                          \
+    "CREATE TABLE IF NOT EXISTS journals(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE," \
+    "  cursor TEXT, realtime INTEGER, line INTEGER NOT NULL DEFAULT 0, seen INTEGER);"
 
 struct store {
     sqlite3 *db;
@@ -72,6 +89,22 @@ struct store {
     struct strbuf key;
     struct strbuf failure; /* first database error of the run */
     struct strbuf row;     /* strings returned by store_dnsbl_get */
+    /* the line keys (store_keys.c): the idempotent history */
+    struct {
+        sqlite3_stmt *ins, *get;
+        bool check;             /* the current input's lines may have been stored before */
+        struct u64set hours;    /* hours that had keys when the input started */
+        struct hashmap *loaded; /* hour -> struct u64set * of its stored keys */
+        uint64_t *pending;      /* this batch's (hour, key) pairs */
+        size_t n_pending, cap_pending;
+        uint64_t skipped; /* lines found stored, this run */
+    } keys;
+    /* the journal being read (store_journal.c); NULL: a file or stdin */
+    struct journal_reader *cur_journal;
+    int64_t cur_journal_id;
+    /* where the last input started: the line an earlier run had read up to, and when */
+    uint64_t last_start_line;
+    int64_t last_start_seen;
 };
 
 /* store_fail - remember the first database error of the run (with what was done) */
@@ -98,5 +131,25 @@ struct slice store_column_slice(sqlite3_stmt *st, int col);
 /* store_sink_prepare / store_sink_finalize - the writing run's statements */
 int store_sink_prepare(struct store *s);
 void store_sink_finalize(struct store *s);
+
+/* ---- line keys (store_keys.c) ---- */
+/* store_keys_tables - create the key and journal tables where missing (any schema version) */
+int store_keys_tables(struct store *s);
+int store_keys_prepare(struct store *s);
+void store_keys_finalize(struct store *s);
+/* store_keys_begin_input - a new input: check its lines against the stored keys
+ * (stdin, a new stream, a journal without its cursor), or only add them (a
+ * known stream read on from its offset: new by construction) */
+int store_keys_begin_input(struct store *s, bool check);
+/* store_keys_line - the sink's line callback: true when the line is stored */
+bool store_keys_line(void *ctx, const struct line_id *id);
+/* store_keys_flush - write the batch's keys (in the batch's transaction) */
+int store_keys_flush(struct store *s);
+/* store_keys_prune - drop keys older than the oldest stored event (end of a run) */
+int store_keys_prune(struct store *s);
+
+/* ---- the journal's read position (store_journal.c) ---- */
+/* store_journal_save - the current journal's cursor and line, in the batch's transaction */
+int store_journal_save(struct store *s, uint64_t line);
 
 #endif

@@ -19,6 +19,9 @@
  *   dnsbl   blocklist answers with their TTL.
  *   queue   the correlator's state (see correlate.h) by (host, qid): a blob per
  *           queue entry alive at the last checkpoint.
+ *   line_keys  (version 2) the keys of the lines read, a blob per hour and batch
+ *           (store_keys.c): a line read again by another path is skipped.
+ *   journals   (version 2) per journal read: its cursor, time and line (store_journal.c).
  *
  * LOCKING
  *   A writing run holds flock() on PATH.lock for its whole life: two scans
@@ -76,6 +79,9 @@ static const char *const migrations[] = {
     "  address TEXT NOT NULL, zone TEXT NOT NULL, status TEXT, codes TEXT, txt TEXT,"
     "  checked INTEGER, ttl INTEGER, PRIMARY KEY(address, zone));"
     "CREATE TABLE queue(host TEXT, qid TEXT, state BLOB, updated INTEGER, PRIMARY KEY(host, qid));",
+    /* 1 -> 2: line keys (a line stored once whatever path it came by) and the
+     * journals' cursors */
+    STORE_KEYS_SCHEMA,
 };
 _Static_assert(sizeof migrations / sizeof *migrations == STORE_SCHEMA_VERSION,
                "one migration per schema version");
@@ -498,8 +504,8 @@ struct store *store_open(const struct store_config *cfg, struct strbuf *err)
     /* 64 MiB of page cache: the event indexes of a night's batch stay in memory */
     if (write && (store_exec(s, "PRAGMA journal_mode=WAL") < 0 ||
                   store_exec(s, "PRAGMA synchronous=NORMAL") < 0 ||
-                  store_exec(s, "PRAGMA cache_size=-65536") < 0 || store_sink_prepare(s) < 0 ||
-                  record_run(s) < 0))
+                  store_exec(s, "PRAGMA cache_size=-65536") < 0 || store_keys_tables(s) < 0 ||
+                  store_sink_prepare(s) < 0 || store_keys_prepare(s) < 0 || record_run(s) < 0))
         goto err;
     goto out;
 err:
@@ -521,6 +527,7 @@ void store_close(struct store *s)
     if (s->in_txn)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     store_sink_finalize(s);
+    store_keys_finalize(s);
     if (s->db)
         sqlite3_close(s->db);
     if (s->lock_fd >= 0)

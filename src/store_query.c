@@ -17,6 +17,7 @@
 
 #include "aggregate.h"
 #include "classify.h"
+#include "syslog_header.h"
 
 /* where_clause - the fixed SQL text for q; values are bound by bind_query */
 static void where_clause(const struct store_query *q, struct strbuf *sql, const char *time_col,
@@ -111,6 +112,8 @@ int store_each_event(struct store *s, const struct store_query *q, struct classi
         }
         if (!e.reason)
             e.reason = fallback;
+        /* shown in today's local zone, as a scan would show it (header_local_minutes) */
+        e.tz_minutes = header_local_minutes(e.when);
         fn(ctx, &e);
     }
     sqlite3_finalize(st);
@@ -139,17 +142,38 @@ int store_each_sent(struct store *s, const struct store_query *q, store_sent_fn 
     bind_query(st, &sq);
     int c_domain = store_col(st, "domain"), c_provider = store_col(st, "provider");
     int c_first = store_col(st, "first"), c_last = store_col(st, "last");
-    int c_count = store_col(st, "count"), c_tz = store_col(st, "tz");
+    int c_count = store_col(st, "count");
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         fn(ctx, (const char *)sqlite3_column_text(st, c_domain),
            (const char *)sqlite3_column_text(st, c_provider), sqlite3_column_int64(st, c_first),
            sqlite3_column_int64(st, c_last), (uint64_t)sqlite3_column_int64(st, c_count),
-           sqlite3_column_int(st, c_tz));
+           header_local_minutes(sqlite3_column_int64(st, c_last)));
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
         store_fail(s, "reading deliveries");
         return store_failed_rc(s, err);
+    }
+    return 0;
+}
+
+int store_span(struct store *s, int64_t *first, int64_t *last)
+{
+    *first = *last = 0;
+    sqlite3_stmt *st = store_prepare(s, "SELECT min(f) AS first, max(l) AS last FROM ("
+                                        "SELECT min(time) AS f, max(time) AS l FROM events"
+                                        " UNION ALL SELECT min(first), max(last) FROM sent)");
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *first = sqlite3_column_int64(st, store_col(st, "first"));
+        *last = sqlite3_column_int64(st, store_col(st, "last"));
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW) {
+        store_fail(s, "reading the history's span");
+        return -1;
     }
     return 0;
 }

@@ -412,7 +412,7 @@ static void sink_checkpoint(void *ctx, const char *file, uint64_t offset, uint64
     struct store *s = ctx;
     if (s->failure.len || !s->in_txn)
         return;
-    if (flush_sent(s) < 0)
+    if (flush_sent(s) < 0 || store_keys_flush(s) < 0)
         return;
     if (s->correlator) {
         s->queue_updated = (int64_t)time(NULL);
@@ -439,6 +439,8 @@ static void sink_checkpoint(void *ctx, const char *file, uint64_t offset, uint64
     }
     if (s->cur_id && save_position(s, file, offset, line) < 0)
         return;
+    if (s->cur_journal && store_journal_save(s, line) < 0)
+        return;
     if (store_exec(s, "COMMIT") < 0)
         return;
     s->in_txn = false;
@@ -460,6 +462,7 @@ bool store_attach(struct store *s, struct pipeline_config *cfg, struct strbuf *e
     cfg->sink.event = sink_event;
     cfg->sink.sent = sink_sent;
     cfg->sink.checkpoint = sink_checkpoint;
+    cfg->sink.line = store_keys_line;
     s->attached = true;
     return true;
 }
@@ -511,6 +514,35 @@ static int find_stream(struct store *s, int64_t *id, uint64_t *offset, uint64_t 
     return 0;
 }
 
+/* note_start - remember where a known stream starts and when an earlier run got there
+ * (store_input_start: "already read up to line N at TIME") */
+static int note_start(struct store *s, int64_t id, uint64_t line)
+{
+    sqlite3_stmt *st = store_prepare(s, "SELECT seen FROM files WHERE id = :id");
+    if (!st)
+        return -1;
+    store_bind_int(st, ":id", id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        s->last_start_seen = sqlite3_column_int64(st, store_col(st, "seen"));
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        store_fail(s, "reading the file table");
+        return -1;
+    }
+    s->last_start_line = line;
+    return 0;
+}
+
+bool store_input_start(const struct store *s, uint64_t *line, int64_t *seen)
+{
+    if (!s || !s->attached || !s->last_start_line)
+        return false;
+    *line = s->last_start_line;
+    *seen = s->last_start_seen;
+    return true;
+}
+
 static int64_t new_stream(struct store *s, const char *path)
 {
     sqlite3_stmt *st =
@@ -536,13 +568,19 @@ int store_read_input(struct store *s, struct pipeline *p, const char *path, stru
     if (s->failure.len)
         return store_failed_rc(s, err);
     uint64_t offset = 0, line = 0;
+    bool known = false;
     s->cur_id = 0;
+    s->last_start_line = 0;
+    s->last_start_seen = 0;
     if (store_exec(s, "BEGIN IMMEDIATE") < 0)
         return store_failed_rc(s, err);
     s->in_txn = true;
     if (strcmp(path, "-") != 0 && read_head(s, path) == 0 && s->cur_head_len > 0) {
         int64_t id;
         if (find_stream(s, &id, &offset, &line) < 0)
+            return store_failed_rc(s, err);
+        known = id != 0;
+        if (known && note_start(s, id, line) < 0)
             return store_failed_rc(s, err);
         if (id && !s->cur_gzip && (uint64_t)s->cur_st.st_size < offset) {
             /* same first bytes, but shorter than what was read: an older copy of a
@@ -559,6 +597,10 @@ int store_read_input(struct store *s, struct pipeline *p, const char *path, stru
         if (s->cur_id < 0)
             return store_failed_rc(s, err);
     }
+    /* lines after a known stream's offset are new; any other input may repeat
+     * lines stored before (stdin, a copy, a new stream overlapping an old one) */
+    if (store_keys_begin_input(s, !known) < 0)
+        return store_failed_rc(s, err);
     int rc = pipeline_read_from(p, path, offset, line, err);
     if (rc < 0) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -632,6 +674,7 @@ long store_finish_run(struct store *s, struct aggregate *agg, long keep_days, st
             store_fail(s, "pruning old events");
         sqlite3_finalize(st);
     }
+    store_keys_prune(s); /* after the events: keys follow their retention */
     st = store_prepare(s, "UPDATE runs SET finished = :finished, events = :events, sent = :sent,"
                           " new_groups = :new_groups WHERE id = :id");
     if (st) {

@@ -9,6 +9,7 @@
  *   void header_tz_reset(void);
  *   const char *header_format_name(enum header_format f);
  *   void format_iso_time(int64_t when, int tz_minutes, char *buf, size_t size);
+ *   int header_local_minutes(int64_t when);
  *
  * DESCRIPTION
  *   A hand-written parser, one pass over the first few dozen bytes of a
@@ -106,11 +107,38 @@ static struct {
     int64_t base;   /* local midnight + hour, seconds as if UTC */
 } hour_cache;
 
+/* The local offset of an instant (header_local_minutes): the last quarter
+ * hour asked about. Every real zone changes its offset on a quarter hour of
+ * UTC (Newfoundland's 02:00 is 05:30 UTC), so a quarter is never split. */
+static struct {
+    int64_t quarter; /* UTC seconds / 900 */
+    int minutes;
+    bool valid;
+} instant_cache;
+
 /* header_tz_reset - forget cached UTC offsets (call after changing TZ) */
 void header_tz_reset(void)
 {
     memset(tz_cache, 0, sizeof tz_cache);
     memset(&hour_cache, 0, sizeof hour_cache);
+    memset(&instant_cache, 0, sizeof instant_cache);
+}
+
+/* header_local_minutes - the local zone's (TZ) offset east of UTC at instant when */
+int header_local_minutes(int64_t when)
+{
+    int64_t quarter = when >= 0 ? when / 900 : -((-when + 899) / 900);
+    if (instant_cache.valid && instant_cache.quarter == quarter)
+        return instant_cache.minutes;
+    time_t t = (time_t)when;
+    struct tm tm;
+    int minutes = localtime_r(&t, &tm) ? (int)(tm.tm_gmtoff / 60) : 0;
+    if (minutes <= -24 * 60 || minutes >= 24 * 60)
+        minutes = 0;
+    instant_cache.quarter = quarter;
+    instant_cache.minutes = minutes;
+    instant_cache.valid = true;
+    return minutes;
 }
 
 /* local_offset - UTC offset in seconds of the local hour that starts at

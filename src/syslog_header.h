@@ -89,6 +89,13 @@ void header_tz_reset(void);
 /* header_format_name - "rfc3164", "rfc3339", ... */
 const char *header_format_name(enum header_format f);
 
+/* header_local_minutes - the local zone's (TZ) UTC offset in minutes at the
+ * instant when (seconds since the epoch). Reports show every time in the local
+ * zone with this offset, as journalctl does, whatever offset a line was
+ * written with: the same instant prints the same way from a file written at
+ * +09:00, a journal entry (which has no zone) or the history. */
+int header_local_minutes(int64_t when);
+
 /* format_iso_time - "2026-11-27T03:14:15+09:00" into buf (at least 32 bytes) */
 void format_iso_time(int64_t when, int tz_minutes, char *buf, size_t size);
 

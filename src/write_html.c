@@ -292,6 +292,10 @@ static void headline(const struct page *pg, struct strbuf *out)
     uint64_t fin = finals(t->count), def = t->count[DELIVERY_DEFERRED];
     bool by_final = fin > 0;
     uint64_t total = by_final ? fin : def;
+    if (!pg->n_groups && r->empty_note) {
+        strbuf_adds(out, r->empty_note); /* not an all-clear: nothing was there to look at */
+        return;
+    }
     if (!pg->n_groups || !total) {
         strbuf_addf(out, "No failed deliveries");
         if (t->first) {
@@ -669,6 +673,12 @@ static void group_details(struct page *pg, const struct group *g)
 static void section_groups(struct page *pg)
 {
     char a[32], b[32];
+    if (!pg->n_groups && pg->r->empty_note) {
+        put(pg, "<p class=\"panel\">");
+        esc(pg, pg->r->empty_note);
+        put(pg, "</p>\n");
+        return;
+    }
     if (!pg->n_groups) {
         put(pg, "<p class=\"panel\">No failed deliveries in what was read.</p>\n");
         return;

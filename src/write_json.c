@@ -449,6 +449,8 @@ int write_json_cut(FILE *fp, const struct report *r, size_t max_domains, size_t 
         r->generated ? fmt_time(r->generated, local_offset_minutes(r->generated), buf, sizeof buf)
                      : NULL);
     jw_cstr(&w, "group_by", r->group_by ? r->group_by : AGGREGATE_DEFAULT_GROUP_BY);
+    if (r->empty_note) /* why there is nothing to show (not an all-clear) */
+        jw_cstr(&w, "note", r->empty_note);
     write_run(&w, r);
     write_problems(&w, r->problems);
     write_totals(&w, aggregate_totals(r->agg));

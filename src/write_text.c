@@ -519,7 +519,11 @@ int write_text(FILE *fp, const struct report *r)
     size_t n;
     struct group **groups = aggregate_groups(r->agg, &n);
     size_t top = r->top ? r->top : TEXT_DEFAULT_TOP;
-    if (!n) {
+    if (!n && r->empty_note) {
+        add(&o, "%s", r->empty_note); /* not an all-clear: nothing was there to look at */
+        out_line(&o, 0, 0);
+        out_blank(&o);
+    } else if (!n) {
         add(&o, "No failed deliveries.");
         out_line(&o, 0, 0);
         out_blank(&o);

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 bool msg_quiet;
 
@@ -61,4 +62,14 @@ void msg_fatal(int status, const char *fmt, ...)
     vsay(NULL, fmt, ap);
     va_end(ap);
     exit(status);
+}
+
+void msg_progress(const char *text, size_t pad)
+{
+    if (msg_quiet)
+        return;
+    size_t n = text ? strlen(text) : 0;
+    fprintf(stderr, "\r%s%*s%s", text ? text : "", n < pad ? (int)(pad - n) : 0, "",
+            text ? "" : "\r");
+    fflush(stderr);
 }

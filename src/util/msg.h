@@ -10,6 +10,7 @@
  *               message says what failed and where
  *   msg_fatal   the same, then exit(status): resources gone (memory, disk) or
  *               a state nothing can continue from
+ *   msg_progress  the one line of progress on a terminal (progress.c decides when)
  *   assert()    our own bugs: preconditions that must hold
  *
  * Every message is one line (a message may hold more, indented) prefixed
@@ -20,6 +21,7 @@
 #define BS_MSG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* exit status of msg_fatal for a machine failure (memory, disk): cli.h's EXIT_INTERNAL */
 #define MSG_EXIT_INTERNAL 3
@@ -31,5 +33,9 @@ void msg_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void msg_fatal(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* msg_progress - the progress line (progress.c), rewritten in place: "\r", text padded
+ * with spaces to pad columns, no newline; text NULL blanks pad columns and returns to
+ * the line's start. Not with --quiet. */
+void msg_progress(const char *text, size_t pad);
 
 #endif

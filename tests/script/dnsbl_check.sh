@@ -40,7 +40,7 @@ CHK=("$BIN" check --patterns "$BS_SOURCE_DIR/tests/dnsbl/patterns" --dns-server 
 # text
 "${CHK[@]}" 219.94.129.185 10.1.2.3 >"$TMP/out.txt" 2>"$TMP/err.txt"
 rc=$?
-[ $rc -eq 0 ] || fail "text: exit status $rc, want 0 ($(cat "$TMP/err.txt"))"
+[ $rc -eq 11 ] || fail "text: exit status $rc, want 11 (listed) ($(cat "$TMP/err.txt"))"
 expect text "$TMP/out.txt" "219.94.129.185 (ip4): LISTED"
 expect text "$TMP/out.txt" "127.0.0.2 SBL: Spamhaus Block List"
 expect text "$TMP/out.txt" "127.0.0.4 XBL: Exploits Block List"
@@ -53,7 +53,9 @@ expect text "$TMP/out.txt" "world.test                 ip4    UNUSABLE from this
 reject text "$TMP/out.txt" "10.1.2.3 (ip4): not listed on any"
 
 # csv: one row per (address, list), formula cells neutralised
-"${CHK[@]}" -f csv 219.94.129.185 203.0.113.66 >"$TMP/out.csv" || fail "csv: exit status $?"
+"${CHK[@]}" -f csv 219.94.129.185 203.0.113.66 >"$TMP/out.csv"
+rc=$?
+[ $rc -eq 11 ] || fail "csv: exit status $rc, want 11 (listed)"
 expect csv "$TMP/out.csv" "address,list,zone,status,codes,meaning,txt,delist_url,detail,advice"
 expect csv "$TMP/out.csv" '219.94.129.185,spamhaus,zen.test,listed,"127.0.0.2,127.0.0.4",SBL: Spamhaus Block List'
 expect csv "$TMP/out.csv" "219.94.129.185,test-refuse,refuse.test,unknown,,,,,error code 127.255.255.254"
@@ -63,7 +65,9 @@ rows=$(grep -c '^219.94.129.185,' "$TMP/out.csv")
 
 # json, from stdin with "-"
 printf '# comment\n\n219.94.129.185\nspam.example\nnot an address\n2001:db8:bad:1::1\n' |
-    "${CHK[@]}" -f json - >"$TMP/out.json" 2>"$TMP/err.txt" || fail "json: exit status $?"
+    "${CHK[@]}" -f json - >"$TMP/out.json" 2>"$TMP/err.txt"
+rc=$?
+[ $rc -eq 11 ] || fail "json: exit status $rc, want 11 (listed)"
 expect json-stdin "$TMP/err.txt" "stdin:5: 'not an address' is not an IP address or domain, skipped"
 python3 - "$TMP/out.json" <<'PY' || fail "json: content"
 import json, sys
@@ -81,11 +85,30 @@ PY
 # a server that never answers: unknown with "timeout", never clean
 start=$(date +%s)
 "$BIN" check --patterns "$BS_SOURCE_DIR/tests/dnsbl/patterns" --dns-server "127.0.0.1:$SILENT_PORT" \
-    --dns-timeout 200 --dns-tries 2 -f csv 219.94.129.185 >"$TMP/silent.csv" || fail "silent: exit status $?"
+    --dns-timeout 200 --dns-tries 2 -f csv 219.94.129.185 >"$TMP/silent.csv"
+rc=$?
 took=$(($(date +%s) - start))
+[ $rc -eq 12 ] || fail "silent: exit status $rc, want 12 (could not check)"
 expect silent "$TMP/silent.csv" "219.94.129.185,spamhaus,zen.test,unknown,,,,https://check.spamhaus.org/,timeout: no answer within 200 ms x 2 tries"
 reject silent "$TMP/silent.csv" "not_listed"
 [ "$took" -le 4 ] || fail "silent: took $took s, want the short timeouts"
+
+# the exit status a monitoring script reads: 0 only when every lookup answered and
+# nothing is listed; the broken test lists switched off for that
+mkdir -p "$TMP/clean"
+sed '/^\[list test-/,/^$/s/^default-check = yes/default-check = no/' \
+    "$BS_SOURCE_DIR/tests/dnsbl/patterns/blocklists.conf" >"$TMP/clean/blocklists.conf"
+CLEAN=("$BIN" check --patterns "$TMP/clean" --dns-server "127.0.0.1:$RBL_PORT")
+"${CLEAN[@]}" 10.1.2.3 >"$TMP/clean.txt" 2>&1
+rc=$?
+[ $rc -eq 0 ] || { fail "clean: exit status $rc, want 0 (not listed, all answered)"; sed 's/^/    /' "$TMP/clean.txt"; }
+"${CLEAN[@]}" 10.1.2.3 219.94.129.185 >/dev/null 2>&1
+rc=$?
+[ $rc -eq 11 ] || fail "clean + listed: exit status $rc, want 11"
+"$BIN" check --patterns "$TMP/clean" --dns-server "127.0.0.1:$SILENT_PORT" --dns-timeout 200 \
+    --dns-tries 1 10.1.2.3 >/dev/null 2>&1
+rc=$?
+[ $rc -eq 12 ] || fail "clean lists, silent server: exit status $rc, want 12"
 
 # usage errors
 "${CHK[@]}" 219.94.129 >/dev/null 2>&1

@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "pipeline.h"
 
 #define MAXARGS 16
 
@@ -49,6 +51,63 @@ START_TEST(test_forms)
     ck_assert_uint_eq(o.n_args, 2);
     ck_assert_str_eq(o.args[0], "-");
     ck_assert_str_eq(o.args[1], "--odd");
+    cli_options_free(&o);
+}
+END_TEST
+
+START_TEST(test_options_before_command)
+{
+    /* as git users type: options first, then the command */
+    struct options o;
+    ck_assert_int_eq(parse(&o, "--no-db --format csv scan maillog"), EXIT_OK);
+    ck_assert_str_eq(o.command, "scan");
+    ck_assert(o.no_db);
+    ck_assert_str_eq(o.format, "csv");
+    ck_assert_uint_eq(o.n_args, 1);
+    ck_assert_str_eq(o.args[0], "maillog");
+    cli_options_free(&o);
+    ck_assert_int_eq(parse(&o, "-q --journal-file a.journal --journal-file b.journal scan"),
+                     EXIT_OK);
+    ck_assert_str_eq(o.command, "scan");
+    ck_assert(o.quiet);
+    ck_assert_uint_eq(o.n_journal_files, 2);
+    ck_assert_str_eq(o.journal_files[1], "b.journal");
+    ck_assert_uint_eq(o.n_args, 0);
+    cli_options_free(&o);
+    ck_assert_int_eq(parse(&o, "--no-db frobnicate x"), EXIT_USAGE);
+    cli_options_free(&o);
+}
+END_TEST
+
+START_TEST(test_day)
+{
+    /* one calendar day, midnight to midnight in the local zone (TZ=UTC here, and a
+     * DST zone for the 23- and 25-hour days) */
+    int64_t since, until, now = 1764806400 + 3600 * 15; /* 2025-12-04 15:00 UTC */
+    setenv("TZ", "UTC", 1);
+    tzset();
+    ck_assert_int_eq(parse_day_arg("yesterday", now, &since, &until), 0);
+    ck_assert_int_eq(since, 1764720000); /* 2025-12-03 00:00 */
+    ck_assert_int_eq(until, 1764806400);
+    ck_assert_int_eq(parse_day_arg("today", now, &since, &until), 0);
+    ck_assert_int_eq(since, 1764806400);
+    ck_assert_int_eq(parse_day_arg("2026-03-01", now, &since, &until), 0);
+    ck_assert_int_eq(until - since, 86400);
+    ck_assert_int_eq(parse_day_arg("2026-13-01", now, &since, &until), -1);
+    ck_assert_int_eq(parse_day_arg("tomorrow", now, &since, &until), -1);
+    setenv("TZ", "Europe/Berlin", 1);
+    tzset();
+    if (access("/usr/share/zoneinfo/Europe/Berlin", F_OK) == 0) {
+        ck_assert_int_eq(parse_day_arg("2026-03-29", now, &since, &until), 0);
+        ck_assert_int_eq(until - since, 23 * 3600);
+        ck_assert_int_eq(parse_day_arg("2026-10-25", now, &since, &until), 0);
+        ck_assert_int_eq(until - since, 25 * 3600);
+    }
+    setenv("TZ", "UTC", 1);
+    tzset();
+    struct options o;
+    ck_assert_int_eq(parse(&o, "report --day yesterday"), EXIT_OK);
+    ck_assert_str_eq(o.day, "yesterday");
     cli_options_free(&o);
 }
 END_TEST
@@ -247,8 +306,9 @@ START_TEST(test_doc_tables)
     ck_assert_uint_eq(help_only, 3); /* --markdown, --man, --completion */
     const struct cli_exit_status *ex;
     size_t ne = cli_exit_statuses(&ex);
-    static const int want[] = { EXIT_OK,       EXIT_USAGE, EXIT_INPUT,
-                                EXIT_INTERNAL, EXIT_STORE, EXIT_NEW_PROBLEM };
+    static const int want[] = { EXIT_OK,          EXIT_USAGE,        EXIT_INPUT,
+                                EXIT_INTERNAL,    EXIT_STORE,        EXIT_STORE_CREATE,
+                                EXIT_NEW_PROBLEM, EXIT_CHECK_LISTED, EXIT_CHECK_UNKNOWN };
     ck_assert_uint_eq(ne, sizeof want / sizeof *want);
     for (size_t i = 0; i < ne; i++)
         ck_assert_int_eq(ex[i].status, want[i]);
@@ -271,6 +331,8 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_forms);
     tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_options_before_command);
+    tcase_add_test(tc, test_day);
     tcase_add_test(tc, test_help);
     tcase_add_test(tc, test_help_unknown);
     tcase_add_test(tc, test_format_from_name);

@@ -252,13 +252,16 @@ START_TEST(test_rotation_gzip_and_truncation)
     scan_into(path_of("h.db"), f2, 2, c);
     ck_assert_msg(c[DELIVERY_BOUNCED] == 80, "again: got %lu, want 80",
                   (unsigned long)c[DELIVERY_BOUNCED]);
-    /* truncated and rewritten with the same first lines, shorter than its offset */
+    /* truncated and rewritten with the same first lines, shorter than its offset,
+     * then a new one: a new stream, but the lines read before (same time, same
+     * text) are in the history already - only the new line counts */
     strbuf_reset(&tail);
     lines(&tail, 70, 72);
+    lines(&tail, 80, 81);
     write_file(path_of("maillog"), "w", tail.s);
     const char *f3[] = { path_of("maillog") };
     scan_into(path_of("h.db"), f3, 1, c);
-    ck_assert_msg(c[DELIVERY_BOUNCED] == 82, "truncated: got %lu, want 82",
+    ck_assert_msg(c[DELIVERY_BOUNCED] == 81, "truncated: got %lu, want 81",
                   (unsigned long)c[DELIVERY_BOUNCED]);
     strbuf_free(&all);
     strbuf_free(&tail);
@@ -326,6 +329,103 @@ START_TEST(test_older_copy_is_skipped)
                   (unsigned long)c[DELIVERY_BOUNCED]);
     strbuf_free(&text);
     strbuf_free(&old);
+}
+END_TEST
+
+START_TEST(test_overlapping_copy_counted_once)
+{
+    struct strbuf text = STRBUF_INIT;
+    uint64_t c[4];
+    lines(&text, 0, 100);
+    write_file(path_of("maillog"), "w", text.s);
+    const char *f[] = { path_of("maillog") };
+    scan_into(path_of("h.db"), f, 1, c);
+    /* a copy that starts elsewhere (a new stream to the store) and overlaps what
+     * was read by half, then goes on with lines nobody read */
+    strbuf_reset(&text);
+    lines(&text, 50, 120);
+    write_file(path_of("copy"), "w", text.s);
+    const char *g[] = { path_of("copy") };
+    scan_into(path_of("h.db"), g, 1, c);
+    ck_assert_msg(c[DELIVERY_BOUNCED] == 120 && c[DELIVERY_SENT] == 120,
+                  "overlap: got %lu bounced / %lu sent, want 120/120",
+                  (unsigned long)c[DELIVERY_BOUNCED], (unsigned long)c[DELIVERY_SENT]);
+    /* the whole copy once more, as another new stream */
+    write_file(path_of("copy2"), "w", "2026-10-19T09:00:00+09:00 mx1 postfix/qmgr[2]: x\n");
+    write_file(path_of("copy2"), "a", text.s);
+    const char *h[] = { path_of("copy2") };
+    scan_into(path_of("h.db"), h, 1, c);
+    ck_assert_msg(c[DELIVERY_BOUNCED] == 120 && c[DELIVERY_SENT] == 120,
+                  "again: got %lu/%lu, want 120/120", (unsigned long)c[DELIVERY_BOUNCED],
+                  (unsigned long)c[DELIVERY_SENT]);
+    strbuf_free(&text);
+}
+END_TEST
+
+START_TEST(test_identical_lines_stay_two)
+{
+    /* two identical lines in one second of one log are two lines; read again by
+     * another path, both are known */
+    const char *x = "2026-10-19T10:00:00+09:00 mx1 postfix/smtp[1]: C00001: to=<w@d.example>, "
+                    "relay=mx.d.example[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, "
+                    "status=bounced (host mx.d.example[192.0.2.1] said: 550 5.1.1 No such user "
+                    "(in reply to RCPT TO command))\n";
+    uint64_t c[4];
+    write_file(path_of("a.log"), "w", x);
+    write_file(path_of("a.log"), "a", x);
+    const char *f[] = { path_of("a.log") };
+    scan_into(path_of("h.db"), f, 1, c);
+    ck_assert_msg(c[DELIVERY_BOUNCED] == 2, "one log: got %lu, want 2",
+                  (unsigned long)c[DELIVERY_BOUNCED]);
+    write_file(path_of("b.log"), "w", "2026-10-19T09:59:59+09:00 mx1 postfix/qmgr[2]: y\n");
+    write_file(path_of("b.log"), "a", x);
+    write_file(path_of("b.log"), "a", x);
+    write_file(path_of("b.log"), "a", x);
+    const char *g[] = { path_of("b.log") };
+    scan_into(path_of("h.db"), g, 1, c);
+    ck_assert_msg(c[DELIVERY_BOUNCED] == 3, "a copy with one more: got %lu, want 3",
+                  (unsigned long)c[DELIVERY_BOUNCED]);
+}
+END_TEST
+
+START_TEST(test_version_1_gains_the_key_tables)
+{
+    struct strbuf text = STRBUF_INIT, err = STRBUF_INIT;
+    uint64_t c[4];
+    const char *db = path_of("h.db");
+    struct store *s = open_path(db, true, 1, &err);
+    ck_assert_msg(s != NULL, "open: %s", err.s ? err.s : "");
+    store_close(s);
+    /* as a version 1 database was, and as another branch's version 2 might be */
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(h,
+                                  "DROP TABLE line_keys; DROP TABLE journals; "
+                                  "PRAGMA user_version = 1",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    lines(&text, 0, 10);
+    write_file(path_of("maillog"), "w", text.s);
+    const char *f[] = { path_of("maillog") };
+    scan_into(db, f, 1, c);
+    ck_assert_int_eq(c[DELIVERY_BOUNCED], 10);
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(h, "DROP TABLE line_keys; DROP TABLE journals", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    scan_into(db, f, 1, c); /* version 2 without the tables: a writer makes them */
+    ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(h,
+                       "SELECT count(*) FROM sqlite_master WHERE name IN ('line_keys', 'journals')",
+                       -1, &st, NULL);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    ck_assert_int_eq(sqlite3_column_int(st, 0), 2);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    strbuf_free(&text);
+    strbuf_free(&err);
 }
 END_TEST
 
@@ -412,6 +512,9 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_rotation_gzip_and_truncation);
     tcase_add_test(tc, test_unfinished_last_line);
     tcase_add_test(tc, test_older_copy_is_skipped);
+    tcase_add_test(tc, test_overlapping_copy_counted_once);
+    tcase_add_test(tc, test_identical_lines_stay_two);
+    tcase_add_test(tc, test_version_1_gains_the_key_tables);
     tcase_add_test(tc, test_read_back);
     tcase_add_test(tc, test_dnsbl_ttl);
     suite_add_tcase(s, tc);
