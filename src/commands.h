@@ -14,6 +14,7 @@ int cmd_report(const struct options *o);
 int cmd_partner(const struct options *o);
 int cmd_check(const struct options *o);
 int cmd_vacuum(const struct options *o);
+int cmd_explain(const struct options *o);
 
 /* shared by scan and the history commands (cmd_scan.c) */
 int scan_config(const struct options *o, struct pipeline_config *cfg);
