@@ -15,7 +15,7 @@
  * near its start is the remote server's reply, anything else the MTA's own
  * words.
  *
- * The corpus format (tests/corpus/README.md): a header line
+ * The corpus format (README, "Tests"): a header line
  *   class ip provider mta source dsn stage host text ref
  * then one tab-separated row per case; '#' comments; '-' for an empty cell.
  * Each row is classified with the classification cache and without it: a

@@ -24,10 +24,10 @@ struct rx {
  * costs ~200,000 instructions a pattern, an interpreted match of a short
  * text from a few hundred (a short pattern with a literal to skip to) to
  * ~20,000 (a long alternation), and most patterns of a long table run
- * rarely. So long patterns are JIT-compiled on their third use, short ones
- * on their 64th. */
-#define RX_LAZY_JIT_LONG 3
-#define RX_LAZY_JIT_SHORT 64
+ * rarely. So long patterns are JIT-compiled on their second use, short ones
+ * on their 16th. */
+#define RX_LAZY_JIT_LONG 2
+#define RX_LAZY_JIT_SHORT 16
 #define RX_LAZY_LONG_PATTERN 160
 
 static bool jit_ok = true;
