@@ -400,66 +400,137 @@ static const char *find_ci(struct slice s, const char *needle)
     return NULL;
 }
 
-/* fallback - the first reply a bounce's text quotes, as one recipient */
-static bool fallback(struct slice text, struct bounce_message *m)
+/* the places a bounce's text quotes a reply, and where the reply starts:
+ * at the marker's line (LINE), after the marker (AFTER) */
+enum { LINE, AFTER };
+static const struct {
+    const char *text;
+    int from;
+} markers[] = {
+    { " said: ", LINE },                                        /* Postfix, qmail */
+    { "SMTP error from remote", LINE },                         /* Exim */
+    { "(reason: ", AFTER },                                     /* Sendmail */
+    { "Remote host said:", LINE },                              /* qmail */
+    { "Remote Server returned '", AFTER },                      /* Exchange */
+    { "The error that the other server returned was:", AFTER }, /* Gmail */
+    { "<<< 5", AFTER },                                         /* Sendmail transcript */
+    { "<<< 4", AFTER },
+};
+
+/* quoted_reply - the reply a bounce's text quotes (the first marker, else a
+ * qmail "<a@b>:" paragraph) into d; *rcpt gets the address it names, or NULL */
+static bool quoted_reply(struct slice text, struct strbuf *d, char **rcpt)
 {
-    static const char *const markers[] = {
-        " said: ", "SMTP error from remote", "(reason: ", "Remote host said:", "<<< 5", "<<< 4"
-    };
     const char *best = NULL;
     size_t which = 0;
+    *rcpt = NULL;
+    strbuf_reset(d);
     for (size_t i = 0; i < sizeof markers / sizeof *markers; i++) {
-        const char *p = find_ci(text, markers[i]);
+        const char *p = find_ci(text, markers[i].text);
         if (p && (!best || p < best)) {
             best = p;
             which = i;
         }
     }
-    if (!best)
-        return false;
-    /* from the start of the marker's line (or the marker) to the paragraph end */
-    const char *start = best;
-    if (which == 2) {
-        start = best + strlen(markers[2]);
-    } else if (which >= 4) {
-        start = best + 4;
+    const char *start = NULL;
+    if (best) {
+        start = best;
+        if (markers[which].from == AFTER) {
+            start = best + strlen(markers[which].text);
+            if (best[0] == '<') /* "<<< 550 ...": keep the code */
+                start = best + 4;
+        } else {
+            while (start > text.p && start[-1] != '\n')
+                start--;
+        }
     } else {
-        while (start > text.p && start[-1] != '\n')
-            start--;
+        /* qmail-local: "<a@b>:" alone on a line, the reason on the next ones */
+        size_t pos = 0;
+        struct slice line;
+        while (next_line(text, &pos, &line)) {
+            struct slice t = slice_trim(line);
+            if (t.n > 3 && t.p[0] == '<' && t.p[t.n - 1] == ':' && t.p[t.n - 2] == '>' &&
+                memchr(t.p, '@', t.n)) {
+                *rcpt = xmemdup(t.p + 1, t.n - 3);
+                start = text.p + pos;
+                break;
+            }
+        }
+        if (!start)
+            return false;
     }
-    struct strbuf d = STRBUF_INIT;
     struct slice rest = slice_make(start, (size_t)(text.p + text.n - start));
     size_t pos = 0;
     struct slice line;
     bool first = true;
     while (next_line(rest, &pos, &line)) {
-        if (blank(line))
+        if (blank(line)) {
+            if (first)
+                continue;
             break;
-        /* Exim indents the reply under its "SMTP error ..." line; a new
-         * unindented "<addr>:" line starts another recipient */
+        }
+        /* a new unindented "<addr>:" line starts another recipient */
         if (!first && line.n && line.p[0] == '<')
             break;
         struct slice t = slice_trim(line);
-        if (d.len)
-            strbuf_addc(&d, ' ');
-        strbuf_add(&d, t.p, t.n);
+        if (d->len)
+            strbuf_addc(d, ' ');
+        strbuf_add(d, t.p, t.n);
         first = false;
     }
-    if (which == 2 && d.len && d.s[d.len - 1] == ')')
-        d.s[--d.len] = '\0';
-    struct bounce_recipient *r = new_rcpt(m);
+    /* "(reason: 550 ...)", "Remote Server returned '550 ...'" */
+    if (best && markers[which].from == AFTER && d->len &&
+        (d->s[d->len - 1] == ')' || d->s[d->len - 1] == '\''))
+        d->s[--d->len] = '\0';
     /* Postfix: "<a@b>: host mx[ip] said: ..." */
-    const char *s = strbuf_cstr(&d);
-    if (s[0] == '<') {
-        const char *e = strchr(s, '>');
+    const char *s2 = strbuf_cstr(d);
+    if (s2[0] == '<' && !*rcpt) {
+        const char *e = strchr(s2, '>');
         if (e && e[1] == ':') {
-            r->final_recipient = xmemdup(s + 1, (size_t)(e - s - 1));
-            s = e + 2;
-            while (*s == ' ')
-                s++;
+            *rcpt = xmemdup(s2 + 1, (size_t)(e - s2 - 1));
+            e += 2;
+            while (*e == ' ')
+                e++;
+            size_t off = (size_t)(e - s2);
+            memmove(d->s, d->s + off, d->len - off + 1);
+            d->len -= off;
         }
     }
-    r->diagnostic = xstrdup(s);
+    return d->len > 0;
+}
+
+/* quoted_host - the host a quoted reply names ("host mx.example.net[ip] said",
+ * Exim's "host mx.example.net [ip]:"), or NULL */
+static char *quoted_host(struct slice d)
+{
+    const char *h = find_ci(d, "host ");
+    while (h) {
+        const char *p = h + 5, *end = d.p + d.n, *q = p;
+        while (q < end && *q != ' ' && *q != '[' && *q != ':')
+            q++;
+        const char *b = q < end && *q == ' ' ? q + 1 : q;
+        if (q > p && memchr(p, '.', (size_t)(q - p)) && b < end && *b == '[')
+            return xmemdup(p, (size_t)(q - p));
+        struct slice rest = slice_make(p, (size_t)(end - p));
+        h = find_ci(rest, "host ");
+    }
+    return NULL;
+}
+
+/* fallback - the first reply a bounce's text quotes, as one recipient */
+static bool fallback(struct slice text, struct bounce_message *m)
+{
+    struct strbuf d = STRBUF_INIT;
+    char *rcpt = NULL;
+    if (!quoted_reply(text, &d, &rcpt)) {
+        free(rcpt);
+        strbuf_free(&d);
+        return false;
+    }
+    struct bounce_recipient *r = new_rcpt(m);
+    r->final_recipient = rcpt;
+    r->remote_mta = quoted_host(strbuf_slice(&d));
+    r->diagnostic = xstrdup(strbuf_cstr(&d));
     r->diagnostic_type = xstrdup("smtp");
     fill_empty(r);
     strbuf_free(&d);
@@ -511,15 +582,49 @@ int bounce_message_parse(const char *data, size_t n, struct bounce_message *m, s
         read_fields(all, m);
         m->is_dsn = m->n_rcpts > 0;
     }
+    if (m->is_dsn) {
+        /* a delivery-status part without Diagnostic-Code: the reply the text quotes */
+        struct strbuf d = STRBUF_INIT;
+        char *rcpt = NULL;
+        bool have = false, tried = false;
+        for (size_t i = 0; i < m->n_rcpts; i++) {
+            if (m->rcpts[i].diagnostic[0])
+                continue;
+            if (!tried) {
+                have = quoted_reply(w.have_text ? strbuf_slice(&w.text) : body, &d, &rcpt);
+                tried = true;
+            }
+            if (have) {
+                free(m->rcpts[i].diagnostic);
+                m->rcpts[i].diagnostic = xstrdup(strbuf_cstr(&d));
+                if (!m->rcpts[i].diagnostic_type[0]) {
+                    free(m->rcpts[i].diagnostic_type);
+                    m->rcpts[i].diagnostic_type = xstrdup("smtp");
+                }
+            }
+        }
+        free(rcpt);
+        strbuf_free(&d);
+    }
     if (!m->is_dsn) {
+        struct strbuf failed = STRBUF_INIT;
+        bool have_failed = header(head, "X-Failed-Recipients", &failed);
         bool ok = fallback(w.have_text ? strbuf_slice(&w.text) : body.n ? body : all, m);
         if (!ok && w.have_text)
             ok = fallback(all, m);
         if (!ok) {
             strbuf_addf(err, "no delivery-status part and no quoted SMTP reply found");
+            strbuf_free(&failed);
             strbuf_free(&w.text);
             return -1;
         }
+        /* Exim names the failed recipients in a header */
+        if (have_failed && !m->rcpts[0].final_recipient[0]) {
+            size_t k = strcspn(strbuf_cstr(&failed), ", ");
+            free(m->rcpts[0].final_recipient);
+            m->rcpts[0].final_recipient = xmemdup(failed.s, k);
+        }
+        strbuf_free(&failed);
     }
     strbuf_free(&w.text);
     return 0;

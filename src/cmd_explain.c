@@ -79,7 +79,7 @@ static int read_all(const char *path, struct strbuf *out)
 
 static bool has_reply_code(const char *s)
 {
-    for (size_t i = 0; s[i] && i < 60; i++) {
+    for (size_t i = 0; s[i]; i++) {
         if ((s[i] == '4' || s[i] == '5') && s[i + 1] >= '0' && s[i + 1] <= '9' && s[i + 2] >= '0' &&
             s[i + 2] <= '9' && (s[i + 3] == ' ' || s[i + 3] == '-') &&
             (i == 0 || s[i - 1] == ' ' || s[i - 1] == ':' || s[i - 1] == '('))
@@ -189,7 +189,9 @@ static int explain_message(const struct options *o, struct tools *t, FILE *out, 
         if (o->explain_source)
             it->source = o->explain_source;
         else if (r->diagnostic_type[0] && strcmp(r->diagnostic_type, "smtp") != 0)
-            it->source = "local";
+            it->source = "local"; /* "X-Postfix; connect to ...", "X-Unix; ..." */
+        else if (has_reply_code(r->diagnostic))
+            it->source = "remote";
         if (!strcasecmp(r->action, "delayed"))
             it->status = "deferred";
         explain_one(t, it, false);

@@ -183,6 +183,69 @@ START_TEST(test_fallback)
 }
 END_TEST
 
+/* other MTAs' plain-text bounces, and a delivery-status part without a
+ * Diagnostic-Code that the text explains */
+START_TEST(test_other_texts)
+{
+    static const struct {
+        const char *msg, *rcpt, *diag;
+    } rows[] = {
+        { "Subject: Undeliverable: x\n\nDiagnostic information for administrators:\n"
+          "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'\n",
+          "", "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found" },
+        { "Subject: failure notice\n\nHi. This is the qmail-send program at x.example.org.\n\n"
+          "<frank@example.net>:\nSorry, no mailbox here by that name. (#5.1.1)\n\n"
+          "--- Below this line is a copy of the message.\n",
+          "frank@example.net", "Sorry, no mailbox here by that name. (#5.1.1)" },
+        { "Subject: Delivery Status Notification (Failure)\n\nTechnical details of permanent "
+          "failure:\nThe error that the other server returned was: 550 5.1.1 <g@example.net>... "
+          "User unknown\n",
+          "", "550 5.1.1 <g@example.net>... User unknown" },
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        struct bounce_message m = parse_ok(rows[i].msg);
+        ck_assert_uint_eq(m.n_rcpts, 1);
+        ck_assert_msg(strcmp(m.rcpts[0].diagnostic, rows[i].diag) == 0, "row %zu: got '%s'", i,
+                      m.rcpts[0].diagnostic);
+        ck_assert_str_eq(m.rcpts[0].final_recipient, rows[i].rcpt);
+        bounce_message_free(&m);
+    }
+    /* Exim: the reply indented under its line, the recipient in a header, the host named */
+    static const char exim[] =
+        "X-Failed-Recipients: kijitora@example.ch\nSubject: Mail delivery failed\n\n"
+        "A message that you sent could not be delivered to one or more of its\n"
+        "recipients. This is a permanent error. The following address(es) failed:\n\n"
+        "  kijitora@example.ch\n"
+        "    SMTP error from remote mail server after RCPT TO:<kijitora@example.ch>:\n"
+        "    host mx1.example.eu [192.0.2.32]: 554 5.7.1 <kijitora@example.ch>:\n"
+        "    Recipient address rejected: Access denied\n\n"
+        "------ This is a copy of the message, including all the headers. ------\n";
+    struct bounce_message e = parse_ok(exim);
+    ck_assert_uint_eq(e.n_rcpts, 1);
+    ck_assert_str_eq(e.rcpts[0].final_recipient, "kijitora@example.ch");
+    ck_assert_str_eq(e.rcpts[0].remote_mta, "mx1.example.eu");
+    ck_assert_str_eq(e.rcpts[0].diagnostic,
+                     "SMTP error from remote mail server after RCPT TO:<kijitora@example.ch>: host "
+                     "mx1.example.eu [192.0.2.32]: 554 5.7.1 <kijitora@example.ch>: Recipient "
+                     "address rejected: Access denied");
+    bounce_message_free(&e);
+    static const char no_diag[] = "Content-Type: multipart/report; boundary=\"b\"\n\n"
+                                  "--b\nContent-Type: text/plain\n\n"
+                                  "<h@example.net>: host mx.example.net[198.51.100.2] said: 552 "
+                                  "5.2.2 Mailbox full\n\n"
+                                  "--b\nContent-Type: message/delivery-status\n\n"
+                                  "Reporting-MTA: dns; a.example.org\n\n"
+                                  "Final-Recipient: rfc822; h@example.net\nAction: failed\n"
+                                  "Status: 5.2.2\n\n--b--\n";
+    struct bounce_message m = parse_ok(no_diag);
+    ck_assert(m.is_dsn);
+    ck_assert_uint_eq(m.n_rcpts, 1);
+    ck_assert_str_eq(m.rcpts[0].diagnostic,
+                     "host mx.example.net[198.51.100.2] said: 552 5.2.2 Mailbox full");
+    bounce_message_free(&m);
+}
+END_TEST
+
 START_TEST(test_not_a_bounce)
 {
     static const char text[] = "Subject: hello\n\nJust a letter, nothing failed.\n";
@@ -204,6 +267,7 @@ static Suite *bounce_suite(void)
     tcase_add_test(tc, test_forwarded_qp);
     tcase_add_test(tc, test_base64);
     tcase_add_test(tc, test_fallback);
+    tcase_add_test(tc, test_other_texts);
     tcase_add_test(tc, test_not_a_bounce);
     suite_add_tcase(s, tc);
     return s;
