@@ -113,8 +113,9 @@ static void explain_one(struct tools *t, struct explain_item *it, bool cached)
                 p[2] <= '9' && (p[3] == ' ' || p[3] == '-'))
                 k = *p;
     }
+    /* no text at all: only an expiry is logged so (Postfix qmgr "status=expired") */
     if (!it->status)
-        it->status = k == '4' ? "deferred" : "bounced";
+        it->status = !it->text[0] ? "expired" : k == '4' ? "deferred" : "bounced";
     enum delivery_status st = DELIVERY_BOUNCED;
     delivery_status_parse(it->status, &st);
     struct classify_input in = {
@@ -324,7 +325,7 @@ static void corpus_file(const struct options *o, struct tools *t, FILE *out, con
         st->rows++;
         struct explain_item it, ref;
         item_init(&it);
-        it.text = f[F_TEXT];
+        it.text = cell(f[F_TEXT]);
         it.dsn = cell(f[F_DSN]);
         it.stage = cell(f[F_STAGE]);
         it.host = cell(f[F_HOST]);
