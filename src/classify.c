@@ -619,6 +619,11 @@ static int load_codes(struct classifier *c, struct strbuf *err)
                     rx_compile_lazy(e->value, where_of(e->file, e->line, w, sizeof w), err);
                 if (!en->cond[COND_DSN])
                     goto fail;
+            } else if (!strcmp(e->key, "unless")) {
+                en->unless =
+                    rx_compile_lazy(e->value, where_of(e->file, e->line, w, sizeof w), err);
+                if (!en->unless)
+                    goto fail;
             } else if (!strcmp(e->key, "class")) {
                 if (!(en->reason = class_of(c, e->value, e->file, e->line, err)))
                     goto fail;
@@ -642,8 +647,8 @@ static int load_codes(struct classifier *c, struct strbuf *err)
                 en->code.verified = !strcmp(e->value, "yes");
             } else {
                 strbuf_addf(err,
-                            "%s:%d: unknown key '%s' in [code] (want provider, text, dsn, class, "
-                            "blocklist, meaning, source, help, verified)",
+                            "%s:%d: unknown key '%s' in [code] (want provider, text, dsn, unless, "
+                            "class, blocklist, meaning, source, help, verified)",
                             e->file, e->line, e->key);
                 goto fail;
             }
@@ -1681,10 +1686,11 @@ static const struct entry *code_layer(struct classifier *c, const struct ctx *x,
         const char *m = rx_mark(c->codes_any);
         size_t k = m ? (size_t)strtoul(m, NULL, 10) : c->n_codes;
         struct entry *e = k < c->n_codes ? c->codes[k] : NULL;
-        if (e && (!e->cond[COND_DSN] || rx_match(e->cond[COND_DSN], slice_cstr(x->dsn_used))))
+        if (e && (!e->cond[COND_DSN] || rx_match(e->cond[COND_DSN], slice_cstr(x->dsn_used))) &&
+            !(e->unless && rx_match(e->unless, x->text)))
             return e;
     }
-    /* a user's codes, or the leftmost shipped one failed its dsn: one by one */
+    /* a user's codes, or the leftmost shipped one failed its dsn or unless: one by one */
     const struct entry *best = NULL;
     size_t best_at = (size_t)-1;
     for (size_t i = 0; i < c->n_entries[LAYER_CODE]; i++) {
@@ -1842,9 +1848,12 @@ static bool user_answer(struct classifier *c, struct ctx *x, enum classify_layer
 }
 
 /* third_party - whether the IP at ip is the remote server's own or another
- * host's that the text names: the logged remote IP; "name[ip]" ("host
- * mx[ip] said", "connect to mx[ip]:25"); "name.tld [ip]" and "name.tld (ip)"
- * (Exim, Sendmail) unless after "from" ("Mail from mx.example.com [ip]") */
+ * host's that the text names: the logged remote IP; "host[ip]" with a dotted
+ * host name ("host mx[ip] said", "connect to mx[ip]:25"), not a word
+ * ("banned sender[ip]"); "name.tld [ip]" and "name.tld (ip)" (Exim, Sendmail)
+ * at the start of the text or after "host", "to", "server", "relay", "mx",
+ * "via", "at" or Exim's "H=" - after "from" or as a reply's subject
+ * ("mail.example.org [ip]:49152 is not permitted to relay") it is the client */
 static bool third_party(const struct classify_input *in, struct slice text, struct slice ip)
 {
     if (in->remote_ip.n && slice_eq(ip, in->remote_ip))
@@ -1862,7 +1871,13 @@ static bool third_party(const struct classify_input *in, struct slice text, stru
         const char *q = p - 1;
         while (q > start && q[-1] != '<' && q[-1] != ' ' && q[-1] != '(')
             q--;
-        return !(q > start && q[-1] == '<');
+        if (q > start && q[-1] == '<')
+            return false;
+        /* Postfix names hosts "name[ip]" with a dotted name or "unknown";
+         * "banned sender[ip]" is a word, not a host */
+        bool host = memchr(q, '.', (size_t)(p - 1 - q)) != NULL ||
+                    (p - 1 - q == 7 && strncasecmp(q, "unknown", 7) == 0);
+        return host;
     }
     if (ch != ' ')
         return false;
@@ -1878,12 +1893,27 @@ static bool third_party(const struct classify_input *in, struct slice text, stru
     }
     if (!dotted || !alpha)
         return false;
-    /* "from mx.example.com [ip]": that is us */
+    /* "H=mx.example.com [ip]" (Exim's host tag) is the remote host */
+    if (e - b > 2 && b[0] == 'H' && b[1] == '=')
+        return true;
+    /* the word before the name: "host mx.example.com [ip]", "connect to
+     * mx [ip]", "server mx [ip]" name another host; "from mx [ip]" and a name
+     * that a reply names as the subject ("mail.example.org [ip]:49152 is not
+     * permitted to relay") are the client, us */
     const char *w = b;
     while (w > start && w[-1] == ' ')
         w--;
-    return !(w - start >= 4 && strncasecmp(w - 4, "from", 4) == 0 &&
-             (w - start == 4 || w[-5] == ' '));
+    const char *wb = w;
+    while (wb > start && (((wb[-1] | 32) >= 'a' && (wb[-1] | 32) <= 'z') || wb[-1] == '='))
+        wb--;
+    size_t wl = (size_t)(w - wb);
+    static const char *const other[] = { "host", "to", "server", "relay", "mx", "via", "at" };
+    for (size_t i = 0; i < sizeof other / sizeof *other; i++)
+        if (wl == strlen(other[i]) && strncasecmp(wb, other[i], wl) == 0)
+            return true;
+    /* at the start of the text (or of an Exim tag line) the name is the host
+     * that answered; after "from" or other words it is the client */
+    return w == start;
 }
 
 /* ip_valid - whether the run is an IPv4 or IPv6 address (a sentence's

@@ -27,7 +27,8 @@ import subprocess
 import sys
 
 COLS = ["class", "ip", "provider", "mta", "source", "dsn", "stage", "host", "text", "ref"]
-REMOTE_IP = "198.51.100.1"
+# the remote server's address: one no corpus row names as ours
+REMOTE_IP = "198.51.100.254"
 
 
 def rows(path):
