@@ -70,6 +70,7 @@
 
 #include <arpa/inet.h>
 #include <assert.h>
+#include <ctype.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +94,7 @@
 #define GAP_RX "(?:[^\\w.;!?]++[^\\s;!?]++){0,3}?[^\\w.;!?]++"
 
 #define MAX_STAGES 16
+#define LIT_BUCKETS 1024 /* power of two */
 #define MAX_STRIP_ROUNDS 12
 #define CLASSIFY_CACHE_SLOTS 16384 /* power of two */
 
@@ -137,8 +139,27 @@ struct entry {
     int sources;             /* bit per enum text_source (0: any) */
     bool user;
     struct provider_code code;
-    struct strbuf pattern_text;    /* the joined pattern, kept for messages */
-    const struct conf_entry *lazy; /* a shipped code's text, compiled when first needed */
+    struct strbuf pattern_text; /* the joined pattern, kept for messages */
+};
+
+struct lit {
+    char *s;
+    size_t n;
+    uint32_t item; /* the entry it stands for: an index into the indexed list */
+    uint32_t bucket;
+};
+
+/* a literal prefilter over a list of entries: each entry is filed under the
+ * literals (lower case) one of which any match of it must hold, bucketed by
+ * their first three bytes; an entry without such literals is always tried */
+struct lit_index {
+    struct lit *lits;
+    size_t n_lits;
+    uint32_t start[LIT_BUCKETS + 1]; /* lits[start[b] .. start[b+1]) */
+    uint32_t *always;
+    size_t n_always;
+    unsigned char *cand; /* per item: a literal of it was seen in this text */
+    uint32_t *cand_list;
 };
 
 struct strip_rule {
@@ -218,9 +239,11 @@ struct classifier {
     size_t n_lists;
     struct entry **entries[LAYER_NONE]; /* per layer, in order */
     size_t n_entries[LAYER_NONE];
-    struct rx *codes_any; /* every shipped code's text, each with (*MARK:i) */
-    struct entry **codes; /* the shipped codes, by mark */
+    struct entry **codes; /* the shipped codes, in file order */
     size_t n_codes;
+    struct lit_index code_ix;   /* over codes */
+    struct lit_index phrase_ix; /* over entries[LAYER_PHRASE] (the shipped ones) */
+    struct strbuf lower;        /* the text in lower case */
     struct strip_rule *strips;
     size_t n_strips;
     struct stage_def stages[MAX_STAGES];
@@ -587,6 +610,208 @@ static int load_user_rules(struct classifier *c, struct strbuf *err)
 }
 
 /* load_codes - provider-codes.conf: [code ID] sections */
+/* lit_bucket - the bucket of a literal (or text position) by its first three
+ * bytes, lower case */
+static uint32_t lit_bucket(const unsigned char *p)
+{
+    return ((uint32_t)p[0] * 961u + (uint32_t)p[1] * 31u + (uint32_t)p[2]) & (LIT_BUCKETS - 1);
+}
+
+/* lit_flush - end a run of literal characters: keep it as the branch's best
+ * when it is the longest so far */
+static void lit_flush(char *run, size_t *n, char *best, size_t *best_n)
+{
+    if (*n > *best_n) {
+        memcpy(best, run, *n);
+        *best_n = *n;
+    }
+    *n = 0;
+}
+
+/* alt_literals - for each top-level alternative of the pattern p..end, its
+ * longest run of literal characters (lower case, at least 3 bytes) that any
+ * match of that alternative must contain, or when it has none outside groups,
+ * the literals of its first group that is not optional (read the same way);
+ * appended to out, each ending in '\0'. Returns the number of literals, or 0
+ * when some alternative has none (the entry is then tried on every text). A
+ * lexical scan of the PCRE2 syntax the pattern files use: escaped punctuation
+ * is literal; \s, \d, classes, groups, "." and quantifiers end a run (a
+ * character made optional leaves it); \b and the anchors are skipped.
+ * Conservative: a pattern it cannot read yields 0. */
+static size_t alt_literals(const char *p, const char *end, struct strbuf *out)
+{
+    char run[256], best[256];
+    size_t n = 0, best_n = 0, count = 0, out_len = out->len;
+    int depth = 0;
+    const char *body = NULL;                 /* the depth-1 group being read: its body */
+    const char *g_from = NULL, *g_to = NULL; /* the branch's first required group */
+    for (;; p++) {
+        char ch = p < end ? *p : '\0';
+        if (p >= end || (ch == '|' && depth == 0)) {
+            lit_flush(run, &n, best, &best_n);
+            if (best_n >= 3) {
+                for (size_t i = 0; i < best_n; i++)
+                    best[i] = (char)tolower((unsigned char)best[i]);
+                strbuf_add(out, best, best_n);
+                strbuf_addc(out, '\0');
+                count++;
+            } else {
+                size_t k = g_from ? alt_literals(g_from, g_to, out) : 0;
+                if (!k)
+                    goto none;
+                count += k;
+            }
+            best_n = 0;
+            g_from = g_to = NULL;
+            if (p >= end)
+                return count;
+            continue;
+        }
+        if (depth > 0) {
+            /* inside a group: only its end matters */
+            if (ch == '\\' && p + 1 < end)
+                p++;
+            else if (ch == '[') {
+                for (p++; p < end && (*p != ']' || p[-1] == '['); p++)
+                    if (*p == '\\' && p + 1 < end)
+                        p++;
+                if (p >= end)
+                    goto none;
+            } else if (ch == '(')
+                depth++;
+            else if (ch == ')' && --depth == 0) {
+                char q = p + 1 < end ? p[1] : '\0';
+                bool optional = q == '?' || q == '*' || (q == '{' && p + 2 < end && p[2] == '0');
+                if (body && !g_from && !optional) {
+                    g_from = body;
+                    g_to = p;
+                }
+            }
+            continue;
+        }
+        if (ch == '\\') {
+            if (p + 1 >= end)
+                goto none;
+            char e = *++p;
+            if (e == 'b' || e == 'B')
+                continue;
+            if (isalnum((unsigned char)e)) {
+                if (!strchr("sSdDwWntrhHvVRNAzZGK", e))
+                    goto none; /* \x.. \p{..} \1 ...: not read */
+                lit_flush(run, &n, best, &best_n);
+                continue;
+            }
+            if (n < sizeof run)
+                run[n++] = e;
+            continue;
+        }
+        switch (ch) {
+        case '(':
+            if (p + 3 < end && p[1] == '?' && p[2] == 'i' && p[3] == ')') {
+                p += 3; /* (?i): case does not matter to a lower-case literal */
+                continue;
+            }
+            lit_flush(run, &n, best, &best_n);
+            depth = 1;
+            body = NULL;
+            if (p + 2 < end && p[1] == '?' && p[2] == ':')
+                body = p + 3;
+            else if (p + 1 < end && p[1] != '?' && p[1] != '*')
+                body = p + 1;
+            continue;
+        case '[':
+            lit_flush(run, &n, best, &best_n);
+            for (p++; p < end && (*p != ']' || p[-1] == '['); p++)
+                if (*p == '\\' && p + 1 < end)
+                    p++;
+            if (p >= end)
+                goto none;
+            continue;
+        case '?':
+        case '*':
+            if (n)
+                n--; /* the character before is optional */
+            lit_flush(run, &n, best, &best_n);
+            continue;
+        case '+':
+            lit_flush(run, &n, best, &best_n);
+            continue;
+        case '{':
+            /* {0,n} makes the character optional, {1,n} keeps one; {ip} and
+             * {gap} end a run */
+            if (p + 1 < end && p[1] == '0' && n)
+                n--;
+            lit_flush(run, &n, best, &best_n);
+            while (p < end && *p != '}')
+                p++;
+            if (p >= end)
+                goto none;
+            continue;
+        case '.':
+        case '^':
+        case '$':
+        case ')':
+            lit_flush(run, &n, best, &best_n);
+            continue;
+        default:
+            if (n < sizeof run)
+                run[n++] = ch;
+        }
+    }
+none:
+    out->len = out_len;
+    if (out->s)
+        out->s[out_len] = '\0';
+    return 0;
+}
+
+/* lit_index_add - file item under the n literals in lits ('\0'-separated), or
+ * as always tried when n is 0 */
+static void lit_index_add(struct lit_index *ix, uint32_t item, const char *lits, size_t n)
+{
+    if (n == 0) {
+        ix->always = xrealloc(ix->always, (ix->n_always + 1) * sizeof *ix->always);
+        ix->always[ix->n_always++] = item;
+    }
+    for (const char *l = lits; n--; l += strlen(l) + 1) {
+        ix->lits = xrealloc(ix->lits, (ix->n_lits + 1) * sizeof *ix->lits);
+        struct lit *cl = &ix->lits[ix->n_lits++];
+        cl->s = xstrdup(l);
+        cl->n = strlen(l);
+        cl->item = item;
+        cl->bucket = lit_bucket((const unsigned char *)l);
+    }
+}
+
+/* lit_index_finish - bucket the literals of an index over n_items entries:
+ * counting sort by bucket, stable (file order) */
+static void lit_index_finish(struct lit_index *ix, size_t n_items)
+{
+    struct lit *sorted = xcalloc(ix->n_lits ? ix->n_lits : 1, sizeof *sorted);
+    uint32_t count[LIT_BUCKETS + 1] = { 0 };
+    for (size_t i = 0; i < ix->n_lits; i++)
+        count[ix->lits[i].bucket + 1]++;
+    for (size_t b = 0; b < LIT_BUCKETS; b++)
+        count[b + 1] += count[b];
+    memcpy(ix->start, count, sizeof ix->start);
+    for (size_t i = 0; i < ix->n_lits; i++)
+        sorted[count[ix->lits[i].bucket]++] = ix->lits[i];
+    free(ix->lits);
+    ix->lits = sorted;
+    ix->cand = xcalloc(n_items ? n_items : 1, 1);
+    ix->cand_list = xcalloc(n_items ? n_items : 1, sizeof *ix->cand_list);
+}
+
+static void lit_index_free(struct lit_index *ix)
+{
+    for (size_t i = 0; i < ix->n_lits; i++)
+        free(ix->lits[i].s);
+    free(ix->lits);
+    free(ix->always);
+    free(ix->cand);
+    free(ix->cand_list);
+}
+
 static int load_codes(struct classifier *c, struct strbuf *err)
 {
     const struct conf *cc = c->codes_conf;
@@ -666,29 +891,18 @@ static int load_codes(struct classifier *c, struct strbuf *err)
                 goto fail;
             continue;
         }
-        /* the shipped ones go into one alternation, compiled once; each alone
-         * only when the leftmost one's dsn condition fails */
-        en->lazy = text;
+        /* the shipped ones: each compiled (JIT only when used), and found
+         * through the literals one of which any match must hold */
+        if (!(en->text = compile(text->value, text->file, text->line, err)))
+            goto fail;
         c->codes = xrealloc(c->codes, (c->n_codes + 1) * sizeof *c->codes);
-        if (any.len)
-            strbuf_addc(&any, '|');
-        strbuf_addf(&any, "(?:%s)(*MARK:%zu)", text->value, c->n_codes);
-        c->codes[c->n_codes++] = en;
+        c->codes[c->n_codes] = en;
+        strbuf_reset(&any);
+        size_t n_lits = alt_literals(text->value, text->value + strlen(text->value), &any);
+        lit_index_add(&c->code_ix, (uint32_t)c->n_codes, any.s, n_lits);
+        c->n_codes++;
     }
-    if (any.len && !(c->codes_any = compile(strbuf_cstr(&any), "provider-codes.conf", 0, err))) {
-        /* name the entry at fault */
-        strbuf_reset(err);
-        for (size_t i = 0; i < c->n_codes; i++) {
-            const struct conf_entry *t = c->codes[i]->lazy;
-            struct rx *r = compile(t->value, t->file, t->line, err);
-            if (!r)
-                goto fail;
-            rx_free(r);
-        }
-        strbuf_addf(err, "provider-codes.conf: the code patterns do not compile together "
-                         "(a named group used twice?)");
-        goto fail;
-    }
+    lit_index_finish(&c->code_ix, c->n_codes);
     strbuf_free(&any);
     return 0;
 fail:
@@ -906,7 +1120,27 @@ static int load_phrases(struct classifier *c, struct strbuf *err)
             strbuf_addf(err, "%s:%d: [phrase %s] does not compile", s->file, s->line, s->name);
             return -1;
         }
+        if (!en->user) {
+            /* file it in the prefilter under the literals of its text lines */
+            struct strbuf lits = STRBUF_INIT;
+            size_t n_lits = 0;
+            for (size_t j = 0; j < s->n_entries; j++) {
+                const struct conf_entry *e = &s->entries[j];
+                if (strcmp(e->key, "text") != 0)
+                    continue;
+                size_t k = alt_literals(e->value, e->value + strlen(e->value), &lits);
+                if (!k) {
+                    n_lits = 0;
+                    break;
+                }
+                n_lits += k;
+            }
+            lit_index_add(&c->phrase_ix, (uint32_t)(c->n_entries[LAYER_PHRASE] - 1), lits.s,
+                          n_lits);
+            strbuf_free(&lits);
+        }
     }
+    lit_index_finish(&c->phrase_ix, c->n_entries[LAYER_PHRASE]);
     return 0;
 }
 
@@ -1242,8 +1476,6 @@ static void collect_keep(struct classifier *c)
             if (e->unless)
                 keep_scan(&c->keep, rx_source(e->unless));
         }
-    if (c->codes_any)
-        keep_scan(&c->keep, rx_source(c->codes_any));
     for (size_t i = 0; i < c->n_strips; i++)
         keep_scan(&c->keep, rx_source(c->strips[i].rx));
     for (size_t i = 0; i < c->n_lists; i++)
@@ -1340,8 +1572,10 @@ void classifier_free(struct classifier *c)
             entry_free(c->entries[l][i]);
         free(c->entries[l]);
     }
-    rx_free(c->codes_any);
     free(c->codes);
+    lit_index_free(&c->code_ix);
+    lit_index_free(&c->phrase_ix);
+    strbuf_free(&c->lower);
     for (size_t i = 0; i < c->n_lists; i++)
         rx_free(c->lists[i].mentions);
     for (size_t i = 0; i < c->n_ips; i++)
@@ -1660,43 +1894,73 @@ static bool entry_match(const struct entry *e, const struct ctx *x, size_t *line
     return true;
 }
 
-/* code_text - a shipped code's own pattern, compiled when first needed (it
- * compiled as part of the alternation at load, so it compiles alone) */
-static struct rx *code_text(struct entry *e)
+static int cmp_u32(const void *a, const void *b)
 {
-    if (!e->text && e->lazy) {
-        struct strbuf err = STRBUF_INIT;
-        e->text = compile(e->lazy->value, e->lazy->file, e->lazy->line, &err);
-        strbuf_free(&err);
-        e->lazy = NULL;
-    }
-    return e->text;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
 }
 
-/* code_layer - the leftmost provider code in the text whose dsn holds (on a
- * tie the earlier entry); user: only a user's entries, else the shipped ones */
+/* lit_candidates - the items of ix whose literal the text holds (and those
+ * without one), in file order, into ix->cand_list; their count. lo: scratch
+ * for the text in lower case */
+static size_t lit_candidates(struct lit_index *ix, struct strbuf *lo, struct slice text)
+{
+    strbuf_reset(lo);
+    strbuf_add(lo, text.p, text.n);
+    for (size_t i = 0; i < lo->len; i++)
+        lo->s[i] = (char)tolower((unsigned char)lo->s[i]);
+    size_t n = 0;
+    const unsigned char *t = (const unsigned char *)lo->s;
+    for (size_t i = 0; i + 3 <= lo->len; i++) {
+        uint32_t b = lit_bucket(t + i);
+        for (uint32_t j = ix->start[b]; j < ix->start[b + 1]; j++) {
+            const struct lit *l = &ix->lits[j];
+            if (!ix->cand[l->item] && l->n <= lo->len - i && memcmp(t + i, l->s, l->n) == 0) {
+                ix->cand[l->item] = 1;
+                ix->cand_list[n++] = l->item;
+            }
+        }
+    }
+    for (size_t i = 0; i < ix->n_always; i++)
+        if (!ix->cand[ix->always[i]]) {
+            ix->cand[ix->always[i]] = 1;
+            ix->cand_list[n++] = ix->always[i];
+        }
+    for (size_t i = 0; i < n; i++)
+        ix->cand[ix->cand_list[i]] = 0;
+    qsort(ix->cand_list, n, sizeof *ix->cand_list, cmp_u32);
+    return n;
+}
+
+/* code_layer - the leftmost provider code in the text whose dsn holds and whose
+ * unless does not (on a tie the earlier entry); user: only a user's entries,
+ * else the shipped ones - of those only the codes whose literal the text holds
+ * are tried */
 static const struct entry *code_layer(struct classifier *c, const struct ctx *x, bool user)
 {
     if (x->source == TEXT_GENERIC || !x->text.n)
         return NULL;
-    if (!user) {
-        /* the alternation finds the leftmost code, the earlier entry on a tie */
-        if (!c->codes_any || !rx_match(c->codes_any, x->text))
-            return NULL;
-        const char *m = rx_mark(c->codes_any);
-        size_t k = m ? (size_t)strtoul(m, NULL, 10) : c->n_codes;
-        struct entry *e = k < c->n_codes ? c->codes[k] : NULL;
-        if (e && (!e->cond[COND_DSN] || rx_match(e->cond[COND_DSN], slice_cstr(x->dsn_used))) &&
-            !(e->unless && rx_match(e->unless, x->text)))
-            return e;
-    }
-    /* a user's codes, or the leftmost shipped one failed its dsn or unless: one by one */
     const struct entry *best = NULL;
     size_t best_at = (size_t)-1;
+    if (!user) {
+        size_t n = lit_candidates(&c->code_ix, &c->lower, x->text);
+        for (size_t k = 0; k < n; k++) {
+            struct entry *e = c->codes[c->code_ix.cand_list[k]];
+            size_t line;
+            if (!entry_match(e, x, &line))
+                continue;
+            size_t at = (size_t)(rx_group(e->text, x->text, 0).p - x->text.p);
+            if (at < best_at) {
+                best = e;
+                best_at = at;
+            }
+        }
+        return best;
+    }
     for (size_t i = 0; i < c->n_entries[LAYER_CODE]; i++) {
         struct entry *e = c->entries[LAYER_CODE][i];
         size_t line;
-        if (e->user != user || !code_text(e) || !entry_match(e, x, &line))
+        if (!e->user || !entry_match(e, x, &line))
             continue;
         size_t at = (size_t)(rx_group(e->text, x->text, 0).p - x->text.p);
         if (at < best_at) {
@@ -1717,6 +1981,16 @@ static const struct entry *layer_entries(struct classifier *c, const struct ctx 
     }
     if (l == LAYER_PHRASE && (x->source == TEXT_GENERIC || !x->reading.n))
         return NULL;
+    if (l == LAYER_PHRASE && !user) {
+        /* the shipped phrases: only those whose literal the text holds */
+        size_t n = lit_candidates(&c->phrase_ix, &c->lower, x->reading);
+        for (size_t k = 0; k < n; k++) {
+            const struct entry *e = c->entries[l][c->phrase_ix.cand_list[k]];
+            if (entry_match(e, x, line))
+                return e;
+        }
+        return NULL;
+    }
     for (size_t i = 0; i < c->n_entries[l]; i++) {
         const struct entry *e = c->entries[l][i];
         if (e->user == user && entry_match(e, x, line))

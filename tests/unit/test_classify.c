@@ -171,11 +171,13 @@ struct layer_row {
 };
 
 static const struct layer_row layer_rows[] = {
-    /* a provider code decides before any phrase ("Access denied" alone is policy) */
+    /* a provider code decides before any phrase: Microsoft's 5.4.1 "Access denied" is
+     * its directory based edge blocking (an unknown recipient); elsewhere a bare
+     * "Recipient address rejected: Access denied" is a policy */
     { "550 5.4.1 Recipient address rejected: Access denied. AS(201806281) [x.eop.outlook.com]",
       "5.4.1", "RCPT TO", TEXT_REMOTE_REPLY, "userunknown", LAYER_CODE, "provider-codes.conf",
-      "microsoft-dbeb-as201806281" },
-    { "550 5.4.1 Recipient address rejected: Access denied [x.eop.outlook.com]", "5.4.1", "RCPT TO",
+      "microsoft-dbeb" },
+    { "550 5.7.1 <a@example.com>: Recipient address rejected: Access denied", "5.7.1", "RCPT TO",
       TEXT_REMOTE_REPLY, "policyviolation", LAYER_PHRASE, "phrases.conf", "policyviolation" },
     /* the restriction prefix is stripped: what follows decides */
     { "450 4.7.1 <a@example.com>: Recipient address rejected: Domain example.com receiving too "
@@ -253,8 +255,16 @@ START_TEST(test_layers)
     ck_assert_ptr_nonnull(out.rule);
     ck_assert_ptr_nonnull(out.rule->code);
     ck_assert_str_eq(out.rule->code->id, "microsoft-s3150");
-    ck_assert(!out.rule->code->verified);
+    ck_assert(out.rule->code->verified);
     ck_assert_str_eq(out.blocklist->id, "microsoft");
+    /* an entry no public page documents says so */
+    struct classify_input u = { .text = SLICE_LIT("451 4.4.0 Message failed. ATTR38"),
+                                .status = DELIVERY_DEFERRED };
+    classify(c, &u, &out);
+    ck_assert_ptr_nonnull(out.rule);
+    ck_assert_ptr_nonnull(out.rule->code);
+    ck_assert_str_eq(out.rule->code->id, "microsoft-multiple-regions");
+    ck_assert(!out.rule->code->verified);
     /* an empty expired status */
     struct classify_input e = { .text = SLICE_LIT(""), .status = DELIVERY_EXPIRED };
     classify(c, &e, &out);
@@ -292,9 +302,9 @@ START_TEST(test_cache_keeps_literals)
 {
     struct classifier *c = load_or_die();
     const char *texts[] = {
-        "550 5.4.1 Recipient address rejected: Access denied. AS(201806282) [a.eop.outlook.com]",
-        "550 5.4.1 Recipient address rejected: Access denied. AS(201806281) [a.eop.outlook.com]",
-        "550 5.4.1 Recipient address rejected: Access denied. AS(201806282) [a.eop.outlook.com]",
+        "550 5.7.1 Nope. AS(201806282) [a.eop.outlook.com]",
+        "550 5.7.1 Nope. AS(201806281) [a.eop.outlook.com]",
+        "550 5.7.1 Nope. AS(201806282) [a.eop.outlook.com]",
     };
     const char *want[] = { "policyviolation", "userunknown", "policyviolation" };
     for (size_t i = 0; i < 3; i++) {
