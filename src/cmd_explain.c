@@ -140,7 +140,15 @@ static void explain_one(struct tools *t, struct explain_item *it, bool cached)
         keyed = strbuf_slice(&t->keyed);
     }
     it->fingerprint = fingerprint(t->fp, keyed, &it->tmpl);
-    it->provider = it->host[0] ? provider_for(t->prov, slice_cstr(it->host), SLICE_EMPTY) : NULL;
+    /* as the pipeline does: a relay of ours first (its answers are about our
+     * relay), then the host's provider */
+    struct slice host = slice_cstr(it->host);
+    if (!host.n)
+        it->provider = NULL;
+    else if (provider_is_relay(t->prov, host, SLICE_EMPTY, 0))
+        it->provider = provider_relay(t->prov);
+    else
+        it->provider = provider_for(t->prov, host, SLICE_EMPTY);
 }
 
 static void item_init(struct explain_item *it)
