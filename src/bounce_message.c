@@ -260,6 +260,17 @@ static void fill_empty(struct bounce_recipient *r)
 }
 
 /* read_fields - the blocks of an RFC 3464 delivery-status body */
+/* field_line - whether a line starts a "Name: value" field (or is folded) */
+static bool field_line(struct slice line)
+{
+    if (line.n && (line.p[0] == ' ' || line.p[0] == '\t'))
+        return true;
+    size_t i = 0;
+    while (i < line.n && (isalnum((unsigned char)line.p[i]) || line.p[i] == '-'))
+        i++;
+    return i > 0 && i < line.n && line.p[i] == ':';
+}
+
 static void read_fields(struct slice body, struct bounce_message *m)
 {
     size_t pos = 0;
@@ -278,6 +289,11 @@ static void read_fields(struct slice body, struct bounce_message *m)
                 }
                 continue;
             }
+            /* a line that is no "Name: value" field continues the one
+             * before, folded or not (some DSNs leave a multi-line reply's
+             * lines unindented) */
+            if (block.len && !field_line(line))
+                strbuf_addc(&block, ' ');
             strbuf_add(&block, line.p, line.n);
             strbuf_addc(&block, '\n');
         }
@@ -401,8 +417,10 @@ static const char *find_ci(struct slice s, const char *needle)
 }
 
 /* the places a bounce's text quotes a reply, and where the reply starts:
- * at the marker's line (LINE), after the marker (AFTER) */
-enum { LINE, AFTER };
+ * at the marker's line (LINE), after the marker (AFTER), or after the marker
+ * of a session transcript, whose reply is that line and the continuation
+ * lines of the same code (OUT) */
+enum { LINE, AFTER, OUT };
 static const struct {
     const char *text;
     int from;
@@ -415,7 +433,84 @@ static const struct {
     { "The error that the other server returned was:", AFTER }, /* Gmail */
     { "<<< 5", AFTER },                                         /* Sendmail transcript */
     { "<<< 4", AFTER },
+    { "\n Out: 5", OUT }, /* Postfix "Transcript of session follows." */
+    { "\n Out: 4", OUT },
 };
+
+/* transcript_reply - the reply of a session transcript at line (" Out: 451
+ * 4.3.0 ...") and its continuation lines (" Out: 451-..."), without the
+ * markers, into d */
+static void transcript_reply(struct slice rest, struct strbuf *d)
+{
+    size_t pos = 0;
+    struct slice line;
+    char code[4] = "";
+    while (next_line(rest, &pos, &line)) {
+        struct slice t = slice_trim(line);
+        if (t.n < 9 || strncmp(t.p, "Out:", 4) != 0)
+            break;
+        t = slice_trim(slice_make(t.p + 4, t.n - 4));
+        if (t.n < 3 || (code[0] && memcmp(t.p, code, 3) != 0))
+            break;
+        if (!code[0])
+            memcpy(code, t.p, 3);
+        if (d->len)
+            strbuf_addc(d, ' ');
+        /* "451-text" continuation lines: keep the text, as MTAs join them */
+        if (t.n > 4 && t.p[3] == '-' && d->len)
+            strbuf_add(d, t.p + 4, t.n - 4);
+        else
+            strbuf_add(d, t.p, t.n);
+        if (t.n == 3 || t.p[3] != '-')
+            break;
+    }
+}
+
+/* exim_failed - Exim's plain bounce: "The following address(es) failed:",
+ * then per recipient its address and, indented below it, why; the first one
+ * into d and *rcpt */
+static bool exim_failed(struct slice text, struct strbuf *d, char **rcpt)
+{
+    const char *p = find_ci(text, "following address(es) failed:");
+    if (!p)
+        return false;
+    struct slice rest = slice_make(p, (size_t)(text.p + text.n - p));
+    size_t pos = 0;
+    struct slice line;
+    next_line(rest, &pos, &line); /* the marker's line */
+    size_t indent = 0;
+    while (next_line(rest, &pos, &line)) {
+        if (blank(line)) {
+            if (*rcpt || d->len)
+                break;
+            continue;
+        }
+        size_t in = 0;
+        while (in < line.n && (line.p[in] == ' ' || line.p[in] == '\t'))
+            in++;
+        struct slice t = slice_trim(line);
+        if (!*rcpt) {
+            if (!memchr(t.p, '@', t.n))
+                return false;
+            *rcpt = xmemdup(t.p, t.n);
+            indent = in;
+            continue;
+        }
+        if (in <= indent)
+            break; /* the next recipient */
+        if (t.p[0] == '(' && t.p[t.n - 1] == ')' && !d->len)
+            continue; /* "(generated from ...)" */
+        if (d->len)
+            strbuf_addc(d, ' ');
+        strbuf_add(d, t.p, t.n);
+    }
+    if (!d->len) {
+        free(*rcpt);
+        *rcpt = NULL;
+        return false;
+    }
+    return true;
+}
 
 /* quoted_reply - the reply a bounce's text quotes (the first marker, else a
  * qmail "<a@b>:" paragraph) into d; *rcpt gets the address it names, or NULL */
@@ -433,6 +528,24 @@ static bool quoted_reply(struct slice text, struct strbuf *d, char **rcpt)
         }
     }
     const char *start = NULL;
+    if (best && markers[which].from == OUT) {
+        transcript_reply(slice_make(best + 1, (size_t)(text.p + text.n - best - 1)), d);
+        /* the recipient: the last "RCPT TO:<a@b>" the transcript sent before */
+        const char *rt = NULL;
+        for (struct slice before = slice_make(text.p, (size_t)(best - text.p));;) {
+            const char *q = find_ci(before, "RCPT TO:<");
+            if (!q)
+                break;
+            rt = q + 9;
+            before = slice_make(rt, (size_t)(best - rt));
+        }
+        const char *gt = rt ? memchr(rt, '>', (size_t)(best - rt)) : NULL;
+        if (gt && memchr(rt, '@', (size_t)(gt - rt)))
+            *rcpt = xmemdup(rt, (size_t)(gt - rt));
+        return d->len > 0;
+    }
+    if (!best && exim_failed(text, d, rcpt))
+        return true;
     if (best) {
         start = best;
         if (markers[which].from == AFTER) {
@@ -517,6 +630,37 @@ static char *quoted_host(struct slice d)
     return NULL;
 }
 
+/* holds_words - whether hay holds needle, any run of blanks matching any
+ * other (a text part folds a reply where a Diagnostic-Code unfolds it) */
+static bool holds_words(const char *hay, const char *needle)
+{
+    while (*needle == ' ' || *needle == '\t')
+        needle++;
+    if (!*needle)
+        return false;
+    for (const char *h = hay; *h; h++) {
+        const char *a = h, *b = needle;
+        while (*a && *b) {
+            bool sa = *a == ' ' || *a == '\t', sb = *b == ' ' || *b == '\t';
+            if (sa && sb) {
+                while (*a == ' ' || *a == '\t')
+                    a++;
+                while (*b == ' ' || *b == '\t')
+                    b++;
+                continue;
+            }
+            if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+                break;
+            a++, b++;
+        }
+        while (*b == ' ' || *b == '\t')
+            b++;
+        if (!*b)
+            return true;
+    }
+    return false;
+}
+
 /* fallback - the first reply a bounce's text quotes, as one recipient */
 static bool fallback(struct slice text, struct bounce_message *m)
 {
@@ -583,17 +727,21 @@ int bounce_message_parse(const char *data, size_t n, struct bounce_message *m, s
         m->is_dsn = m->n_rcpts > 0;
     }
     if (m->is_dsn) {
-        /* a delivery-status part without Diagnostic-Code: the reply the text quotes */
+        /* a delivery-status part without Diagnostic-Code: the reply the text
+         * quotes; with one, the text's quote of the same reply when it says
+         * more (the command it answered: "after EHLO x:", "(in reply to MAIL
+         * FROM command)") */
         struct strbuf d = STRBUF_INIT;
         char *rcpt = NULL;
         bool have = false, tried = false;
         for (size_t i = 0; i < m->n_rcpts; i++) {
-            if (m->rcpts[i].diagnostic[0])
-                continue;
+            const char *diag = m->rcpts[i].diagnostic;
             if (!tried) {
                 have = quoted_reply(w.have_text ? strbuf_slice(&w.text) : body, &d, &rcpt);
                 tried = true;
             }
+            if (diag[0] && !(have && d.len > strlen(diag) && holds_words(strbuf_cstr(&d), diag)))
+                continue;
             if (have) {
                 free(m->rcpts[i].diagnostic);
                 m->rcpts[i].diagnostic = xstrdup(strbuf_cstr(&d));

@@ -246,6 +246,73 @@ START_TEST(test_other_texts)
 }
 END_TEST
 
+/* Exim's plain bounce without a quoted reply, a Postfix session transcript,
+ * DSN fields whose continuation lines are not indented, and a Diagnostic-Code
+ * the text quotes with the command it answered */
+START_TEST(test_more_layouts)
+{
+    static const char exim[] =
+        "Subject: Mail delivery failed\n\n"
+        "recipients. This is a permanent error. The following address(es) failed:\n\n"
+        "  ann@example.net\n"
+        "    (generated from info@example.org)\n"
+        "    retry timeout exceeded\n"
+        "  bob@example.net\n"
+        "    Unrouteable address\n\n"
+        "------ This is a copy of the message, including all the headers. ------\n";
+    struct bounce_message m = parse_ok(exim);
+    ck_assert_uint_eq(m.n_rcpts, 1);
+    ck_assert_str_eq(m.rcpts[0].final_recipient, "ann@example.net");
+    ck_assert_str_eq(m.rcpts[0].diagnostic, "retry timeout exceeded");
+    bounce_message_free(&m);
+
+    static const char transcript[] = "Subject: Undelivered Mail Returned to Sender\n\n"
+                                     "Transcript of session follows.\n\n"
+                                     " Out: 220 mx.example.com ESMTP\n"
+                                     " In:  RCPT TO:<carol@example.net>\n"
+                                     " Out: 250 2.1.5 Ok\n"
+                                     " In:  DATA\n"
+                                     " Out: 452-4.3.1 Insufficient system storage,\n"
+                                     " Out: 452 4.3.1 try later\n"
+                                     " In:  QUIT\n"
+                                     " Out: 221 2.0.0 Bye\n";
+    m = parse_ok(transcript);
+    ck_assert_uint_eq(m.n_rcpts, 1);
+    ck_assert_str_eq(m.rcpts[0].final_recipient, "carol@example.net");
+    ck_assert_str_eq(m.rcpts[0].diagnostic,
+                     "452-4.3.1 Insufficient system storage, 452 4.3.1 try later");
+    bounce_message_free(&m);
+
+    static const char unfolded[] = "Content-Type: multipart/report; boundary=\"b\"\n\n"
+                                   "--b\nContent-Type: message/delivery-status\n\n"
+                                   "Reporting-MTA: dns; a.example.org\n\n"
+                                   "Diagnostic-Code: smtp; 550-Line one\n"
+                                   "550 line two\n"
+                                   "Status: 5.0.0\nAction: failed\n"
+                                   "Final-Recipient: rfc822; dan@example.net\n\n--b--\n";
+    m = parse_ok(unfolded);
+    ck_assert_uint_eq(m.n_rcpts, 1);
+    ck_assert_str_eq(m.rcpts[0].diagnostic, "550-Line one 550 line two");
+    ck_assert_str_eq(m.rcpts[0].status, "5.0.0");
+    bounce_message_free(&m);
+
+    static const char richer[] = "Content-Type: multipart/report; boundary=\"b\"\n\n"
+                                 "--b\nContent-Type: text/plain\n\n"
+                                 "<eve@example.net>: host mx.example.net[198.51.100.2] said: 550\n"
+                                 "    5.7.1 Access denied (in reply to MAIL FROM command)\n\n"
+                                 "--b\nContent-Type: message/delivery-status\n\n"
+                                 "Reporting-MTA: dns; a.example.org\n\n"
+                                 "Final-Recipient: rfc822; eve@example.net\nAction: failed\n"
+                                 "Status: 5.7.1\nDiagnostic-Code: smtp; 550 5.7.1 Access denied\n\n"
+                                 "--b--\n";
+    m = parse_ok(richer);
+    ck_assert_uint_eq(m.n_rcpts, 1);
+    ck_assert_str_eq(m.rcpts[0].diagnostic, "host mx.example.net[198.51.100.2] said: 550 5.7.1 "
+                                            "Access denied (in reply to MAIL FROM command)");
+    bounce_message_free(&m);
+}
+END_TEST
+
 START_TEST(test_not_a_bounce)
 {
     static const char text[] = "Subject: hello\n\nJust a letter, nothing failed.\n";
@@ -268,6 +335,7 @@ static Suite *bounce_suite(void)
     tcase_add_test(tc, test_base64);
     tcase_add_test(tc, test_fallback);
     tcase_add_test(tc, test_other_texts);
+    tcase_add_test(tc, test_more_layouts);
     tcase_add_test(tc, test_not_a_bounce);
     suite_add_tcase(s, tc);
     return s;
