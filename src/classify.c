@@ -2191,10 +2191,13 @@ static bool third_party(const struct classify_input *in, struct slice text, stru
 }
 
 /* ip_valid - whether the run is an IPv4 or IPv6 address (a sentence's
- * full stop after it is dropped: "from 192.0.2.1.") */
+ * full stop after it is dropped: "from 192.0.2.1.", and a colon after it that
+ * ends no "::": "?ip=192.0.2.1: a@b") */
 static bool ip_valid(struct slice *ip)
 {
     while (ip->n && ip->p[ip->n - 1] == '.')
+        ip->n--;
+    if (ip->n > 1 && ip->p[ip->n - 1] == ':' && ip->p[ip->n - 2] != ':')
         ip->n--;
     char buf[INET6_ADDRSTRLEN + 1];
     unsigned char bin[sizeof(struct in6_addr)];
@@ -2464,6 +2467,14 @@ static void start(struct classifier *c, const struct classify_input *in, struct 
         classify_dsn_from_text(x->text, out->dsn);
     }
     memcpy(x->dsn_used, out->dsn, sizeof x->dsn_used);
+    if (dsn.n && x->dsn_used[1] == '.' && strcmp(x->dsn_used + 1, ".0.0") == 0) {
+        /* the log's X.0.0 is the MTA's "no enhanced code read" (Postfix on
+         * "550 #5.1.0 ..."): a code of the same class in the reply says more */
+        char t[16];
+        if (classify_dsn_from_text(x->text, t) && t[0] == x->dsn_used[0] &&
+            strcmp(t + 1, ".0.0") != 0)
+            memcpy(x->dsn_used, t, sizeof t);
+    }
     if (!x->dsn_used[0]) {
         char k = reply_class(x->text);
         if (!k && x->source == TEXT_GENERIC) {
