@@ -1,18 +1,42 @@
 /*
- * classify.h - failure text -> reason class, blocklist named, implicated IP.
+ * classify.h - failure text -> reason class, the rule that decided, the
+ * blocklist named and our implicated IP.
  *
- * The reason classes, their labels and advice, and the ordered rules that
- * assign them all live in patterns/reasons.conf - the one table that drives
- * classification, report labels and advice text. Rules are tried in order
- * (a user's files first, see conf.h); the first rule whose every condition
- * matches wins. Conditions: text (PCRE2 on the reply text), dsn (on the
- * enhanced status code), stage (SMTP stage), host (remote host), status.
+ * The classes, their labels and advice are the [reason] sections of
+ * patterns/reasons.conf. A failure gets its class from the first of these
+ * layers that decides, each a table in patterns/:
  *
- * The blocklist a text names ("blocked using Spamhaus", "zen.spamhaus.org",
- * "(S3150)") comes from the `mentions` patterns of patterns/blocklists.conf;
- * the implicated IP (our sending IP the text names: "Client host [x]",
- * "messages from [x]", "banned sending IP [x]", "[x      15]") from the
- * [implicated-ip] patterns of reasons.conf - never the remote host's own IP.
+ *   0. user     [rule] sections of a user's reasons.conf (--patterns DIR):
+ *               PCRE2 conditions on the text as logged, the dsn, stage,
+ *               host, status and source; they run before everything else.
+ *   a. code     patterns/provider-codes.conf: a provider's documented code
+ *               in the text ("(S3150)", "[TSS04]", "AS(201806281)"); the
+ *               leftmost code whose dsn condition holds decides.
+ *   b. phrase   patterns/phrases.conf: the text with the MTA's generic
+ *               wrappers removed ([strip]: "host X said:", the status codes,
+ *               "<addr>:", Postfix's "Recipient address rejected:" and the
+ *               like, "(in reply to ... command)", multi-line continuation
+ *               codes), read by [phrase] families in order. A restriction
+ *               prefix sets the scope ("Client host rejected:" - our host,
+ *               "Sender address rejected:" - our sender) that families and
+ *               the stage layer read. Never for a generic text.
+ *   c. stage    patterns/stages.conf: what a refusal at an SMTP stage means
+ *               (at the greeting or HELO: our IP or host; at MAIL FROM: our
+ *               sender), with the status codes it applies to.
+ *   d. dsn      patterns/dsn.conf: the enhanced status code by RFC 3463
+ *               class.subject.detail, each code once; for a generic text
+ *               (Sendmail's stat=User unknown without reply=) the only
+ *               witness, with a note that the log lacks the reply.
+ *   e.          undefined.
+ *
+ * Every answer names the rule that decided (layer, section name, file:line).
+ *
+ * The blocklist named is the first [list] of blocklists.conf whose
+ * `mentions` matches the text, else the deciding rule's `blocklist`. The
+ * implicated IP (our sending IP the text names) comes from the
+ * [implicated-ip] patterns of reasons.conf; never the remote server's own
+ * address nor one the text gives as another host's ("connect to
+ * other.host[ip]", "host mx[ip] said").
  */
 #ifndef BS_CLASSIFY_H
 #define BS_CLASSIFY_H
@@ -37,6 +61,35 @@ struct blocklist_ref {
     const char *delist_url; /* from the catalogue, may be NULL */
 };
 
+enum classify_layer {
+    LAYER_USER,   /* a user's [rule] */
+    LAYER_CODE,   /* provider-codes.conf */
+    LAYER_PHRASE, /* phrases.conf */
+    LAYER_STAGE,  /* stages.conf */
+    LAYER_DSN,    /* dsn.conf (and its [status] entries) */
+    LAYER_NONE,   /* nothing decided: undefined */
+};
+
+/* a provider code's catalogue entry (provider-codes.conf) */
+struct provider_code {
+    const char *id;        /* the section name: "microsoft-s3150" */
+    const char *providers; /* providers.conf ids, comma separated, or "" */
+    const char *meaning;   /* what the provider says it means */
+    const char *source;    /* the public page documenting it (or what it is based on) */
+    const char *help;      /* removal / help link, or NULL */
+    bool verified;         /* false: no public source found */
+};
+
+/* the rule that decided: one per rule line of the tables */
+struct classify_rule {
+    enum classify_layer layer;
+    const char *name; /* section name ("userunknown", "X.1.1", "CONNECT", ...) */
+    const char *file; /* file and line of the deciding line */
+    int line;
+    const char *meaning;              /* dsn/stage/code meaning, or NULL */
+    const struct provider_code *code; /* LAYER_CODE: the catalogue entry */
+};
+
 struct classify_input {
     struct slice text;
     struct slice dsn; /* may be empty: then taken from the text */
@@ -54,26 +107,48 @@ struct classification {
     const struct blocklist_ref *blocklist; /* NULL: none named */
     struct slice implicated_ip;            /* into input text, or empty */
     char dsn[16];                          /* as logged, else from the text, else "" */
+    const struct classify_rule *rule;      /* NULL: nothing decided (undefined) */
+    const char *note;                      /* a remark for people, or NULL */
+};
+
+/* what explain shows beyond the answer: how the text was read */
+struct classify_trace {
+    char dsn_used[16];       /* the code the layers read: logged, from the text, or N.0.0 */
+    const char *stage;       /* canonical stage ("RCPT TO"), or NULL */
+    const char *scope;       /* the stage a restriction prefix implies, or NULL */
+    const char *dsn_meaning; /* RFC 3463 meaning of dsn_used, or NULL */
+    struct strbuf reading;   /* the text the phrase layer read */
 };
 
 struct classifier;
 
-/* classifier_load - read reasons.conf and blocklists.conf along the search path */
+/* classifier_load - read reasons.conf, provider-codes.conf, phrases.conf,
+ * stages.conf, dsn.conf and blocklists.conf along the search path */
 struct classifier *classifier_load(struct strbuf *err);
 struct conf;
-/* classifier_load_from - the same from loaded files; takes ownership of both (also on failure) */
+/* classifier_load_from - the same from loaded reasons.conf and blocklists.conf
+ * (the other tables along the search path); takes ownership of both (also on
+ * failure) */
 struct classifier *classifier_load_from(struct conf *reasons, struct conf *lists,
                                         struct strbuf *err);
 void classifier_free(struct classifier *c);
 /* classifier_cache - on (the default): texts that differ only in IPs,
- * addresses and ids reuse the first one's reason and blocklist */
+ * addresses and ids reuse the shipped tables' answer for the first one; a
+ * user's rules are evaluated every time. Off: everything every time. */
 void classifier_cache(struct classifier *c, bool on);
 
 void classify(struct classifier *c, const struct classify_input *in, struct classification *out);
+/* classify_traced - classify without the cache, filling tr (strbuf_init'ed by
+ * the caller; free it with strbuf_free) */
+void classify_traced(struct classifier *c, const struct classify_input *in,
+                     struct classification *out, struct classify_trace *tr);
 
 /* classify_dsn_from_text - the first enhanced code after an SMTP code in text
  * ("550 5.7.1", "550-5.7.1") into dsn ("" if none); returns its length */
 size_t classify_dsn_from_text(struct slice text, char dsn[16]);
+
+/* classify_layer_name - "user rule", "provider code", "phrase", ... */
+const char *classify_layer_name(enum classify_layer l);
 
 /* reason table access (stable order of reasons.conf) */
 size_t classifier_reason_count(const struct classifier *c);
@@ -81,5 +156,7 @@ const struct reason *classifier_reason_at(const struct classifier *c, size_t i);
 const struct reason *classifier_reason(const struct classifier *c, const char *name);
 /* blocklist ids named in texts */
 const struct blocklist_ref *classifier_blocklist(const struct classifier *c, const char *id);
+/* rule counts per layer, for people (explain --stats, README) */
+size_t classifier_rule_count(const struct classifier *c, enum classify_layer l);
 
 #endif

@@ -28,7 +28,8 @@ enum {
     C_PARTNER = 4,
     C_CHECK = 8,
     C_VACUUM = 32,
-    C_ALL = 15 | 32,
+    C_EXPLAIN = 64,
+    C_ALL = 15 | 32 | 64,
     C_CONFIG_ONLY = 16
 };
 
@@ -108,6 +109,18 @@ static const struct opt table[] = {
       "read options from FILE (default " DEFAULT_CONFIG " when it exists)" },
     { "dqs-key", 0, "KEY", C_CONFIG_ONLY, "Spamhaus DQS key (config file only; never printed)" },
     { "quiet", 'q', NULL, C_ALL, "print nothing when there is nothing new; no progress messages" },
+    { "dsn", 0, "CODE", C_EXPLAIN, "the enhanced status code the log gave with the text (5.7.1)" },
+    { "stage", 0, "STAGE", C_EXPLAIN,
+      "the SMTP stage the reply came at (CONNECT, HELO, MAIL FROM, RCPT TO, DATA, end of DATA)" },
+    { "host", 0, "HOST", C_EXPLAIN, "the remote host that answered (gives the provider)" },
+    { "source", 0, "SOURCE", C_EXPLAIN,
+      "where the text comes from: remote (the receiver's reply), local (the MTA's own words) "
+      "or generic (only a status word such as Sendmail's 'Service unavailable')" },
+    { "message", 0, "FILE", C_EXPLAIN,
+      "explain a bounce message (RFC 3464 delivery status; - for standard input)" },
+    { "corpus", 0, NULL, C_EXPLAIN,
+      "the arguments are labelled corpus files (tests/corpus/*.tsv): report every row whose "
+      "class, implicated IP or provider differs" },
     { "markdown", 0, NULL, 0,
       "help: print the option table (help --markdown columns: the event columns) as Markdown" },
     { "man", 0, NULL, 0, "help: print the manual page (roff), generated from this table" },
@@ -127,6 +140,9 @@ static const struct {
       "partner [OPTIONS] DOMAIN     everything about one recipient domain, address or provider" },
     { "check", C_CHECK, "check [OPTIONS] ADDR...|-    look up IPs or domains in DNS blocklists" },
     { "vacuum", C_VACUUM, "vacuum [--db PATH]           compact the history database" },
+    { "explain", C_EXPLAIN,
+      "explain [OPTIONS] [TEXT|-]   why a reply text or a bounce message failed: class, rule, "
+      "advice" },
 };
 
 /* exit statuses: --help, the man page and README's table (help --markdown)
@@ -280,6 +296,22 @@ static int apply(struct options *o, const struct opt *op, const char *v)
         o->exit_new = true;
     } else if (!strcmp(n, "quiet")) {
         o->quiet = true;
+    } else if (!strcmp(n, "dsn")) {
+        o->explain_dsn = v;
+    } else if (!strcmp(n, "stage")) {
+        o->explain_stage = v;
+    } else if (!strcmp(n, "host")) {
+        o->explain_host = v;
+    } else if (!strcmp(n, "source")) {
+        if (strcmp(v, "remote") && strcmp(v, "local") && strcmp(v, "generic")) {
+            msg_error("--source: '%s' is not one of remote, local, generic", v);
+            return -1;
+        }
+        o->explain_source = v;
+    } else if (!strcmp(n, "message")) {
+        o->message = v;
+    } else if (!strcmp(n, "corpus")) {
+        o->corpus = true;
     } else if (!strcmp(n, "markdown")) {
         o->markdown = true;
     } else if (!strcmp(n, "man")) {
@@ -516,8 +548,9 @@ int cli_parse(int argc, char **argv, struct options *o)
         o->command = "help";
     } else if (strcmp(o->command, "help") && strcmp(o->command, "version") &&
                !command_bit(o->command)) {
-        msg_error("unknown command '%s' (commands: scan, report, partner, check, vacuum)",
-                  o->command);
+        char list[256];
+        msg_error("unknown command '%s' (commands: %s)", o->command,
+                  command_list(list, sizeof list));
         return EXIT_USAGE;
     }
     return EXIT_OK;

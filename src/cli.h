@@ -42,7 +42,7 @@ enum {
 #define CLI_MAX_MULTI 32
 
 struct options {
-    const char *command; /* scan, report, partner, check, help, version */
+    const char *command; /* scan, report, partner, check, vacuum, explain, help, version */
     const char *format;  /* text (default), csv, json, html */
     const char *output;  /* NULL: stdout */
     bool detail;
@@ -85,7 +85,14 @@ struct options {
     const char *journal_dir; /* --journal-dir DIR */
     const char *journal_files[CLI_MAX_MULTI];
     size_t n_journal_files;
-    char **args; /* positional arguments after the command */
+    /* explain: what the log would have said besides the text */
+    const char *explain_dsn;
+    const char *explain_stage;
+    const char *explain_host;
+    const char *explain_source; /* remote, local, generic */
+    const char *message;        /* --message FILE: a bounce message */
+    bool corpus;                /* --corpus: the arguments are corpus files */
+    char **args;                /* positional arguments after the command */
     size_t n_args;
 };
 

@@ -14,5 +14,6 @@ int cmd_report(const struct options *o);
 int cmd_partner(const struct options *o);
 int cmd_check(const struct options *o);
 int cmd_vacuum(const struct options *o);
+int cmd_explain(const struct options *o);
 
 #endif

@@ -9,6 +9,7 @@
 #include "conf.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,13 @@ static char *trim(char *s)
     while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
         s[--n] = '\0';
     return s;
+}
+
+/* is_word - a letter, digit or '_' (the characters a join must not glue together) */
+static bool is_word(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '_';
 }
 
 static const char *intern_file(struct conf *c, const char *path)
@@ -81,6 +89,16 @@ static int parse_into(struct conf *c, const char *path, struct strbuf *err)
                 while (mlen && (more[mlen - 1] == '\n' || more[mlen - 1] == '\r'))
                     more[--mlen] = '\0';
                 size_t old = strlen(last->value);
+                /* "Sorry mate" + "+ from" would read "Sorry matefrom": a join
+                 * of two word characters is ambiguous, so it is refused */
+                if (old && mlen && is_word(last->value[old - 1]) && is_word(more[0])) {
+                    strbuf_addf(err,
+                                "%s:%d: continuation joins \"%s\" to \"%.20s\" with no space: "
+                                "the text after \"+ \" is appended as it is; write \"+  %.20s\" "
+                                "(two spaces) for a space, or split elsewhere",
+                                path, lineno, last->value + (old > 20 ? old - 20 : 0), more, more);
+                    goto fail;
+                }
                 last->value = xrealloc(last->value, old + mlen + 1);
                 memcpy(last->value + old, more, mlen + 1);
                 continue;

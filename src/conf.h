@@ -9,9 +9,21 @@
  *
  * Keys may repeat within a section (their order is kept). Values are taken
  * literally: no quoting, no escapes, so a PCRE2 pattern is written as is.
+ *
  * A value may be continued on following lines that start with whitespace
- * followed by '+ ' (the text after "+ " is appended with no separator) - long
- * patterns stay readable.
+ * followed by "+ ". The text after "+ " is appended exactly as written, with
+ * no separator, so that a long PCRE2 pattern can be split anywhere:
+ *
+ *     regex  = ^(?<qid>\w+): to=<(?<to>[^>]*)>,
+ *         + (?: orig_to=<[^>]*>,)?          -> "...>,(?: orig_to=..."
+ *     advice = Remove the address from your lists and
+ *         +  forms.                          -> "...lists and forms." (two spaces
+ *                                               after '+': one is the separator)
+ *
+ * The value's own trailing blanks are dropped, so a space must be written on
+ * the continuation line. A join that would glue a letter, digit or '_' to
+ * another ("Sorry mate" + "+ from" -> "Sorry matefrom") is refused with
+ * file:line, since it is almost always a forgotten space.
  *
  * Files are found along a search path: the directories given by --patterns
  * and /etc/bouncescope/patterns.d come first, the shipped patterns/ directory

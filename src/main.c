@@ -39,6 +39,8 @@ int main(int argc, char **argv)
         rc = cmd_check(&o);
     } else if (!strcmp(o.command, "vacuum")) {
         rc = cmd_vacuum(&o);
+    } else if (!strcmp(o.command, "explain")) {
+        rc = cmd_explain(&o);
     }
     cli_options_free(&o);
     return rc;

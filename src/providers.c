@@ -58,6 +58,7 @@
 #include <strings.h>
 
 #include "conf.h"
+#include "lit_index.h"
 #include "regex.h"
 #include "util/hashmap.h"
 #include "util/xalloc.h"
@@ -88,7 +89,14 @@ struct providers {
     struct conf *conf;     /* owns the id and name strings */
     struct hashmap *hosts; /* lower-cased host -> entry (or &no_provider) */
     struct hashmap *domains;
+    struct hashmap *relay_cache; /* lower-cased host -> &relay_yes / &relay_no */
+    /* which providers a name can match at all: by the literals of their patterns */
+    struct lit_index host_ix, domain_ix;
+    struct strbuf lower;
 };
+
+/* the cached answers of the [relay] host patterns */
+static const char relay_yes, relay_no;
 
 /* the cached "no provider" answer (the map cannot hold NULL as a value) */
 static const struct provider_entry no_provider;
@@ -101,13 +109,60 @@ static int add_rx(struct rx ***arr, size_t *n, const struct conf_entry *e, struc
     struct strbuf pat = STRBUF_INIT;
     strbuf_adds(&pat, "(?i)");
     strbuf_adds(&pat, e->value);
-    struct rx *r = rx_compile(pat.s, where, err);
+    /* checked here, JIT-compiled once joined (join_rx) */
+    struct rx *r = rx_compile_lazy(pat.s, where, err);
     strbuf_free(&pat);
     if (!r)
         return -1;
     *arr = xrealloc(*arr, (*n + 1) * sizeof **arr);
     (*arr)[(*n)++] = r;
     return 0;
+}
+
+/* join_rx - the patterns of one list as one alternation, JIT-compiled: a name
+ * is then matched once per list, not once per pattern */
+static int join_rx(struct rx **arr, size_t *n, struct strbuf *err)
+{
+    if (*n < 2)
+        return 0;
+    struct strbuf pat = STRBUF_INIT;
+    for (size_t i = 0; i < *n; i++) {
+        strbuf_adds(&pat, i ? "|(?:" : "(?:");
+        strbuf_adds(&pat, rx_source(arr[i]));
+        strbuf_addc(&pat, ')');
+    }
+    struct rx *r = rx_compile(pat.s, "providers.conf (joined patterns)", err);
+    strbuf_free(&pat);
+    if (!r)
+        return -1;
+    for (size_t i = 0; i < *n; i++)
+        rx_free(arr[i]);
+    arr[0] = r;
+    *n = 1;
+    return 0;
+}
+
+/* index_providers - file each provider under the literals of its host and of
+ * its domain patterns (lit_index.h) */
+static void index_providers(struct providers *p)
+{
+    struct strbuf lits = STRBUF_INIT;
+    for (size_t i = 0; i < p->n; i++) {
+        const struct provider_entry *pe = &p->v[i];
+        for (int h = 0; h < 2; h++) {
+            struct rx **rxs = h ? pe->hosts : pe->domains;
+            size_t n = h ? pe->n_hosts : pe->n_domains;
+            if (!n)
+                continue; /* no pattern: never a candidate */
+            strbuf_reset(&lits);
+            const char *src = rx_source(rxs[0]);
+            size_t k = lit_pattern_literals(src, src + strlen(src), &lits);
+            lit_index_add(h ? &p->host_ix : &p->domain_ix, (uint32_t)i, lits.s, k);
+        }
+    }
+    lit_index_finish(&p->host_ix, p->n);
+    lit_index_finish(&p->domain_ix, p->n);
+    strbuf_free(&lits);
 }
 
 /* load_relay - one [relay ID] section; the first of an id wins */
@@ -198,6 +253,9 @@ struct providers *providers_load(struct strbuf *err)
                 goto err;
             }
         }
+        if (join_rx(pe->hosts, &pe->n_hosts, err) < 0 ||
+            join_rx(pe->domains, &pe->n_domains, err) < 0)
+            goto err;
         if (!pe->n_hosts && !pe->n_domains) {
             strbuf_addf(err, "%s:%d: [provider %s] has no host or domain pattern", s->file, s->line,
                         s->name);
@@ -210,8 +268,12 @@ struct providers *providers_load(struct strbuf *err)
         p->relay.id = "relay";
         p->relay.name = "Our relay host";
     }
+    if (join_rx(p->relay_hosts, &p->n_relay_hosts, err) < 0)
+        goto err;
+    index_providers(p);
     p->hosts = hashmap_new(NULL);
     p->domains = hashmap_new(NULL);
+    p->relay_cache = hashmap_new(NULL);
     return p;
 err:
     providers_free(p);
@@ -242,6 +304,11 @@ void providers_free(struct providers *p)
         hashmap_free(p->hosts);
     if (p->domains)
         hashmap_free(p->domains);
+    if (p->relay_cache)
+        hashmap_free(p->relay_cache);
+    lit_index_free(&p->host_ix);
+    lit_index_free(&p->domain_ix);
+    strbuf_free(&p->lower);
     conf_free(p->conf);
     free(p);
 }
@@ -270,8 +337,10 @@ static const struct provider *lookup(struct providers *p, struct slice name, boo
             return hit == &no_provider ? NULL : &hit->pub;
     }
     const struct provider_entry *found = &no_provider;
-    for (size_t i = 0; i < p->n && found == &no_provider; i++) {
-        const struct provider_entry *pe = &p->v[i];
+    struct lit_index *ix = host ? &p->host_ix : &p->domain_ix;
+    size_t n_cand = lit_index_candidates(ix, &p->lower, name);
+    for (size_t k = 0; k < n_cand && found == &no_provider; k++) {
+        const struct provider_entry *pe = &p->v[ix->cand_list[k]];
         struct rx **rxs = host ? pe->hosts : pe->domains;
         size_t n = host ? pe->n_hosts : pe->n_domains;
         for (size_t j = 0; j < n; j++) {
@@ -364,9 +433,15 @@ bool provider_is_relay(struct providers *p, struct slice host, struct slice ip, 
             buf[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
         }
         buf[host.n] = '\0';
-        for (size_t i = 0; i < p->n_relay_hosts; i++)
-            if (rx_match(p->relay_hosts[i], slice_make(buf, host.n)))
-                return true;
+        const char *hit = hashmap_get(p->relay_cache, buf, host.n);
+        if (hit)
+            return hit == &relay_yes;
+        bool yes = false;
+        for (size_t i = 0; i < p->n_relay_hosts && !yes; i++)
+            yes = rx_match(p->relay_hosts[i], slice_make(buf, host.n));
+        if (hashmap_count(p->relay_cache) < PROVIDERS_CACHE_MAX)
+            hashmap_put(p->relay_cache, buf, host.n, (void *)(yes ? &relay_yes : &relay_no));
+        return yes;
     }
     return false;
 }

@@ -17,7 +17,18 @@ struct rx {
     pcre2_match_data *md;
     char *src;
     bool jit;
+    unsigned lazy; /* > 0: matches left before the JIT compile (rx_compile_lazy) */
 };
+
+/* a lazily compiled pattern is JIT-compiled after this many matches: JIT
+ * costs ~200,000 instructions a pattern, an interpreted match of a short
+ * text from a few hundred (a short pattern with a literal to skip to) to
+ * ~20,000 (a long alternation), and most patterns of a long table run
+ * rarely. So long patterns are JIT-compiled on their second use, short ones
+ * on their 16th. */
+#define RX_LAZY_JIT_LONG 2
+#define RX_LAZY_JIT_SHORT 16
+#define RX_LAZY_LONG_PATTERN 160
 
 static bool jit_ok = true;
 static pcre2_jit_stack *jit_stack;     /* shared: one thread, one stack */
@@ -35,7 +46,20 @@ static void setup_context(void)
         pcre2_jit_stack_assign(match_ctx, NULL, jit_stack);
 }
 
+static struct rx *compile(const char *pattern, const char *where, struct strbuf *err, bool lazy);
+
 struct rx *rx_compile(const char *pattern, const char *where, struct strbuf *err)
+{
+    return compile(pattern, where, err, false);
+}
+
+/* rx_compile_lazy - like rx_compile, but JIT-compiled only once it is used */
+struct rx *rx_compile_lazy(const char *pattern, const char *where, struct strbuf *err)
+{
+    return compile(pattern, where, err, true);
+}
+
+static struct rx *compile(const char *pattern, const char *where, struct strbuf *err, bool lazy)
 {
     int errcode;
     PCRE2_SIZE erroff;
@@ -51,9 +75,13 @@ struct rx *rx_compile(const char *pattern, const char *where, struct strbuf *err
     struct rx *r = xcalloc(1, sizeof *r);
     r->code = code;
     r->src = xstrdup(pattern);
-    r->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
-    if (!r->jit)
-        jit_ok = false;
+    if (lazy) {
+        r->lazy = strlen(pattern) >= RX_LAZY_LONG_PATTERN ? RX_LAZY_JIT_LONG : RX_LAZY_JIT_SHORT;
+    } else {
+        r->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
+        if (!r->jit)
+            jit_ok = false;
+    }
     r->md = pcre2_match_data_create_from_pattern(code, NULL);
     return r;
 }
@@ -71,6 +99,8 @@ void rx_free(struct rx *r)
 bool rx_match_at(struct rx *r, struct slice s, size_t start)
 {
     int rc;
+    if (r->lazy && --r->lazy == 0)
+        r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0;
     if (r->jit)
         rc = pcre2_jit_match(r->code, (PCRE2_SPTR)s.p, s.n, start, 0, r->md, match_ctx);
     else
@@ -109,6 +139,12 @@ struct slice rx_group(const struct rx *r, struct slice s, int n)
 struct slice rx_named(const struct rx *r, struct slice s, const char *name)
 {
     return rx_group(r, s, rx_group_index(r, name));
+}
+
+const char *rx_mark(const struct rx *r)
+{
+    PCRE2_SPTR m = pcre2_get_mark(r->md);
+    return m ? (const char *)m : NULL;
 }
 
 const char *rx_source(const struct rx *r)

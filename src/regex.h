@@ -22,6 +22,9 @@
 struct rx;
 
 struct rx *rx_compile(const char *pattern, const char *where, struct strbuf *err);
+/* rx_compile_lazy - compiled (and checked) now, JIT-compiled after a few
+ * matches: for long tables of which one run uses a few entries */
+struct rx *rx_compile_lazy(const char *pattern, const char *where, struct strbuf *err);
 void rx_free(struct rx *r);
 
 /* rx_match - match against s; the groups of the last match stay readable */
@@ -36,6 +39,8 @@ struct slice rx_group(const struct rx *r, struct slice s, int n);
 bool rx_group_set(const struct rx *r, int n);
 /* rx_named - group by name (empty if absent or unset) */
 struct slice rx_named(const struct rx *r, struct slice s, const char *name);
+/* rx_mark - the (*MARK:NAME) of the last successful match, or NULL */
+const char *rx_mark(const struct rx *r);
 /* rx_source - the pattern text */
 const char *rx_source(const struct rx *r);
 /* rx_jit_available - whether JIT compilation worked for patterns so far */

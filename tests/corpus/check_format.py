@@ -35,7 +35,7 @@ SOURCES = ("remote", "local", "generic")
 STAGES = ("-", "CONNECT", "HELO", "EHLO", "MAIL FROM", "RCPT TO", "DATA",
           "end of DATA", "STARTTLS", "AUTH", "BDAT")
 HEADER = "class ip provider mta source dsn stage host text ref".split()
-CODE_KEYS = {"provider", "text", "dsn", "class", "blocklist", "meaning",
+CODE_KEYS = {"provider", "text", "dsn", "class", "blocklist", "meaning", "unless",
              "source", "help", "verified"}
 
 errors = []
@@ -94,11 +94,16 @@ def pcre_to_py(rx):
 
 
 def load_providers(root):
+    """Providers and relays by id: their host patterns, relays first (as the
+    pipeline asks whether a host is a relay of ours before its provider)."""
+    relays = collections.OrderedDict()
     prov = collections.OrderedDict()
     for kind, name, _, kv in read_conf(os.path.join(root, "patterns/providers.conf")):
-        if kind == "provider":
-            prov[name] = [re.compile(pcre_to_py(h)[0], re.I) for h in kv.get("host", [])]
-    return prov
+        if kind in ("provider", "relay"):
+            d = relays if kind == "relay" else prov
+            d.setdefault(name, []).extend(re.compile(pcre_to_py(h)[0], re.I) for h in kv.get("host", []))
+    relays.update(prov)
+    return relays
 
 
 def provider_of_host(prov, host):
@@ -201,9 +206,11 @@ def cross_check(where, name, kv, cls):
     try:
         rx = re.compile(*pcre_to_py(kv["text"][0]))
         drx = re.compile(*pcre_to_py(kv["dsn"][0])) if "dsn" in kv else None
+        urx = re.compile(*pcre_to_py(kv["unless"][0])) if "unless" in kv else None
     except (KeyError, re.error):
         return
-    hits = [r for r in rows if rx.search(r[3]) and (drx is None or drx.search(row_dsn(r[2], r[3])))]
+    hits = [r for r in rows if rx.search(r[3]) and (drx is None or drx.search(row_dsn(r[2], r[3])))
+            and not (urx and urx.search(r[3]))]
     if not hits:
         warnings.append("%s: no corpus row matches this entry" % where)
     for r in hits:

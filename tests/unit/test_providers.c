@@ -55,12 +55,29 @@ static const struct {
     { "mx1.mail.ovh.net", "example.fr", "ovh" },
     { "inbound-smtp.us-east-1.amazonaws.com", "example.com", "amazonses" },
     { "www1234.sakura.ne.jp", "example.jp", "sakura" },
+    { "mx1.comcast.net", "comcast.net", "comcast" },
+    { "mx02.t-online.de", "t-online.de", "t-online" },
+    { "smtp-in.orange.fr", "orange.fr", "orange" },
+    { "smtp-in.wanadoo.fr", "wanadoo.fr", "orange" },
+    { "smtpz4.laposte.net", "laposte.net", "laposte" },
+    { "163mx01.mxmail.netease.com", "163.com", "netease" },
+    { "126mx00.mxmail.netease.com", "126.com", "netease" },
+    { "mx3.qq.com", "qq.com", "qq" },
+    { "mx1.seznam.cz", "seznam.cz", "seznam" },
+    { "mx2.secureserver.net", "example.com", "godaddy" },
+    { "mx1.earthlink.net", "earthlink.net", "earthlink" },
+    /* AOL's mail is Yahoo's platform */
+    { "mailin-03.mx.aol.com", "aol.com", "yahoo" },
+    { "mx-aol.mail.gm0.yahoodns.net", "aol.com", "yahoo" },
     /* no host (relay=none, DNS failures): the recipient domain */
     { "", "gmail.com", "google" },
     { "none", "outlook.jp", "outlookcom" },
     { "", "docomo.ne.jp", "docomo" },
     { "", "i.softbank.jp", "softbank" },
     { "", "yahoo.co.jp", "yahoo" },
+    { "", "yeah.net", "netease" },
+    { "", "foxmail.com", "qq" },
+    { "", "magenta.de", "t-online" },
     { "", "Hotmail.com", "outlookcom" },
     /* an address or a transport is no host name: the domain decides */
     { "192.0.2.1", "gmail.com", "google" },
@@ -141,6 +158,21 @@ START_TEST(test_relay)
     ck_assert(provider_is_relay(p, SLICE_LIT("smtp.example.net"), SLICE_EMPTY, 465));
     ck_assert(!provider_is_relay(p, SLICE_LIT("mx1.example.net"), SLICE_LIT("192.0.2.1"), 25));
     ck_assert(!provider_is_relay(p, SLICE_LIT("mx1.example.net"), SLICE_EMPTY, 0));
+    /* the documented submission hosts of mail services: a relay of ours on
+     * any port; their MX hosts are not */
+    ck_assert(provider_is_relay(p, SLICE_LIT("smtp.gmail.com"), SLICE_EMPTY, 25));
+    ck_assert(provider_is_relay(p, SLICE_LIT("smtp-relay.gmail.com"), SLICE_EMPTY, 0));
+    ck_assert(provider_is_relay(p, SLICE_LIT("SMTP.Office365.com."), SLICE_EMPTY, 0));
+    ck_assert(
+        provider_is_relay(p, SLICE_LIT("email-smtp.eu-west-1.amazonaws.com"), SLICE_EMPTY, 0));
+    ck_assert(provider_is_relay(p, SLICE_LIT("smtp.laposte.net"), SLICE_EMPTY, 0));
+    ck_assert(!provider_is_relay(p, SLICE_LIT("gmail-smtp-in.l.google.com"), SLICE_EMPTY, 25));
+    ck_assert(!provider_is_relay(p, SLICE_LIT("contoso-com.mail.protection.outlook.com"),
+                                 SLICE_EMPTY, 25));
+    ck_assert(
+        !provider_is_relay(p, SLICE_LIT("inbound-smtp.us-east-1.amazonaws.com"), SLICE_EMPTY, 25));
+    ck_assert(!provider_is_relay(p, SLICE_LIT("smtp.gmail.com.example.net"), SLICE_EMPTY, 25));
+    ck_assert(!provider_is_relay(p, SLICE_LIT("smtp-in.laposte.net"), SLICE_EMPTY, 25));
     /* --relay-host: names in any case and with a trailing dot, and addresses */
     providers_add_relay(p, "Smarthost.Example.COM.");
     providers_add_relay(p, "198.51.100.7");
