@@ -57,6 +57,8 @@ struct pipeline {
     uint64_t cur_line;
     struct slice cur_host;
     int64_t latest;
+    bool
+        hold_unfinished; /* leave a last line without a newline unread (pipeline_hold_unfinished) */
 };
 
 struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct strbuf *err)
@@ -544,6 +546,20 @@ struct correlator *pipeline_correlator(struct pipeline *p)
     return p->correlator;
 }
 
+void pipeline_hold_unfinished(struct pipeline *p, bool hold)
+{
+    p->hold_unfinished = hold;
+}
+
+/* sweep - age out the queue entries idle longer than the queue's maximum age of log
+ * time, each counted (PROBLEM_QUEUE_EVICTED) at the current line */
+static void sweep(struct pipeline *p, const char *file)
+{
+    uint64_t gone = correlate_sweep(p->correlator, p->latest);
+    for (uint64_t i = 0; i < gone; i++)
+        problem_note(PROBLEM_QUEUE_EVICTED, file, p->cur_line, SLICE_EMPTY);
+}
+
 int pipeline_read(struct pipeline *p, const char *path, struct strbuf *err)
 {
     return pipeline_read_from(p, path, 0, 0, err);
@@ -574,24 +590,40 @@ int pipeline_read_from(struct pipeline *p, const char *path, uint64_t offset, ui
     struct slice line;
     p->cur_file = file;
     uint64_t lines = 0;
+    /* how far the lines read whole go: what a checkpoint may commit */
+    uint64_t done_offset = reader_offset(r), done_line = reader_line(r);
     while (reader_next(r, &line)) {
+        /* A last line without its newline is not read when it cannot be whole: the
+         * fragment before the cut of a compressed file (logrotate still compressing
+         * it), or - for a store that will read the file again - a line syslog is
+         * still writing. Not reading it, rather than undoing it afterwards, keeps
+         * every effect it would have (events, attempts, a message ended and its
+         * sender forgotten) out of this run; the next run reads it whole. */
+        if (reader_partial_tail(r) && (reader_tail_cut(r) || p->hold_unfinished)) {
+            if (!reader_tail_cut(r))
+                problem_note(PROBLEM_UNFINISHED_LINE, file, reader_line(r), line);
+            continue; /* the next reader_next ends the input (and notes a cut) */
+        }
         lines++;
         p->cur_line = reader_line(r);
         process_line(p, &clock, in, file, line);
+        done_offset = reader_offset(r);
+        done_line = reader_line(r);
         /* every line counts towards a checkpoint, parsed or not, so a store's
          * batches stay bounded whatever the log holds */
         if (p->cfg.sink.checkpoint && lines % PIPELINE_CHECKPOINT_LINES == 0)
-            p->cfg.sink.checkpoint(p->cfg.sink.ctx, file, reader_offset(r), reader_line(r));
-        if ((lines & (SWEEP_EVERY - 1)) == 0) {
-            uint64_t gone = correlate_sweep(p->correlator, p->latest);
-            for (uint64_t i = 0; i < gone; i++)
-                problem_note(PROBLEM_QUEUE_EVICTED, file, p->cur_line, SLICE_EMPTY);
-        }
+            p->cfg.sink.checkpoint(p->cfg.sink.ctx, file, done_offset, done_line);
+        if ((lines & (SWEEP_EVERY - 1)) == 0)
+            sweep(p, file);
     }
+    /* queue ageing at the end of every input, not only every SWEEP_EVERY lines: a
+     * nightly run reads far fewer lines, and its messages of weeks ago must go;
+     * before the checkpoint, so the store drops them in the same commit */
+    sweep(p, file);
     if (p->cfg.sink.checkpoint)
-        p->cfg.sink.checkpoint(p->cfg.sink.ctx, file, reader_offset(r), reader_line(r));
-    in->lines = reader_line(r) - start_line;
-    in->bytes = reader_offset(r) - offset;
+        p->cfg.sink.checkpoint(p->cfg.sink.ctx, file, done_offset, done_line);
+    in->lines = done_line - start_line;
+    in->bytes = done_offset - offset;
     in->compressed_bytes = reader_compressed_bytes(r);
     p->stats.lines += in->lines;
     p->stats.bytes += in->bytes;

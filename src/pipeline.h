@@ -92,6 +92,12 @@ int pipeline_read(struct pipeline *p, const char *path, struct strbuf *err);
  * numbers continue from start_line (the number of lines before offset) */
 int pipeline_read_from(struct pipeline *p, const char *path, uint64_t offset, uint64_t start_line,
                        struct strbuf *err);
+/* pipeline_hold_unfinished - for the inputs read from now on: a last line without a
+ * newline is not read (it is still being written; a store reads it whole next
+ * time) and the checkpoint's offset stops before it. Off by default: a one-off
+ * scan reads it. (The fragment before the cut of a truncated compressed file is
+ * never read.) */
+void pipeline_hold_unfinished(struct pipeline *p, bool hold);
 /* pipeline_correlator - the queue state, for a store that keeps it between runs */
 struct correlator *pipeline_correlator(struct pipeline *p);
 /* pipeline_finish - end of all input (final counts) */

@@ -37,6 +37,10 @@ static const struct {
                                "expiry or bounce of a message whose recipients are not in the "
                                "input: counted once with an empty recipient",
                                1 },
+    [PROBLEM_UNFINISHED_LINE] = { "unfinished_line",
+                                  "last line not finished (no newline yet): left for the next "
+                                  "run, which reads it whole",
+                                  1 },
 };
 
 void problems_reset(void)
