@@ -42,6 +42,7 @@
 #include "store_impl.h"
 
 #include <assert.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -50,6 +51,7 @@
 #include "aggregate.h"
 #include "correlate.h"
 #include "reader.h"
+#include "syslog_header.h"
 #include "util/msg.h"
 #include "util/xalloc.h"
 
@@ -555,6 +557,70 @@ static long record_groups(struct store *s, struct aggregate *agg)
     return fresh;
 }
 
+/* count_where - count(*) of the events matching where, with :cutoff bound; -1 on error */
+static int64_t count_where(struct store *s, const char *sql, int64_t cutoff)
+{
+    sqlite3_stmt *st = store_prepare(s, sql);
+    if (!st)
+        return -1;
+    if (sqlite3_bind_parameter_index(st, ":cutoff"))
+        store_bind_int(st, ":cutoff", cutoff);
+    int64_t n = -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, store_col(st, "n"));
+    else
+        store_fail(s, "counting events");
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* prune - --keep: delete the events older than keep_days before the reference
+ * time: the newest stored time that is not after the run's clock and not flagged
+ * time_suspect. Counting back from the clock alone would prune an old log the
+ * moment it is read; counting back from the newest event let one line dated 2099
+ * erase everything. A removal of more than half of the stored events is held back
+ * unless --force: a wrong clock or --keep must not cost the history silently. */
+static void prune(struct store *s, long keep_days)
+{
+    int64_t keep = (int64_t)(keep_days > 0 ? keep_days : STORE_KEEP_DAYS) * 86400;
+    sqlite3_stmt *st = store_prepare(s, "SELECT max(time) AS ref FROM events WHERE time <= :now"
+                                        " AND coalesce(time_suspect, 0) = 0");
+    if (!st)
+        return;
+    store_bind_int(st, ":now", (int64_t)time(NULL));
+    int rc = sqlite3_step(st);
+    bool none = rc != SQLITE_ROW || sqlite3_column_type(st, store_col(st, "ref")) == SQLITE_NULL;
+    int64_t ref = none ? 0 : sqlite3_column_int64(st, store_col(st, "ref"));
+    if (rc != SQLITE_ROW)
+        store_fail(s, "finding the newest event");
+    sqlite3_finalize(st);
+    if (none)
+        return;
+    int64_t cutoff = ref - keep;
+    int64_t old = count_where(s, "SELECT count(*) AS n FROM events WHERE time < :cutoff", cutoff);
+    if (old <= 0)
+        return;
+    int64_t total = count_where(s, "SELECT count(*) AS n FROM events", 0);
+    if (total < 0)
+        return;
+    if (old * 2 > total && !s->force) {
+        char when[48];
+        format_iso_time(ref, 0, when, sizeof when);
+        msg_warn("%s: --keep %ld would delete %" PRId64 " of the %" PRId64
+                 " stored events (more than half; the newest stored event not in the future is "
+                 "of %s): not pruned - run with --force to prune them",
+                 s->path, keep_days > 0 ? keep_days : (long)STORE_KEEP_DAYS, old, total, when);
+        return;
+    }
+    st = store_prepare(s, "DELETE FROM events WHERE time < :cutoff");
+    if (st) {
+        store_bind_int(st, ":cutoff", cutoff);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            store_fail(s, "pruning old events");
+        sqlite3_finalize(st);
+    }
+}
+
 long store_finish_run(struct store *s, struct aggregate *agg, long keep_days, struct strbuf *err)
 {
     if (!s)
@@ -563,18 +629,10 @@ long store_finish_run(struct store *s, struct aggregate *agg, long keep_days, st
         return store_failed_rc(s, err);
     s->in_txn = true;
     long fresh = record_groups(s, agg);
-    /* retention counts back from the newest stored event, not from the clock: a
-     * replayed old log is not pruned away the moment it is read */
+    prune(s, keep_days);
     sqlite3_stmt *st =
-        store_prepare(s, "DELETE FROM events WHERE time < (SELECT max(time) FROM events) - :keep");
-    if (st) {
-        store_bind_int(st, ":keep", (int64_t)(keep_days > 0 ? keep_days : STORE_KEEP_DAYS) * 86400);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            store_fail(s, "pruning old events");
-        sqlite3_finalize(st);
-    }
-    st = store_prepare(s, "UPDATE runs SET finished = :finished, events = :events, sent = :sent,"
-                          " new_groups = :new_groups WHERE id = :id");
+        store_prepare(s, "UPDATE runs SET finished = :finished, events = :events, sent = :sent,"
+                         " new_groups = :new_groups WHERE id = :id");
     if (st) {
         store_bind_int(st, ":finished", (int64_t)time(NULL));
         store_bind_int(st, ":events", (int64_t)s->events);
