@@ -35,6 +35,10 @@
 
 /* sweep the queue state for idle entries this often (lines) */
 #define SWEEP_EVERY 262144
+/* a line may be this far ahead of the run's clock (zones written wrong, clock
+ * skew between hosts) before its time is suspect: the slack header_clock gives a
+ * year-less stamp after its file's mtime */
+#define FUTURE_SLACK 86400
 
 struct pipeline {
     struct pipeline_config cfg;
@@ -56,10 +60,22 @@ struct pipeline {
     const char *cur_file;
     uint64_t cur_line;
     struct slice cur_host;
-    int64_t latest;
-    bool
-        hold_unfinished; /* leave a last line without a newline unread (pipeline_hold_unfinished) */
+    int64_t latest;       /* newest time of a line that is not suspect: the queue's clock */
+    int64_t future_limit; /* a line after this (the run's time + a day) is suspect */
+    bool cur_suspect;     /* the current line's time is suspect (event time_suspect) */
+    /* leave a last line without a newline unread (pipeline_hold_unfinished) */
+    bool hold_unfinished;
 };
+
+/* on_capped - a queue entry dropped because too many are open: counted with the
+ * line that opened one too many, its queue id as the example */
+static void on_capped(void *ctx, const char *key, size_t keylen)
+{
+    struct pipeline *p = ctx;
+    const char *nul = memchr(key, '\0', keylen);
+    struct slice qid = nul ? slice_make(nul + 1, keylen - (size_t)(nul + 1 - key)) : SLICE_EMPTY;
+    problem_note(PROBLEM_QUEUE_CAPPED, p->cur_file, p->cur_line, qid);
+}
 
 struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct strbuf *err)
 {
@@ -71,11 +87,14 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct strbuf *
         return NULL;
     }
     p->expired_reason = classifier_reason(p->classifier, "expired");
+    p->future_limit = (cfg->now ? cfg->now : (int64_t)time(NULL)) + FUTURE_SLACK;
     for (size_t i = 0; i < cfg->n_relay_hosts; i++)
         providers_add_relay(p->providers, cfg->relay_hosts[i]);
     p->correlator = correlator_new(cfg->queue_max_age > 0 ? cfg->queue_max_age
                                                           : CORRELATE_MAX_AGE_DAYS * 86400);
+    correlate_set_max_live(p->correlator, cfg->queue_max_ids, on_capped, p);
     p->agg = aggregate_new(cfg->group_fields, classifier_reason_count(p->classifier));
+    aggregate_set_max_groups(p->agg, cfg->max_groups);
     if (cfg->spool_events)
         p->spool = event_spool_new();
     return p;
@@ -284,6 +303,7 @@ static void failure_event(struct pipeline *p, const struct log_header *h,
         .text_shortened = rec->text_shortened,
         .file = p->cur_file,
         .line = p->cur_line,
+        .time_suspect = p->cur_suspect,
     };
     classify_into(p, e, rec, ours);
     e->dsn = rec->dsn.n ? rec->dsn : strbuf_slice(&p->lower);
@@ -390,6 +410,7 @@ static void on_expire(void *ctx, struct slice rcpt, const struct event *last, un
     e.tz_minutes = h->tz_minutes;
     e.file = p->cur_file;
     e.line = p->cur_line;
+    e.time_suspect = p->cur_suspect;
     e.attempts = attempts;
     if (p->cur_rec->sender.n && !e.sender.n)
         e.sender = p->cur_rec->sender;
@@ -525,14 +546,26 @@ static void process_line(struct pipeline *p, struct header_clock *clock, struct 
     p->cur_rec = &rec;
     p->cur_raw = line;
     p->stats.header_formats[h.format & 7]++;
-    if (!in->first || h.when < in->first)
-        in->first = h.when;
-    if (h.when > in->last)
-        in->last = h.when;
+    /* A time more than a day after the run's clock (a clock glitch, garbage in a
+     * damaged file), or a year-less stamp after its file was last written (only
+     * --year can give one: the clock otherwise picks the year before), is kept
+     * and flagged - never the queue's clock, the input's span or the store's
+     * reference for retention, so one line dated 2099 cannot age out or prune
+     * everything else. */
+    p->cur_suspect =
+        h.when > p->future_limit || (h.format == HEADER_RFC3164 && h.when > clock->limit);
+    if (p->cur_suspect) {
+        problem_note(PROBLEM_FUTURE_TIME, file, p->cur_line, line);
+    } else {
+        if (!in->first || h.when < in->first)
+            in->first = h.when;
+        if (h.when > in->last)
+            in->last = h.when;
+        if (h.when > p->latest)
+            p->latest = h.when;
+    }
     p->cur_host = h.host;
     log_hosts_note(&p->stats.hosts, h.host);
-    if (h.when > p->latest)
-        p->latest = h.when;
     if (!mta_parse(p->parsers, &h, &rec)) {
         problem_note(PROBLEM_UNPARSED, file, p->cur_line, line);
         p->stats.other_lines++;
@@ -640,7 +673,7 @@ int pipeline_read_from(struct pipeline *p, const char *path, uint64_t offset, ui
 void pipeline_finish(struct pipeline *p)
 {
     p->stats.queue_live = correlate_live(p->correlator);
-    p->stats.queue_evicted = correlate_evicted(p->correlator);
+    p->stats.queue_evicted = correlate_evicted(p->correlator) + correlate_capped(p->correlator);
     p->stats.tz_minutes = aggregate_totals(p->agg)->tz_minutes;
 }
 

@@ -45,12 +45,15 @@ struct pipeline_sink {
 };
 
 struct pipeline_config {
-    int year;                       /* 0: infer from mtime */
+    int year;    /* 0: infer from mtime */
+    int64_t now; /* the run's time (0: the clock): a line more than a day after it is suspect */
     const char *const *relay_hosts; /* --relay-host: names or IPs of our own relays */
     size_t n_relay_hosts;
-    int64_t queue_max_age; /* seconds of log time */
-    unsigned group_fields; /* enum group_field bits */
-    bool spool_events;     /* keep every event for --detail */
+    int64_t queue_max_age;  /* seconds of log time */
+    uint64_t queue_max_ids; /* open queue ids kept at most (0: CORRELATE_MAX_LIVE) */
+    size_t max_groups;      /* failure groups at most (0: AGGREGATE_MAX_GROUPS) */
+    unsigned group_fields;  /* enum group_field bits */
+    bool spool_events;      /* keep every event for --detail */
     struct pipeline_filter filter;
     struct pipeline_sink sink;
 };

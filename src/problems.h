@@ -40,6 +40,14 @@ enum problem_kind {
                              * input: one event with an empty recipient - informational */
     PROBLEM_UNFINISHED_LINE, /* the last line had no newline yet: left for the next run
                               * (an incremental run reads it whole) - informational */
+    PROBLEM_FUTURE_TIME,     /* a time more than a day after the run (or after the file's mtime for
+                          * a year-less stamp): kept, flagged, not used for retention */
+    PROBLEM_QUEUE_CAPPED,    /* queue state dropped (longest idle first): too many open queue ids
+                           * (--queue-max-ids) - informational */
+    PROBLEM_GROUPS_FOLDED,   /* a small failure group folded into its reason's "other texts"
+                            * group: too many groups (--max-groups) - informational */
+    PROBLEM_DOMAINS_FOLDED,  /* a domain of few deliveries folded into "(other domains)":
+                             * too many recipient domains - informational */
     PROBLEM_KIND_COUNT
 };
 
