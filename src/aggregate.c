@@ -458,15 +458,32 @@ static struct group *other_group(struct aggregate *a, const struct reason *r)
     return a->other[idx] = g;
 }
 
+/* merge_distinct - how many of a folded group's n distinct values are new to the
+ * group id: its k known values (samples) through set, the n - k unknown ones as new */
+static uint64_t merge_distinct(struct u64set *set, uint32_t id, uint64_t n, char *const *known,
+                               unsigned k)
+{
+    uint64_t fresh = n > k ? n - k : 0;
+    for (unsigned i = 0; i < k && i < n; i++)
+        fresh += u64set_add(set, pair_hash(id, slice_cstr(known[i])));
+    return fresh;
+}
+
 /* fold_one - add g to the "other texts" group o, send g's id there, free g */
 static void fold_one(struct aggregate *a, struct group *g, struct group *o)
 {
     for (int st = 0; st < 4; st++)
         o->count[st] += g->count[st];
-    o->recipients += g->recipients;
+    /* distinct counts: a small group's samples are all its recipients and domains
+     * (and its remote host, when it has one): those are counted once in o; the
+     * rest of a larger group is added as it is (it may repeat some) */
+    o->recipients += merge_distinct(&a->seen_rcpt, o->id, g->recipients, g->sample_recipients,
+                                    g->n_sample_recipients);
+    o->domains +=
+        merge_distinct(&a->seen_domain, o->id, g->domains, g->sample_domains, g->n_sample_domains);
+    char *host = g->remote_host;
+    o->hosts += merge_distinct(&a->seen_host, o->id, g->hosts, &host, g->remote_host[0] ? 1 : 0);
     o->messages += g->messages;
-    o->domains += g->domains;
-    o->hosts += g->hosts;
     o->delivered_later += g->delivered_later;
     if (!o->first || g->first < o->first)
         o->first = g->first;

@@ -18,7 +18,8 @@
  * (--max-groups, default AGGREGATE_MAX_GROUPS) the smallest quarter of them
  * (fewest failures, then the longest unseen) fold into one "other texts" group
  * per reason (provider "(other texts)", folded > 0): their counts are added to
- * it (a recipient in two folded groups counts twice there), their ids lead to it
+ * it (distinct counts exact for groups of up to GROUP_MAX_SAMPLES recipients and
+ * domains, summed beyond), their ids lead to it
  * (aggregate_group), and each fold is counted (PROBLEM_GROUPS_FOLDED: every
  * report says so). A group key seen again after its group folded starts a new
  * group. Recipient domains past AGGREGATE_MAX_DOMAINS fold the same way into

@@ -33,8 +33,9 @@ struct pipeline_filter {
 /* a consumer of the scan besides the aggregate (the history store): every
  * call is optional. Events and sent deliveries are the filtered ones;
  * checkpoint comes every PIPELINE_CHECKPOINT_LINES lines and at the end of
- * each input with the offset just after the last line read, so a store can
- * commit its events and that offset in one transaction. */
+ * each input with the offset just after the last line read whole (never after a
+ * line left unread: pipeline_hold_unfinished), so a store can commit its events
+ * and that offset in one transaction. */
 #define PIPELINE_CHECKPOINT_LINES 50000
 struct pipeline_sink {
     void *ctx;
