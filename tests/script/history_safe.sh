@@ -11,7 +11,8 @@
 #      done and says --force; with --force it is done
 #   5. a deferral in one run and ten days of log later a few lines in the next:
 #      the queue entry is aged out at the end of that run and counted
-#   6. `vacuum` of a missing path exits 4 and creates nothing
+#   6. `vacuum` of a missing path exits 4 and creates nothing; of a damaged
+#      database exits 4 and leaves it as it was
 # Usage: history_safe.sh BOUNCESCOPE
 set -uo pipefail
 . "${BS_SOURCE_DIR:?}/tests/tools/require.sh"
@@ -110,6 +111,13 @@ rc=$?
 [ $rc = 4 ] || bad "vacuum missing: exit status got $rc, want 4"
 [ ! -e "$T/missing.db" ] || bad "vacuum missing: it created $T/missing.db"
 grep -q "missing.db" "$T/vac.err" || bad "vacuum missing: stderr got '$(cat "$T/vac.err")'"
+cp "$T/old.db" "$T/damaged.db"
+python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(2 * 4096); f.write(b"\xff" * 3000)' "$T/damaged.db"
+sum=$(md5sum < "$T/damaged.db")
+"$BIN" vacuum --db "$T/damaged.db" > /dev/null 2> "$T/vac.err"
+rc=$?
+[ $rc = 4 ] || bad "vacuum damaged: exit status got $rc, want 4 ($(cat "$T/vac.err"))"
+[ "$(md5sum < "$T/damaged.db")" = "$sum" ] || bad "vacuum damaged: the file changed"
 
 [ $fail = 0 ] && echo "history_safe: all passed"
 exit $fail
