@@ -656,7 +656,8 @@ int pipeline_read_from(struct pipeline *p, const char *path, uint64_t offset, ui
     if (p->cfg.sink.checkpoint)
         p->cfg.sink.checkpoint(p->cfg.sink.ctx, file, done_offset, done_line);
     in->lines = done_line - start_line;
-    in->bytes = done_offset - offset;
+    /* a compressed copy shorter than the offset it was asked to start at ends before it */
+    in->bytes = done_offset > offset ? done_offset - offset : 0;
     in->compressed_bytes = reader_compressed_bytes(r);
     p->stats.lines += in->lines;
     p->stats.bytes += in->bytes;
