@@ -458,11 +458,19 @@ static struct group *other_group(struct aggregate *a, const struct reason *r)
     return a->other[idx] = g;
 }
 
+/* an "other texts" group counts a distinct value once while it has fewer than this
+ * many (then it adds them up): exact where it is read, and the sets of a million
+ * folded groups do not double */
+#define FOLD_EXACT_MAX 10000
+
 /* merge_distinct - how many of a folded group's n distinct values are new to the
- * group id: its k known values (samples) through set, the n - k unknown ones as new */
-static uint64_t merge_distinct(struct u64set *set, uint32_t id, uint64_t n, char *const *known,
-                               unsigned k)
+ * group id, which has have so far: its k known values (samples) through set, the
+ * n - k unknown ones as new */
+static uint64_t merge_distinct(struct u64set *set, uint32_t id, uint64_t have, uint64_t n,
+                               char *const *known, unsigned k)
 {
+    if (have >= FOLD_EXACT_MAX)
+        return n;
     uint64_t fresh = n > k ? n - k : 0;
     for (unsigned i = 0; i < k && i < n; i++)
         fresh += u64set_add(set, pair_hash(id, slice_cstr(known[i])));
@@ -475,14 +483,16 @@ static void fold_one(struct aggregate *a, struct group *g, struct group *o)
     for (int st = 0; st < 4; st++)
         o->count[st] += g->count[st];
     /* distinct counts: a small group's samples are all its recipients and domains
-     * (and its remote host, when it has one): those are counted once in o; the
-     * rest of a larger group is added as it is (it may repeat some) */
-    o->recipients += merge_distinct(&a->seen_rcpt, o->id, g->recipients, g->sample_recipients,
-                                    g->n_sample_recipients);
-    o->domains +=
-        merge_distinct(&a->seen_domain, o->id, g->domains, g->sample_domains, g->n_sample_domains);
+     * (and its remote host, when it has one): those are counted once in o, while o
+     * has fewer than FOLD_EXACT_MAX; the rest of a larger group is added as it is
+     * (it may repeat some) */
+    o->recipients += merge_distinct(&a->seen_rcpt, o->id, o->recipients, g->recipients,
+                                    g->sample_recipients, g->n_sample_recipients);
+    o->domains += merge_distinct(&a->seen_domain, o->id, o->domains, g->domains, g->sample_domains,
+                                 g->n_sample_domains);
     char *host = g->remote_host;
-    o->hosts += merge_distinct(&a->seen_host, o->id, g->hosts, &host, g->remote_host[0] ? 1 : 0);
+    o->hosts +=
+        merge_distinct(&a->seen_host, o->id, o->hosts, g->hosts, &host, g->remote_host[0] ? 1 : 0);
     o->messages += g->messages;
     o->delivered_later += g->delivered_later;
     if (!o->first || g->first < o->first)

@@ -19,7 +19,8 @@
  * (fewest failures, then the longest unseen) fold into one "other texts" group
  * per reason (provider "(other texts)", folded > 0): their counts are added to
  * it (distinct counts exact for groups of up to GROUP_MAX_SAMPLES recipients and
- * domains, summed beyond), their ids lead to it
+ * domains while the "other texts" group has fewer than 10,000, summed beyond),
+ * their ids lead to it
  * (aggregate_group), and each fold is counted (PROBLEM_GROUPS_FOLDED: every
  * report says so). A group key seen again after its group folded starts a new
  * group. Recipient domains past AGGREGATE_MAX_DOMAINS fold the same way into
