@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "problems.h"
 #include "util/hashmap.h"
 #include "util/u64set.h"
 #include "util/xalloc.h"
@@ -37,6 +38,10 @@ struct aggregate {
     struct u64set seen_rcpt, seen_msg, seen_domain, seen_host;
     struct aggregate_totals totals;
     struct strbuf key, label;
+    size_t max_groups;    /* fold past this many ordinary groups */
+    size_t n_live;        /* ordinary groups now */
+    struct group **other; /* per reason index (+1 for none): its "other texts" group */
+    struct domain_tally *other_domains;
 };
 
 static void free_group(void *p)
@@ -92,7 +97,14 @@ struct aggregate *aggregate_new(unsigned group_fields, size_t n_reasons)
     a->templates = hashmap_new(free);
     a->senders = hashmap_new(NULL);
     a->registrable = hashmap_new(free);
+    a->max_groups = AGGREGATE_MAX_GROUPS;
+    a->other = xcalloc(n_reasons + 2, sizeof *a->other);
     return a;
+}
+
+void aggregate_set_max_groups(struct aggregate *a, size_t max)
+{
+    a->max_groups = max ? max : AGGREGATE_MAX_GROUPS;
 }
 
 void aggregate_free(struct aggregate *a)
@@ -107,6 +119,10 @@ void aggregate_free(struct aggregate *a)
     hashmap_free(a->senders);
     hashmap_free(a->registrable);
     free(a->by_id);
+    for (size_t i = 0; i <= a->n_reasons; i++)
+        if (a->other[i])
+            free_group(a->other[i]);
+    free(a->other);
     u64set_free(&a->seen_rcpt);
     u64set_free(&a->seen_msg);
     u64set_free(&a->seen_domain);
@@ -160,14 +176,37 @@ static uint64_t pair_hash(uint32_t id, struct slice s)
     return h ^ ((uint64_t)id * 0x9E3779B97F4A7C15ULL);
 }
 
+/* visible_dup - a C-string copy of a log field for the report model, a NUL byte
+ * written as the two characters \0: a recipient "a<NUL>b@example.net" is shown
+ * as a\0b@example.net, not cut to "a" (the writers escape the rest) */
+static char *visible_dup(struct slice s)
+{
+    if (!s.n || !memchr(s.p, '\0', s.n))
+        return xmemdup(s.p, s.n);
+    struct strbuf b = STRBUF_INIT;
+    for (size_t i = 0; i < s.n; i++) {
+        if (s.p[i])
+            strbuf_addc(&b, s.p[i]);
+        else
+            strbuf_add(&b, "\\0", 2);
+    }
+    char *out = xmemdup(b.s, b.len);
+    strbuf_free(&b);
+    return out;
+}
+
 static void add_sample(char **arr, unsigned *n, struct slice s)
 {
     if (*n >= GROUP_MAX_SAMPLES || !s.n)
         return;
-    for (unsigned i = 0; i < *n; i++)
-        if (strlen(arr[i]) == s.n && !memcmp(arr[i], s.p, s.n))
+    char *v = visible_dup(s);
+    for (unsigned i = 0; i < *n; i++) {
+        if (!strcmp(arr[i], v)) {
+            free(v);
             return;
-    arr[(*n)++] = xmemdup(s.p, s.n);
+        }
+    }
+    arr[(*n)++] = v;
 }
 
 /* provider_label - who answered, for grouping and display: the provider's
@@ -212,7 +251,7 @@ static char *template_of(struct aggregate *a, const struct event *e)
 {
     void **slot = hashmap_slot(a->templates, &e->fingerprint, sizeof e->fingerprint);
     if (!*slot)
-        *slot = xmemdup(e->template_text.p, e->template_text.n);
+        *slot = visible_dup(e->template_text);
     return *slot;
 }
 
@@ -260,20 +299,88 @@ static void span(struct aggregate_totals *t, int64_t when, int tz)
     t->tz_minutes = tz;
 }
 
+static int cmp_domain_size(const void *x, const void *y)
+{
+    const struct domain_tally *a = *(struct domain_tally *const *)x;
+    const struct domain_tally *b = *(struct domain_tally *const *)y;
+    uint64_t na = a->count[0] + a->count[1] + a->count[2] + a->count[3];
+    uint64_t nb = b->count[0] + b->count[1] + b->count[2] + b->count[3];
+    if (na != nb)
+        return na < nb ? -1 : 1;
+    return strcmp(a->domain, b->domain);
+}
+
+/* fold_domains - the domain table is full: its smallest quarter (fewest deliveries
+ * and failures) goes into "(other domains)", each fold counted */
+static void fold_domains(struct aggregate *a)
+{
+    size_t n = hashmap_count(a->domains), k = 0;
+    struct domain_tally **v = xmalloc((n + 1) * sizeof *v);
+    void *val;
+    for (size_t it = 0; hashmap_next(a->domains, &it, NULL, NULL, &val);)
+        if (val != a->other_domains)
+            v[k++] = val;
+    qsort(v, k, sizeof *v, cmp_domain_size);
+    if (!a->other_domains) {
+        void **slot =
+            hashmap_slot(a->domains, AGGREGATE_OTHER_DOMAINS, strlen(AGGREGATE_OTHER_DOMAINS));
+        struct domain_tally *o = xcalloc(1, sizeof *o);
+        o->domain = xstrdup(AGGREGATE_OTHER_DOMAINS);
+        o->provider = xstrdup("");
+        *slot = a->other_domains = o;
+    }
+    size_t fold = AGGREGATE_MAX_DOMAINS / 4 < k ? AGGREGATE_MAX_DOMAINS / 4 : k;
+    /* the keys first: a tally's domain is a visible copy, not its key */
+    struct strbuf keys = STRBUF_INIT;
+    const char *key;
+    size_t keylen;
+    for (size_t it = 0; hashmap_next(a->domains, &it, &key, &keylen, &val);) {
+        struct domain_tally *d = val;
+        bool doomed = false;
+        if (d != a->other_domains && cmp_domain_size(&d, &v[fold ? fold - 1 : 0]) <= 0)
+            doomed = true;
+        if (!doomed)
+            continue;
+        uint32_t len = (uint32_t)keylen;
+        strbuf_add(&keys, &len, sizeof len);
+        strbuf_add(&keys, key, keylen);
+    }
+    free(v);
+    const char *p = keys.s;
+    while (p && p < keys.s + keys.len) {
+        uint32_t len;
+        memcpy(&len, p, sizeof len);
+        p += sizeof len;
+        struct domain_tally *d = hashmap_take(a->domains, p, len);
+        if (d) {
+            for (int st = 0; st < 4; st++)
+                a->other_domains->count[st] += d->count[st];
+            problem_note(PROBLEM_DOMAINS_FOLDED, NULL, 0, slice_cstr(d->domain));
+            free_domain(d);
+        }
+        p += len;
+    }
+    strbuf_free(&keys);
+}
+
 static struct domain_tally *domain_of(struct aggregate *a, struct slice domain,
                                       struct slice provider)
 {
+    /* full: make room before a new domain is added (one more lookup, only then) */
+    if (hashmap_count(a->domains) >= AGGREGATE_MAX_DOMAINS &&
+        !hashmap_get(a->domains, domain.p, domain.n))
+        fold_domains(a);
     void **slot = hashmap_slot(a->domains, domain.p, domain.n);
     if (!*slot) {
         struct domain_tally *d = xcalloc(1, sizeof *d);
-        d->domain = xmemdup(domain.p, domain.n);
-        d->provider = xmemdup(provider.p, provider.n);
+        d->domain = visible_dup(domain);
+        d->provider = visible_dup(provider);
         *slot = d;
     }
     struct domain_tally *d = *slot;
     if (!d->provider[0] && provider.n) {
         free(d->provider);
-        d->provider = xmemdup(provider.p, provider.n);
+        d->provider = visible_dup(provider);
     }
     return d;
 }
@@ -281,13 +388,14 @@ static struct domain_tally *domain_of(struct aggregate *a, struct slice domain,
 static void count_ip(struct aggregate *a, struct group *g, const struct event *e)
 {
     struct slice ip = e->implicated_ip;
-    void **slot = hashmap_slot(a->ips, ip.p, ip.n);
-    if (!*slot) {
-        struct ip_summary *s = xcalloc(1, sizeof *s);
-        s->ip = xmemdup(ip.p, ip.n);
-        *slot = s;
+    struct ip_summary *s = hashmap_get(a->ips, ip.p, ip.n);
+    if (!s && hashmap_count(a->ips) >= AGGREGATE_MAX_IPS)
+        goto group; /* the group still names it */
+    if (!s) {
+        s = xcalloc(1, sizeof *s);
+        s->ip = visible_dup(ip);
+        *hashmap_slot(a->ips, ip.p, ip.n) = s;
     }
-    struct ip_summary *s = *slot;
     s->events++;
     bool have = false;
     for (unsigned i = 0; i < s->n_groups; i++)
@@ -301,6 +409,7 @@ static void count_ip(struct aggregate *a, struct group *g, const struct event *e
         if (!have && s->n_named < 8)
             s->named[s->n_named++] = e->blocklist;
     }
+group:
     for (unsigned i = 0; i < g->n_ips; i++) {
         if (strlen(g->ips[i].ip) == ip.n && !memcmp(g->ips[i].ip, ip.p, ip.n)) {
             g->ips[i].count++;
@@ -308,9 +417,187 @@ static void count_ip(struct aggregate *a, struct group *g, const struct event *e
         }
     }
     if (g->n_ips < GROUP_MAX_IPS) {
-        g->ips[g->n_ips].ip = xmemdup(ip.p, ip.n);
+        g->ips[g->n_ips].ip = visible_dup(ip);
         g->ips[g->n_ips++].count = 1;
     }
+}
+
+/* the template shown for an "other texts" group */
+static const char other_template[] = "(the texts of smaller groups of this reason, folded)";
+
+/* other_group - the "other texts" group of reason r, made on first use; kept out of
+ * the key map (no event is keyed to it: folding sends groups there) */
+static struct group *other_group(struct aggregate *a, const struct reason *r)
+{
+    size_t idx =
+        r && r->index >= 0 && (size_t)r->index < a->n_reasons ? (size_t)r->index : a->n_reasons;
+    if (a->other[idx])
+        return a->other[idx];
+    struct strbuf key = STRBUF_INIT;
+    strbuf_adds(&key, "\x1e" AGGREGATE_OTHER_TEXTS "\x1f");
+    strbuf_adds(&key, r ? r->name : "");
+    struct group *g = xcalloc(1, sizeof *g);
+    g->key = xmemdup(key.s, key.len);
+    g->keylen = key.len;
+    strbuf_free(&key);
+    g->provider = xstrdup(AGGREGATE_OTHER_TEXTS);
+    g->remote_host = xstrdup("");
+    g->domain = xstrdup("");
+    g->dsn = xstrdup("");
+    g->sample_text = xstrdup("");
+    g->sample_recipient = xstrdup("");
+    g->reason = r;
+    g->template_text = other_template;
+    g->text_source = TEXT_REMOTE_REPLY;
+    if (a->n_groups == a->cap_groups) {
+        a->cap_groups = a->cap_groups ? a->cap_groups * 2 : 64;
+        a->by_id = xrealloc(a->by_id, a->cap_groups * sizeof *a->by_id);
+    }
+    a->by_id[a->n_groups++] = g;
+    g->id = (uint32_t)a->n_groups;
+    return a->other[idx] = g;
+}
+
+/* an "other texts" group counts a distinct value once while it has fewer than this
+ * many (then it adds them up): exact where it is read, and the sets of a million
+ * folded groups do not double */
+#define FOLD_EXACT_MAX 10000
+
+/* merge_distinct - how many of a folded group's n distinct values are new to the
+ * group id, which has have so far: its k known values (samples) through set, the
+ * n - k unknown ones as new */
+static uint64_t merge_distinct(struct u64set *set, uint32_t id, uint64_t have, uint64_t n,
+                               char *const *known, unsigned k)
+{
+    if (have >= FOLD_EXACT_MAX)
+        return n;
+    uint64_t fresh = n > k ? n - k : 0;
+    for (unsigned i = 0; i < k && i < n; i++)
+        fresh += u64set_add(set, pair_hash(id, slice_cstr(known[i])));
+    return fresh;
+}
+
+/* fold_one - add g to the "other texts" group o, send g's id there, free g */
+static void fold_one(struct aggregate *a, struct group *g, struct group *o)
+{
+    for (int st = 0; st < 4; st++)
+        o->count[st] += g->count[st];
+    /* distinct counts: a small group's samples are all its recipients and domains
+     * (and its remote host, when it has one): those are counted once in o, while o
+     * has fewer than FOLD_EXACT_MAX; the rest of a larger group is added as it is
+     * (it may repeat some) */
+    o->recipients += merge_distinct(&a->seen_rcpt, o->id, o->recipients, g->recipients,
+                                    g->sample_recipients, g->n_sample_recipients);
+    o->domains += merge_distinct(&a->seen_domain, o->id, o->domains, g->domains, g->sample_domains,
+                                 g->n_sample_domains);
+    char *host = g->remote_host;
+    o->hosts +=
+        merge_distinct(&a->seen_host, o->id, o->hosts, g->hosts, &host, g->remote_host[0] ? 1 : 0);
+    o->messages += g->messages;
+    o->delivered_later += g->delivered_later;
+    if (!o->first || g->first < o->first)
+        o->first = g->first;
+    if (g->last >= o->last) {
+        o->last = g->last;
+        o->tz_minutes = g->tz_minutes;
+    }
+    if (!o->blocklist)
+        o->blocklist = g->blocklist;
+    if (!o->sample_text[0] && g->sample_text[0]) {
+        free(o->sample_text);
+        free(o->sample_recipient);
+        free(o->dsn);
+        o->sample_text = xstrdup(g->sample_text);
+        o->sample_recipient = xstrdup(g->sample_recipient);
+        o->dsn = xstrdup(g->dsn);
+        o->sample_file = g->sample_file;
+        o->sample_line = g->sample_line;
+        o->text_source = g->text_source;
+    }
+    for (unsigned i = 0; i < g->n_ips; i++) {
+        unsigned k = 0;
+        while (k < o->n_ips && strcmp(o->ips[k].ip, g->ips[i].ip))
+            k++;
+        if (k < o->n_ips) {
+            o->ips[k].count += g->ips[i].count;
+        } else if (o->n_ips < GROUP_MAX_IPS) {
+            o->ips[o->n_ips].ip = xstrdup(g->ips[i].ip);
+            o->ips[o->n_ips++].count = g->ips[i].count;
+        }
+    }
+    for (unsigned i = 0; i < g->n_sample_domains; i++)
+        add_sample(o->sample_domains, &o->n_sample_domains, slice_cstr(g->sample_domains[i]));
+    for (unsigned i = 0; i < g->n_sample_recipients; i++)
+        add_sample(o->sample_recipients, &o->n_sample_recipients,
+                   slice_cstr(g->sample_recipients[i]));
+    o->folded++;
+    problem_note(PROBLEM_GROUPS_FOLDED, g->sample_file, g->sample_line, slice_cstr(g->sample_text));
+    hashmap_take(a->groups, g->key, g->keylen);
+    a->by_id[g->id - 1] = o;
+    free_group(g);
+    a->n_live--;
+}
+
+/* the smallest first: fewest final failures, deferrals, recipients; then the one
+ * seen last longest ago */
+static int cmp_small(const void *x, const void *y)
+{
+    const struct group *a = *(struct group *const *)x, *b = *(struct group *const *)y;
+    uint64_t fa = a->count[DELIVERY_BOUNCED] + a->count[DELIVERY_EXPIRED];
+    uint64_t fb = b->count[DELIVERY_BOUNCED] + b->count[DELIVERY_EXPIRED];
+    if (fa != fb)
+        return fa < fb ? -1 : 1;
+    if (a->count[DELIVERY_DEFERRED] != b->count[DELIVERY_DEFERRED])
+        return a->count[DELIVERY_DEFERRED] < b->count[DELIVERY_DEFERRED] ? -1 : 1;
+    if (a->recipients != b->recipients)
+        return a->recipients < b->recipients ? -1 : 1;
+    if (a->last != b->last)
+        return a->last < b->last ? -1 : 1;
+    return a->id < b->id ? -1 : 1;
+}
+
+/* fold_groups - max_groups ordinary groups: fold the smallest quarter into the
+ * "other texts" group of their reason; then the IPs' group ids follow them, and
+ * templates no group shows any more are freed */
+static void fold_groups(struct aggregate *a)
+{
+    /* the key map holds the ordinary groups, and only them */
+    struct group **v = xmalloc((hashmap_count(a->groups) + 1) * sizeof *v);
+    size_t k = 0;
+    void *val;
+    for (size_t it = 0; hashmap_next(a->groups, &it, NULL, NULL, &val);)
+        v[k++] = val;
+    qsort(v, k, sizeof *v, cmp_small);
+    size_t fold = a->max_groups / 4 ? a->max_groups / 4 : 1;
+    for (size_t i = 0; i < fold && i < k; i++)
+        fold_one(a, v[i], other_group(a, v[i]->reason));
+    free(v);
+    for (size_t it = 0; hashmap_next(a->ips, &it, NULL, NULL, &val);) {
+        struct ip_summary *ip = val;
+        unsigned n = 0;
+        for (unsigned i = 0; i < ip->n_groups; i++) {
+            uint32_t id = aggregate_group(a, ip->groups[i])->id;
+            bool have = false;
+            for (unsigned j = 0; j < n; j++)
+                have |= ip->groups[j] == id;
+            if (!have)
+                ip->groups[n++] = id;
+        }
+        ip->n_groups = n;
+    }
+    /* templates: keyed by fingerprint, shared by the groups showing them */
+    struct u64set shown = { 0 };
+    for (size_t it = 0; hashmap_next(a->groups, &it, NULL, NULL, &val);)
+        u64set_add(&shown, (uint64_t)(uintptr_t)((struct group *)val)->template_text);
+    struct strbuf doomed = STRBUF_INIT;
+    const char *key;
+    for (size_t it = 0; hashmap_next(a->templates, &it, &key, NULL, &val);)
+        if (!u64set_has(&shown, (uint64_t)(uintptr_t)val))
+            strbuf_add(&doomed, key, sizeof(uint64_t));
+    for (size_t off = 0; off < doomed.len; off += sizeof(uint64_t))
+        hashmap_del(a->templates, doomed.s + off, sizeof(uint64_t));
+    strbuf_free(&doomed);
+    u64set_free(&shown);
 }
 
 uint32_t aggregate_add(struct aggregate *a, const struct event *e)
@@ -331,23 +618,26 @@ uint32_t aggregate_add(struct aggregate *a, const struct event *e)
         fingerprint_hex(e->fingerprint, hex);
         strbuf_add(&a->key, hex, 16);
     }
-    void **slot = hashmap_slot(a->groups, a->key.s, a->key.len);
-    struct group *g = *slot;
+    struct group *g = hashmap_get(a->groups, a->key.s, a->key.len);
     if (!g) {
+        /* full: fold the smallest groups first (the key and label stay valid) */
+        if (a->n_live >= a->max_groups)
+            fold_groups(a);
         g = xcalloc(1, sizeof *g);
-        *slot = g;
+        *hashmap_slot(a->groups, a->key.s, a->key.len) = g;
+        a->n_live++;
         g->key = xmemdup(a->key.s, a->key.len);
         g->keylen = a->key.len;
-        g->provider = xmemdup(label.p, label.n);
-        g->remote_host = xmemdup(e->remote_host.p, e->remote_host.n);
-        g->domain = xmemdup(e->domain.p, e->domain.n);
+        g->provider = visible_dup(label);
+        g->remote_host = visible_dup(e->remote_host);
+        g->domain = visible_dup(e->domain);
         g->reason = e->reason;
         g->blocklist = e->blocklist;
         g->fingerprint = e->fingerprint;
         g->template_text = template_of(a, e);
-        g->dsn = xmemdup(e->dsn.p, e->dsn.n);
-        g->sample_text = xmemdup(e->text.p, e->text.n);
-        g->sample_recipient = xmemdup(e->recipient.p, e->recipient.n);
+        g->dsn = visible_dup(e->dsn);
+        g->sample_text = visible_dup(e->text);
+        g->sample_recipient = visible_dup(e->recipient);
         g->sample_file = e->file;
         g->sample_line = e->line;
         g->text_source = e->text_source;
@@ -368,9 +658,9 @@ uint32_t aggregate_add(struct aggregate *a, const struct event *e)
     if ((g->text_source == TEXT_GENERIC && e->text_source != TEXT_GENERIC) ||
         (!g->sample_recipient[0] && e->recipient.n)) {
         free(g->sample_recipient);
-        g->sample_recipient = xmemdup(e->recipient.p, e->recipient.n);
+        g->sample_recipient = visible_dup(e->recipient);
         free(g->sample_text);
-        g->sample_text = xmemdup(e->text.p, e->text.n);
+        g->sample_text = visible_dup(e->text);
         g->template_text = template_of(a, e);
         g->text_source = e->text_source;
         g->sample_file = e->file;
@@ -400,7 +690,7 @@ uint32_t aggregate_add(struct aggregate *a, const struct event *e)
     if (e->implicated_ip.n)
         count_ip(a, g, e);
     struct slice sdom = recipient_domain(e->sender);
-    if (sdom.n)
+    if (sdom.n && hashmap_count(a->senders) < AGGREGATE_MAX_SENDERS)
         hashmap_slot(a->senders, sdom.p, sdom.n);
     /* the domains table lists recipient domains: an event without one counts
      * in the totals and its group only */
@@ -485,11 +775,18 @@ static int cmp_group(const void *x, const void *y)
 
 struct group **aggregate_groups(struct aggregate *a, size_t *n)
 {
-    struct group **v = xmalloc((a->n_groups + 1) * sizeof *v);
-    if (a->n_groups) /* by_id is NULL before the first group: memcpy(NULL) is undefined */
-        memcpy(v, a->by_id, a->n_groups * sizeof *v);
-    qsort(v, a->n_groups, sizeof *v, cmp_group);
-    *n = a->n_groups;
+    /* the ordinary groups (the key map), then the "other texts" ones: by_id also
+     * holds the ids of folded groups, which lead to those */
+    struct group **v = xmalloc((hashmap_count(a->groups) + a->n_reasons + 2) * sizeof *v);
+    size_t k = 0;
+    void *val;
+    for (size_t it = 0; hashmap_next(a->groups, &it, NULL, NULL, &val);)
+        v[k++] = val;
+    for (size_t i = 0; i <= a->n_reasons; i++)
+        if (a->other[i])
+            v[k++] = a->other[i];
+    qsort(v, k, sizeof *v, cmp_group);
+    *n = k;
     return v;
 }
 

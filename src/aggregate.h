@@ -13,6 +13,20 @@
  * distinct (group, recipient) pairs - not with the size of the log.
  *
  * Group ids start at 1 (0 means none) and stay valid for the run.
+ *
+ * Memory does not grow with the log: past aggregate_set_max_groups groups
+ * (--max-groups, default AGGREGATE_MAX_GROUPS) the smallest quarter of them
+ * (fewest failures, then the longest unseen) fold into one "other texts" group
+ * per reason (provider "(other texts)", folded > 0): their counts are added to
+ * it (distinct counts exact for groups of up to GROUP_MAX_SAMPLES recipients and
+ * domains while the "other texts" group has fewer than 10,000, summed beyond),
+ * their ids lead to it
+ * (aggregate_group), and each fold is counted (PROBLEM_GROUPS_FOLDED: every
+ * report says so). A group key seen again after its group folded starts a new
+ * group. Recipient domains past AGGREGATE_MAX_DOMAINS fold the same way into
+ * "(other domains)" (PROBLEM_DOMAINS_FOLDED); implicated IPs past
+ * AGGREGATE_MAX_IPS and sender domains past AGGREGATE_MAX_SENDERS are not
+ * tallied (their groups still name them).
  */
 #ifndef BS_AGGREGATE_H
 #define BS_AGGREGATE_H
@@ -67,7 +81,8 @@ struct group {
     unsigned n_sample_domains;
     char *sample_recipients[GROUP_MAX_SAMPLES];
     unsigned n_sample_recipients;
-    bool is_new; /* not seen in the previous run (history) */
+    bool is_new;     /* not seen in the previous run (history) */
+    uint64_t folded; /* an "other texts" group: the groups folded into it (0: an ordinary one) */
 };
 
 struct domain_tally {
@@ -99,7 +114,21 @@ struct aggregate_totals {
 
 struct aggregate;
 
+/* groups kept at most (--max-groups): a report of more is read by no one, and each
+ * costs ~1.3 KB here and ~1-2 KB of JSON; 20,000 keep the JSON report near 30 MB */
+#define AGGREGATE_MAX_GROUPS 20000
+/* recipient domains kept at most (~200 bytes each) */
+#define AGGREGATE_MAX_DOMAINS 100000
+/* implicated IPs and sender domains tallied at most */
+#define AGGREGATE_MAX_IPS 50000
+#define AGGREGATE_MAX_SENDERS 10000
+/* the provider label of a group of folded texts */
+#define AGGREGATE_OTHER_TEXTS "(other texts)"
+#define AGGREGATE_OTHER_DOMAINS "(other domains)"
+
 struct aggregate *aggregate_new(unsigned group_fields, size_t n_reasons);
+/* aggregate_set_max_groups - fold the smallest groups past max (0: AGGREGATE_MAX_GROUPS) */
+void aggregate_set_max_groups(struct aggregate *a, size_t max);
 void aggregate_free(struct aggregate *a);
 
 /* the grouping when --group-by is not given */

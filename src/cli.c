@@ -101,8 +101,18 @@ static const struct opt table[] = {
       "read pattern files from DIR before the shipped ones (repeatable)" },
     { "queue-max-age", 0, "DAYS", C_SCAN,
       "forget unfinished queue ids idle this long (default " STR(CORRELATE_MAX_AGE_DAYS) ")" },
+    { "queue-max-ids", 0, "N", C_SCAN,
+      "keep at most N unfinished queue ids in memory (default " STR(
+          CORRELATE_MAX_LIVE) "); past it the longest idle are dropped (counted)" },
+    { "max-groups", 0, "N", C_SCAN | C_REPORT,
+      "at most N failure groups (default " STR(
+          AGGREGATE_MAX_GROUPS) "); past it the smallest fold into one \"other texts\" group "
+                                "per reason (counted, and the report says so)" },
     { "keep", 0, "DAYS", C_SCAN,
-      "prune stored events older than DAYS (default " STR(STORE_KEEP_DAYS) ")" },
+      "prune stored events older than DAYS before the newest stored one not in the future "
+      "(default " STR(STORE_KEEP_DAYS) ")" },
+    { "force", 0, NULL, C_SCAN,
+      "prune (--keep) even when more than half of the stored events would go" },
     { "exit-new", 0, NULL, C_SCAN | C_REPORT,
       "exit with status 10 when a failure group is new since the last run" },
     { "config", 'c', "FILE", C_ALL,
@@ -288,6 +298,12 @@ static int apply(struct options *o, const struct opt *op, const char *v)
         o->queue_max_age_days = d;
     } else if (!strcmp(n, "keep")) {
         return parse_long(n, v, 1, 100000, &o->keep_days);
+    } else if (!strcmp(n, "force")) {
+        o->force = true;
+    } else if (!strcmp(n, "queue-max-ids")) {
+        return parse_long(n, v, 100, 100000000, &o->queue_max_ids);
+    } else if (!strcmp(n, "max-groups")) {
+        return parse_long(n, v, 10, 10000000, &o->max_groups);
     } else if (!strcmp(n, "config")) {
         o->config = v;
     } else if (!strcmp(n, "dqs-key")) {

@@ -76,6 +76,9 @@ struct options {
     size_t n_config_strings;
     double queue_max_age_days; /* 0: default */
     long keep_days;            /* 0: default */
+    bool force;                /* --force: prune even when more than half would go */
+    long queue_max_ids;        /* 0: default (CORRELATE_MAX_LIVE) */
+    long max_groups;           /* 0: default (AGGREGATE_MAX_GROUPS) */
     bool quiet;
     bool exit_new;
     bool markdown;           /* help --markdown */

@@ -61,6 +61,8 @@ int cmd_pipeline_config(const struct options *o, struct pipeline_config *cfg)
     cfg->n_relay_hosts = o->n_relay_hosts;
     /* 0: the pipeline's default (CORRELATE_MAX_AGE_DAYS) */
     cfg->queue_max_age = (int64_t)(o->queue_max_age_days * 86400);
+    cfg->queue_max_ids = (uint64_t)o->queue_max_ids; /* 0: CORRELATE_MAX_LIVE */
+    cfg->max_groups = (size_t)o->max_groups;         /* 0: AGGREGATE_MAX_GROUPS */
     cfg->spool_events = o->detail;
     cfg->filter.domain = o->domain;
     cfg->filter.sender = o->sender;
@@ -88,7 +90,9 @@ int cmd_pipeline_config(const struct options *o, struct pipeline_config *cfg)
 
 struct store_config cmd_store_config(const struct options *o, bool write)
 {
-    struct store_config cfg = { .path = o->db, .write = write, .lock_seconds = -1 };
+    struct store_config cfg = {
+        .path = o->db, .write = write, .lock_seconds = -1, .force = o->force
+    };
     return cfg;
 }
 

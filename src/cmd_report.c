@@ -353,6 +353,7 @@ int cmd_vacuum(const struct options *o)
     }
     struct strbuf err = STRBUF_INIT;
     struct store_config sc = cmd_store_config(o, true);
+    sc.must_exist = true; /* a mistyped --db must not leave an empty database behind */
     struct store *s = store_open(&sc, &err);
     if (!s) {
         msg_error("%s", err.s);

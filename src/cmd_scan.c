@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "access_hint.h"
@@ -39,12 +40,17 @@ static int cmp_input(const void *x, const void *y)
     return a->given < b->given ? -1 : 1;
 }
 
-/* first_time - the time of the first of a file's first 100 lines that has a
- * header we can read; 0 when none has (or the file cannot be read) */
+/* first_time - the time of the first of a regular file's first 100 lines that
+ * has a header we can read; 0 when none has, or the file cannot be read or is no
+ * regular file: a FIFO, a socket, /dev/fd/N or <(cmd) can be read only once, and
+ * that is the read that counts. The peek notes no problem (the read proper does). */
 static int64_t first_time(const char *path, int year)
 {
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
     struct strbuf err = STRBUF_INIT;
-    struct reader *r = reader_open(path, &err);
+    struct reader *r = reader_open_peek(path, &err);
     strbuf_free(&err);
     if (!r)
         return 0;
@@ -67,8 +73,9 @@ static int64_t first_time(const char *path, int year)
  * comes before the deferrals it ends and a message's lines are split the
  * wrong way round. Files are ordered by the time of their first line - the
  * content, not the modification time, which a copy or a checkout changes;
- * ties keep the given order. With stdin, or a file whose first lines have no
- * time we can read, the given order is kept. The result borrows the paths. */
+ * ties keep the given order. With stdin, an input that is not a regular file
+ * (never peeked at), or a file whose first lines have no time we can read, the
+ * given order is kept. The result borrows the paths. */
 static const char **order_inputs(const char *const *inputs, size_t n, int year)
 {
     struct input_order *v = xcalloc(n ? n : 1, sizeof *v);

@@ -87,6 +87,10 @@ struct correlator {
     struct hashmap *map;
     int64_t max_age;
     uint64_t evicted;
+    uint64_t max_live; /* cap on open entries */
+    uint64_t capped;   /* entries dropped at the cap */
+    void (*on_capped)(void *ctx, const char *key, size_t keylen);
+    void *capped_ctx;
     struct strbuf key;
     struct strbuf
         dropped; /* keys of stored entries dropped since the last save: u32 length + bytes */
@@ -139,7 +143,104 @@ struct correlator *correlator_new(int64_t max_age_seconds)
     struct correlator *c = xcalloc(1, sizeof *c);
     c->map = hashmap_new(free_msg);
     c->max_age = max_age_seconds;
+    c->max_live = CORRELATE_MAX_LIVE;
     return c;
+}
+
+void correlate_set_max_live(struct correlator *c, uint64_t max,
+                            void (*fn)(void *ctx, const char *key, size_t keylen), void *ctx)
+{
+    c->max_live = max ? max : CORRELATE_MAX_LIVE;
+    c->on_capped = fn;
+    c->capped_ctx = ctx;
+}
+
+uint64_t correlate_capped(const struct correlator *c)
+{
+    return c->capped;
+}
+
+/* kth_smallest - the k-th smallest (0-based) of v[0..n), reordering v (quickselect) */
+static int64_t kth_smallest(int64_t *v, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        int64_t pivot = v[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                int64_t t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            return v[k];
+    }
+    return v[k];
+}
+
+static void note_dropped(struct correlator *c, const struct queue_msg *m, const char *key,
+                         size_t keylen);
+
+/* shed - the map is at its cap: drop the longest idle entries (a tenth of the cap)
+ * but keep, an entry being created this moment. The cut is the idle time of the
+ * k-th oldest entry (a linear selection over the times, every cap/10 new entries). */
+static void shed(struct correlator *c, const struct queue_msg *keep)
+{
+    size_t n = hashmap_count(c->map);
+    size_t k = (size_t)(c->max_live / 10) + 1;
+    if (k > n)
+        k = n;
+    int64_t *seen = xmalloc(n * sizeof *seen);
+    const char *key;
+    size_t keylen;
+    void *value;
+    size_t i = 0;
+    for (size_t it = 0; hashmap_next(c->map, &it, &key, &keylen, &value);)
+        seen[i++] = ((struct queue_msg *)value)->last_seen;
+    int64_t cut = kth_smallest(seen, n, k - 1); /* drop last_seen <= cut until k are gone */
+    free(seen);
+    struct strbuf doomed = STRBUF_INIT;
+    size_t n_doomed = 0;
+    for (size_t it = 0; n_doomed < k && hashmap_next(c->map, &it, &key, &keylen, &value);) {
+        struct queue_msg *m = value;
+        if (m == keep || m->last_seen > cut)
+            continue;
+        uint32_t len = (uint32_t)keylen;
+        strbuf_add(&doomed, &len, sizeof len);
+        strbuf_add(&doomed, key, keylen);
+        n_doomed++;
+    }
+    c->last = NULL;
+    const char *p = doomed.s;
+    for (size_t d = 0; d < n_doomed; d++) {
+        uint32_t len;
+        memcpy(&len, p, sizeof len);
+        p += sizeof len;
+        struct queue_msg *m = hashmap_take(c->map, p, len);
+        if (m) {
+            note_dropped(c, m, p, len);
+            if (c->on_capped)
+                c->on_capped(c->capped_ctx, p, len);
+            free_msg(m);
+            c->capped++;
+        }
+        p += len;
+    }
+    strbuf_free(&doomed);
 }
 
 void correlator_free(struct correlator *c)
@@ -221,9 +322,13 @@ struct queue_msg *correlate_msg(struct correlator *c, struct slice host, struct 
                 m = xcalloc(1, sizeof *m);
                 m->size = -1;
                 m->nrcpt = -1;
+                m->last_seen = when;
                 *slot = m;
+                if (hashmap_count(c->map) > c->max_live)
+                    shed(c, m); /* may move the map's slots: c->key still names m */
+            } else {
+                m = *slot;
             }
-            m = *slot;
         }
         remember_last(c, m);
     }
@@ -623,6 +728,8 @@ int correlate_load(struct correlator *c, struct classifier *cl, const char *key,
     c->last = NULL;   /* the put may replace (and free) an entry */
     c->gone = false;
     hashmap_put(c->map, key, keylen, m);
+    if (hashmap_count(c->map) > c->max_live)
+        shed(c, m);
     return 0;
 err:
     free_msg(m);

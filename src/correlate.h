@@ -12,8 +12,12 @@
  *
  * Memory is bounded: an entry is dropped when the MTA says it is gone
  * (Postfix "removed", Exim "Completed"), when every recipient it announced
- * has a final status (Sendmail logs no removal), or when it has been idle
- * longer than max_age seconds of log time (counted, PROBLEM_QUEUE_EVICTED).
+ * has a final status (Sendmail logs no removal), when it has been idle
+ * longer than max_age seconds of log time (correlate_sweep; counted,
+ * PROBLEM_QUEUE_EVICTED), and - whatever the log holds - when more than
+ * correlate_set_max_live entries are open: then the longest idle tenth goes
+ * (each passed to a callback, counted; a million queue ids that never finish
+ * cost no more than the cap).
  * The keys of the last few thousand entries dropped are remembered (hashes,
  * a fixed 40 KB), so that a line that follows a message's end - a bounce
  * notice, Sendmail's message-level expiry after the per-recipient ones - is
@@ -44,7 +48,19 @@ struct queue_msg;
  * covers the default queue lifetime of Postfix (5 days) and Sendmail (5 days) */
 #define CORRELATE_MAX_AGE_DAYS 7
 
+/* open queue ids kept at most (--queue-max-ids): about 1 KB each with a deferral's
+ * copy, so the default costs ~100 MB at worst - and a queue this large is a
+ * server in trouble (Postfix's active queue holds 20,000) */
+#define CORRELATE_MAX_LIVE 100000
+
 struct correlator *correlator_new(int64_t max_age_seconds);
+/* correlate_set_max_live - at most max (0: CORRELATE_MAX_LIVE) open entries: when a
+ * new one would pass it, the longest idle tenth is dropped, each reported to
+ * fn(ctx, key, keylen) ("host\0qid") and counted by correlate_capped */
+void correlate_set_max_live(struct correlator *c, uint64_t max,
+                            void (*fn)(void *ctx, const char *key, size_t keylen), void *ctx);
+/* correlate_capped - entries dropped because the cap was reached */
+uint64_t correlate_capped(const struct correlator *c);
 void correlator_free(struct correlator *c);
 
 /* correlate_msg - the entry for (host, qid), created when create is set (NULL otherwise) */

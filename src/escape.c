@@ -25,40 +25,110 @@ static size_t add_utf8(struct strbuf *out, const unsigned char *p, size_t n)
     return len;
 }
 
+/* terminal_unsafe - a code point a terminal must not receive as such: the C1
+ * controls U+0080..U+009F (U+009B is CSI, an escape sequence in one
+ * character for terminals that honour 8-bit controls), and the bidirectional
+ * overrides and isolates that make a line display other than it reads */
+static bool terminal_unsafe(unsigned cp)
+{
+    return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* utf8_decode - the code point of the valid sequence p[0..len) */
+static unsigned utf8_decode(const unsigned char *p, size_t len)
+{
+    static const unsigned char lead_mask[5] = { 0, 0x7F, 0x1F, 0x0F, 0x07 };
+    unsigned cp = p[0] & lead_mask[len];
+    for (size_t i = 1; i < len; i++)
+        cp = (cp << 6) | (p[i] & 0x3F);
+    return cp;
+}
+
+/* csv_text - a cell's text as CSV shows it: the same rule as the terminal's (a
+ * CSV file is printed, paged and mailed): NUL as \0, the other C0 controls but
+ * TAB, DEL, C1 controls and bidi overrides as '?', invalid UTF-8 as U+FFFD - so
+ * a cell is valid UTF-8, as the JSON document is */
+static void csv_text(struct strbuf *out, struct slice s)
+{
+    const unsigned char *p = (const unsigned char *)s.p;
+    for (size_t i = 0; i < s.n;) {
+        unsigned char c = p[i];
+        if (c >= 0x20 && c < 0x7f) {
+            if (c == '"')
+                strbuf_addc(out, '"');
+            strbuf_addc(out, (char)c);
+            i++;
+        } else if (c == '\t') {
+            strbuf_addc(out, '\t');
+            i++;
+        } else if (c == 0) {
+            strbuf_add(out, "\\0", 2);
+            i++;
+        } else if (c < 0x80) {
+            strbuf_addc(out, '?');
+            i++;
+        } else {
+            size_t len = utf8_valid_len(p + i, s.n - i);
+            if (!len)
+                strbuf_add(out, replacement, 3), len = 1;
+            else if (terminal_unsafe(utf8_decode(p + i, len)))
+                strbuf_addc(out, '?');
+            else
+                strbuf_add(out, p + i, len);
+            i += len;
+        }
+    }
+}
+
 void csv_field(struct strbuf *out, struct slice s)
 {
     bool quote = false;
     bool formula = s.n && (s.p[0] == '=' || s.p[0] == '+' || s.p[0] == '-' || s.p[0] == '@' ||
                            s.p[0] == '\t' || s.p[0] == '\r');
-    for (size_t i = 0; i < s.n && !quote; i++)
-        quote = s.p[i] == ',' || s.p[i] == '"' || s.p[i] == '\n' || s.p[i] == '\r';
+    bool plain = true; /* printable ASCII only: copied as it is */
+    for (size_t i = 0; i < s.n; i++) {
+        unsigned char c = (unsigned char)s.p[i];
+        quote |= c == ',' || c == '"' || c == '\n' || c == '\r';
+        plain &= c >= 0x20 && c < 0x7f;
+    }
     if (formula)
         quote = true;
-    if (!quote) {
+    if (!quote && plain) {
         strbuf_add(out, s.p, s.n);
         return;
     }
-    strbuf_addc(out, '"');
+    if (quote)
+        strbuf_addc(out, '"');
     if (formula)
         strbuf_addc(out, '\'');
-    for (size_t i = 0; i < s.n; i++) {
-        if (s.p[i] == '"')
-            strbuf_addc(out, '"');
-        strbuf_addc(out, s.p[i]);
-    }
-    strbuf_addc(out, '"');
+    csv_text(out, s);
+    if (quote)
+        strbuf_addc(out, '"');
 }
 
 /* an escaper for one context: per ASCII byte what to write instead (NULL: the byte
- * itself); bytes from 0x80 are copied when they are valid UTF-8, else U+FFFD */
+ * itself); bytes from 0x80 are copied when they are valid UTF-8, else U+FFFD. A
+ * C1 control or bidi override (terminal_unsafe) is written as \uXXXX for JSON,
+ * as '?' for HTML: a report printed to a terminal must not carry one either */
 typedef const char *escape_table[128];
 
-static void escape_with(struct strbuf *out, struct slice s, const escape_table table)
+static void escape_with(struct strbuf *out, struct slice s, const escape_table table, bool json)
 {
     const unsigned char *p = (const unsigned char *)s.p;
     for (size_t i = 0; i < s.n;) {
         unsigned char c = p[i];
         if (c >= 0x80) {
+            size_t len = utf8_valid_len(p + i, s.n - i);
+            unsigned cp = len ? utf8_decode(p + i, len) : 0;
+            if (len && terminal_unsafe(cp)) {
+                if (json)
+                    strbuf_addf(out, "\\u%04x", cp);
+                else
+                    strbuf_addc(out, '?');
+                i += len;
+                continue;
+            }
             i += add_utf8(out, p + i, s.n - i);
             continue;
         }
@@ -97,46 +167,29 @@ void json_string(struct strbuf *out, struct slice s)
     if (!json_table['"'])
         make_json_table();
     strbuf_addc(out, '"');
-    escape_with(out, s, json_table);
+    escape_with(out, s, json_table, true);
     strbuf_addc(out, '"');
 }
 
-/* HTML text and attribute values: the five characters, control characters but
- * newline and TAB shown as '?' */
+/* HTML text and attribute values: the five characters, newline and TAB as
+ * character references (the same in a page; no raw line break from a file name
+ * when the page is printed), other control characters as '?' */
 static escape_table html_table;
 
 void html_text(struct strbuf *out, struct slice s)
 {
     if (!html_table['&']) {
         for (int c = 0; c < 0x20; c++)
-            html_table[c] = c == '\n' || c == '\t' ? NULL : "?";
+            html_table[c] = "?";
+        html_table['\n'] = "&#10;";
+        html_table['\t'] = "&#9;";
         html_table['&'] = "&amp;";
         html_table['<'] = "&lt;";
         html_table['>'] = "&gt;";
         html_table['"'] = "&quot;";
         html_table['\''] = "&#39;";
     }
-    escape_with(out, s, html_table);
-}
-
-/* terminal_unsafe - a code point a terminal must not receive as such: the C1
- * controls U+0080..U+009F (U+009B is CSI, an escape sequence in one
- * character for terminals that honour 8-bit controls), and the bidirectional
- * overrides and isolates that make a line display other than it reads */
-static bool terminal_unsafe(unsigned cp)
-{
-    return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
-           (cp >= 0x2066 && cp <= 0x2069);
-}
-
-/* utf8_decode - the code point of the valid sequence p[0..len) */
-static unsigned utf8_decode(const unsigned char *p, size_t len)
-{
-    static const unsigned char lead_mask[5] = { 0, 0x7F, 0x1F, 0x0F, 0x07 };
-    unsigned cp = p[0] & lead_mask[len];
-    for (size_t i = 1; i < len; i++)
-        cp = (cp << 6) | (p[i] & 0x3F);
-    return cp;
+    escape_with(out, s, html_table, false);
 }
 
 /* ascii_for - the ASCII a non-ASCII punctuation mark is written as in an
@@ -173,7 +226,10 @@ static void terminal(struct strbuf *out, struct slice s, bool ascii)
     for (size_t i = 0; i < s.n;) {
         unsigned char c = p[i];
         if (c < 0x80) {
-            strbuf_addc(out, (c < 0x20 || c == 0x7f) ? '?' : (char)c);
+            if (c == 0)
+                strbuf_add(out, "\\0", 2); /* kept visible: "a\0b@example.net" */
+            else
+                strbuf_addc(out, (c < 0x20 || c == 0x7f) ? '?' : (char)c);
             i++;
             continue;
         }

@@ -16,6 +16,11 @@
  * JSON keys (write_json.c); README's column table (`bouncescope help
  * --markdown columns`, checked by tests/script/docs.sh).
  *
+ * Columns kept but not shown (no name): tz, template, text_shortened (Sendmail
+ * cut the reply), time_suspect (the line's time lies more than a day after the
+ * run, or after its file was last written for a year-less stamp: pipeline.c
+ * flags it, the store keeps it and never counts retention from it).
+ *
  * Adding a column: one X(...) line here, and the code that fills the member
  * (pipeline.c, classify.c ...). The store adds the column to an existing
  * database by itself (rows stored before read as empty / 0); queue state
@@ -81,7 +86,8 @@
     X(text, TEXT, "text", "text", "the reason text as logged")                                     \
     X(message_id, TEXT, "message_id", "message_id", "Message-ID, when the log names it")           \
     X(file, FILE, "file", "file", "input file")                                                    \
-    X(line, LINE, "line", "line", "1-based line number in the file")
+    X(line, LINE, "line", "line", "1-based line number in the file")                               \
+    X(time_suspect, FLAG, "", "time_suspect", "")
 
 /* the kinds: the C type of the member, and how the value is written */
 enum event_kind {

@@ -41,6 +41,10 @@
 #define SWEEP_EVERY 262144
 /* tell the progress line this often (lines): a clock read per few thousand lines */
 #define PROGRESS_EVERY 4096
+/* a line may be this far ahead of the run's clock (zones written wrong, clock
+ * skew between hosts) before its time is suspect: the slack header_clock gives a
+ * year-less stamp after its file's mtime */
+#define FUTURE_SLACK 86400
 
 struct pipeline {
     struct pipeline_config cfg;
@@ -62,9 +66,23 @@ struct pipeline {
     const char *cur_file;
     uint64_t cur_line;
     struct slice cur_host;
-    int64_t latest;
     struct line_occurrences occ; /* identical messages per second, for line keys */
+    int64_t latest;              /* newest time of a line that is not suspect: the queue's clock */
+    int64_t future_limit;        /* a line after this (the run's time + a day) is suspect */
+    bool cur_suspect;            /* the current line's time is suspect (event time_suspect) */
+    /* leave a last line without a newline unread (pipeline_hold_unfinished) */
+    bool hold_unfinished;
 };
+
+/* on_capped - a queue entry dropped because too many are open: counted with the
+ * line that opened one too many, its queue id as the example */
+static void on_capped(void *ctx, const char *key, size_t keylen)
+{
+    struct pipeline *p = ctx;
+    const char *nul = memchr(key, '\0', keylen);
+    struct slice qid = nul ? slice_make(nul + 1, keylen - (size_t)(nul + 1 - key)) : SLICE_EMPTY;
+    problem_note(PROBLEM_QUEUE_CAPPED, p->cur_file, p->cur_line, qid);
+}
 
 struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct strbuf *err)
 {
@@ -76,11 +94,14 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct strbuf *
         return NULL;
     }
     p->expired_reason = classifier_reason(p->classifier, "expired");
+    p->future_limit = (cfg->now ? cfg->now : (int64_t)time(NULL)) + FUTURE_SLACK;
     for (size_t i = 0; i < cfg->n_relay_hosts; i++)
         providers_add_relay(p->providers, cfg->relay_hosts[i]);
     p->correlator = correlator_new(cfg->queue_max_age > 0 ? cfg->queue_max_age
                                                           : CORRELATE_MAX_AGE_DAYS * 86400);
+    correlate_set_max_live(p->correlator, cfg->queue_max_ids, on_capped, p);
     p->agg = aggregate_new(cfg->group_fields, classifier_reason_count(p->classifier));
+    aggregate_set_max_groups(p->agg, cfg->max_groups);
     if (cfg->spool_events)
         p->spool = event_spool_new();
     return p;
@@ -290,6 +311,7 @@ static void failure_event(struct pipeline *p, const struct log_header *h,
         .text_shortened = rec->text_shortened,
         .file = p->cur_file,
         .line = p->cur_line,
+        .time_suspect = p->cur_suspect,
     };
     classify_into(p, e, rec, ours);
     e->dsn = rec->dsn.n ? rec->dsn : strbuf_slice(&p->lower);
@@ -396,6 +418,7 @@ static void on_expire(void *ctx, struct slice rcpt, const struct event *last, un
     e.tz_minutes = h->tz_minutes;
     e.file = p->cur_file;
     e.line = p->cur_line;
+    e.time_suspect = p->cur_suspect;
     e.attempts = attempts;
     if (p->cur_rec->sender.n && !e.sender.n)
         e.sender = p->cur_rec->sender;
@@ -551,14 +574,26 @@ static void process_line(struct pipeline *p, struct header_clock *clock, struct 
     p->cur_rec = &rec;
     p->cur_raw = line;
     p->stats.header_formats[h.format & 7]++;
-    if (!in->first || h.when < in->first)
-        in->first = h.when;
-    if (h.when > in->last)
-        in->last = h.when;
+    /* A time more than a day after the run's clock (a clock glitch, garbage in a
+     * damaged file), or a year-less stamp after its file was last written (only
+     * --year can give one: the clock otherwise picks the year before), is kept
+     * and flagged - never the queue's clock, the input's span or the store's
+     * reference for retention, so one line dated 2099 cannot age out or prune
+     * everything else. */
+    p->cur_suspect =
+        h.when > p->future_limit || (h.format == HEADER_RFC3164 && h.when > clock->limit);
+    if (p->cur_suspect) {
+        problem_note(PROBLEM_FUTURE_TIME, file, p->cur_line, line);
+    } else {
+        if (!in->first || h.when < in->first)
+            in->first = h.when;
+        if (h.when > in->last)
+            in->last = h.when;
+        if (h.when > p->latest)
+            p->latest = h.when;
+    }
     p->cur_host = h.host;
     log_hosts_note(&p->stats.hosts, h.host);
-    if (h.when > p->latest)
-        p->latest = h.when;
     if (!mta_parse(p->parsers, &h, &rec)) {
         problem_note(PROBLEM_UNPARSED, file, p->cur_line, line);
         p->stats.other_lines++;
@@ -575,6 +610,20 @@ static void process_line(struct pipeline *p, struct header_clock *clock, struct 
 struct correlator *pipeline_correlator(struct pipeline *p)
 {
     return p->correlator;
+}
+
+void pipeline_hold_unfinished(struct pipeline *p, bool hold)
+{
+    p->hold_unfinished = hold;
+}
+
+/* sweep - age out the queue entries idle longer than the queue's maximum age of log
+ * time, each counted (PROBLEM_QUEUE_EVICTED) at the current line */
+static void sweep(struct pipeline *p, const char *file)
+{
+    uint64_t gone = correlate_sweep(p->correlator, p->latest);
+    for (uint64_t i = 0; i < gone; i++)
+        problem_note(PROBLEM_QUEUE_EVICTED, file, p->cur_line, SLICE_EMPTY);
 }
 
 int pipeline_read(struct pipeline *p, const char *path, struct strbuf *err)
@@ -620,27 +669,44 @@ int pipeline_read_from(struct pipeline *p, const char *path, uint64_t offset, ui
     struct slice line;
     p->cur_file = file;
     uint64_t lines = 0;
+    /* how far the lines read whole go: what a checkpoint may commit */
+    uint64_t done_offset = reader_offset(r), done_line = reader_line(r);
     while (reader_next(r, &line)) {
+        /* A last line without its newline is not read when it cannot be whole: the
+         * fragment before the cut of a compressed file (logrotate still compressing
+         * it), or - for a store that will read the file again - a line syslog is
+         * still writing. Not reading it, rather than undoing it afterwards, keeps
+         * every effect it would have (events, attempts, a message ended and its
+         * sender forgotten) out of this run; the next run reads it whole. */
+        if (reader_partial_tail(r) && (reader_tail_cut(r) || p->hold_unfinished)) {
+            if (!reader_tail_cut(r))
+                problem_note(PROBLEM_UNFINISHED_LINE, file, reader_line(r), line);
+            continue; /* the next reader_next ends the input (and notes a cut) */
+        }
         lines++;
         p->cur_line = reader_line(r);
         process_line(p, &clock, in, file, line);
         if (p->cfg.progress && (lines & (PROGRESS_EVERY - 1)) == 0)
             progress_tick(p->cfg.progress, reader_compressed_bytes(r), lines);
+        done_offset = reader_offset(r);
+        done_line = reader_line(r);
         /* every line counts towards a checkpoint, parsed or not, so a store's
          * batches stay bounded whatever the log holds */
         if (p->cfg.sink.checkpoint && lines % PIPELINE_CHECKPOINT_LINES == 0)
-            p->cfg.sink.checkpoint(p->cfg.sink.ctx, file, reader_offset(r), reader_line(r));
-        if ((lines & (SWEEP_EVERY - 1)) == 0) {
-            uint64_t gone = correlate_sweep(p->correlator, p->latest);
-            for (uint64_t i = 0; i < gone; i++)
-                problem_note(PROBLEM_QUEUE_EVICTED, file, p->cur_line, SLICE_EMPTY);
-        }
+            p->cfg.sink.checkpoint(p->cfg.sink.ctx, file, done_offset, done_line);
+        if ((lines & (SWEEP_EVERY - 1)) == 0)
+            sweep(p, file);
     }
+    /* queue ageing at the end of every input, not only every SWEEP_EVERY lines: a
+     * nightly run reads far fewer lines, and its messages of weeks ago must go;
+     * before the checkpoint, so the store drops them in the same commit */
+    sweep(p, file);
     if (p->cfg.sink.checkpoint)
-        p->cfg.sink.checkpoint(p->cfg.sink.ctx, file, reader_offset(r), reader_line(r));
+        p->cfg.sink.checkpoint(p->cfg.sink.ctx, file, done_offset, done_line);
     progress_end(p->cfg.progress);
-    in->lines = reader_line(r) - start_line;
-    in->bytes = reader_offset(r) - offset;
+    in->lines = done_line - start_line;
+    /* a compressed copy shorter than the offset it was asked to start at ends before it */
+    in->bytes = done_offset > offset ? done_offset - offset : 0;
     in->compressed_bytes = reader_compressed_bytes(r);
     p->stats.lines += in->lines;
     p->stats.bytes += in->bytes;
@@ -714,7 +780,7 @@ void pipeline_read_lines(struct pipeline *p, const struct pipeline_lines *src, u
 void pipeline_finish(struct pipeline *p)
 {
     p->stats.queue_live = correlate_live(p->correlator);
-    p->stats.queue_evicted = correlate_evicted(p->correlator);
+    p->stats.queue_evicted = correlate_evicted(p->correlator) + correlate_capped(p->correlator);
     p->stats.tz_minutes = aggregate_totals(p->agg)->tz_minutes;
 }
 

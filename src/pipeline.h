@@ -33,8 +33,9 @@ struct pipeline_filter {
 /* a consumer of the scan besides the aggregate (the history store): every
  * call is optional. Events and sent deliveries are the filtered ones;
  * checkpoint comes every PIPELINE_CHECKPOINT_LINES lines and at the end of
- * each input with the offset just after the last line read, so a store can
- * commit its events and that offset in one transaction. */
+ * each input with the offset just after the last line read whole (never after a
+ * line left unread: pipeline_hold_unfinished), so a store can commit its events
+ * and that offset in one transaction. */
 #define PIPELINE_CHECKPOINT_LINES 50000
 struct line_id;
 struct progress;
@@ -51,12 +52,15 @@ struct pipeline_sink {
 };
 
 struct pipeline_config {
-    int year;                       /* 0: infer from mtime */
+    int year;    /* 0: infer from mtime */
+    int64_t now; /* the run's time (0: the clock): a line more than a day after it is suspect */
     const char *const *relay_hosts; /* --relay-host: names or IPs of our own relays */
     size_t n_relay_hosts;
-    int64_t queue_max_age; /* seconds of log time */
-    unsigned group_fields; /* enum group_field bits */
-    bool spool_events;     /* keep every event for --detail */
+    int64_t queue_max_age;  /* seconds of log time */
+    uint64_t queue_max_ids; /* open queue ids kept at most (0: CORRELATE_MAX_LIVE) */
+    size_t max_groups;      /* failure groups at most (0: AGGREGATE_MAX_GROUPS) */
+    unsigned group_fields;  /* enum group_field bits */
+    bool spool_events;      /* keep every event for --detail */
     struct pipeline_filter filter;
     struct pipeline_sink sink;
     struct progress *progress; /* progress line on a terminal (progress.h), freed by
@@ -114,6 +118,12 @@ void pipeline_read_lines(struct pipeline *p, const struct pipeline_lines *src, u
 /* pipeline_input_failed - an input that could not be opened, for the stats */
 void pipeline_input_failed(struct pipeline *p, const char *name);
 
+/* pipeline_hold_unfinished - for the inputs read from now on: a last line without a
+ * newline is not read (it is still being written; a store reads it whole next
+ * time) and the checkpoint's offset stops before it. Off by default: a one-off
+ * scan reads it. (The fragment before the cut of a truncated compressed file is
+ * never read.) */
+void pipeline_hold_unfinished(struct pipeline *p, bool hold);
 /* pipeline_correlator - the queue state, for a store that keeps it between runs */
 struct correlator *pipeline_correlator(struct pipeline *p);
 /* pipeline_finish - end of all input (final counts) */

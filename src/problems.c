@@ -41,6 +41,26 @@ static const struct {
                                  "line the history had already recorded (read before "
                                  "through another path): not counted again",
                                  1 },
+    [PROBLEM_UNFINISHED_LINE] = { "unfinished_line",
+                                  "last line not finished (no newline yet): left for the next "
+                                  "run, which reads it whole",
+                                  1 },
+    [PROBLEM_FUTURE_TIME] = { "future_time",
+                              "time more than a day after this run (or after the file was last "
+                              "written): kept, flagged, never used to age or prune the history",
+                              0 },
+    [PROBLEM_QUEUE_CAPPED] = { "queue_capped",
+                               "queue entry dropped before it ended, the longest idle first: "
+                               "more queue ids open than --queue-max-ids",
+                               1 },
+    [PROBLEM_GROUPS_FOLDED] = { "groups_folded",
+                                "failure group of few failures folded into its reason's \"other "
+                                "texts\" group: more groups than --max-groups",
+                                1 },
+    [PROBLEM_DOMAINS_FOLDED] = { "domains_folded",
+                                 "recipient domain of few deliveries folded into \"(other "
+                                 "domains)\": more domains than the report keeps",
+                                 1 },
 };
 
 void problems_reset(void)

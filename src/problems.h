@@ -21,26 +21,36 @@
 #define PROBLEM_SAMPLE_MAX 160
 
 enum problem_kind {
-    PROBLEM_LONG_LINE,      /* line over the reader's bound: cut, rest skipped */
-    PROBLEM_NUL_BYTES,      /* line contained NUL bytes (kept, NULs shown as \0) */
-    PROBLEM_INVALID_UTF8,   /* line is not valid UTF-8 (kept, read as bytes) */
-    PROBLEM_CRLF,           /* line ended in CR LF (CR dropped) - informational */
-    PROBLEM_GZIP_TRUNCATED, /* .gz ended before its trailer */
-    PROBLEM_GZIP_CORRUPT,   /* .gz data error: rest of the file skipped */
-    PROBLEM_READ_ERROR,     /* read(2) failed: rest of the file skipped */
-    PROBLEM_UNKNOWN_HEADER, /* no known timestamp/header format */
-    PROBLEM_BAD_TIME,       /* header shape known but date/time invalid */
-    PROBLEM_UNPARSED,       /* looked like a delivery line, no grammar matched */
-    PROBLEM_QUEUE_EVICTED,  /* queue state dropped by age before its end */
-    PROBLEM_PER_MX,         /* a host failed before the next was tried: read as an attempt of
+    PROBLEM_LONG_LINE,       /* line over the reader's bound: cut, rest skipped */
+    PROBLEM_NUL_BYTES,       /* line contained NUL bytes (kept, NULs shown as \0) */
+    PROBLEM_INVALID_UTF8,    /* line is not valid UTF-8 (kept, read as bytes) */
+    PROBLEM_CRLF,            /* line ended in CR LF (CR dropped) - informational */
+    PROBLEM_GZIP_TRUNCATED,  /* .gz ended before its trailer */
+    PROBLEM_GZIP_CORRUPT,    /* .gz data error: rest of the file skipped */
+    PROBLEM_READ_ERROR,      /* read(2) failed: rest of the file skipped */
+    PROBLEM_UNKNOWN_HEADER,  /* no known timestamp/header format */
+    PROBLEM_BAD_TIME,        /* header shape known but date/time invalid */
+    PROBLEM_UNPARSED,        /* looked like a delivery line, no grammar matched */
+    PROBLEM_QUEUE_EVICTED,   /* queue state dropped by age before its end */
+    PROBLEM_PER_MX,          /* a host failed before the next was tried: read as an attempt of
                              * that host, the message's fate is its final status - informational */
-    PROBLEM_NOT_ATTEMPT,    /* a deferral line that is no attempt (retry time not reached,
+    PROBLEM_NOT_ATTEMPT,     /* a deferral line that is no attempt (retry time not reached,
                              * queued on purpose): read, not counted - informational */
-    PROBLEM_UNKNOWN_RCPT,   /* an expiry or bounce of a message whose recipients are not in the
+    PROBLEM_UNKNOWN_RCPT,    /* an expiry or bounce of a message whose recipients are not in the
                              * input: one event with an empty recipient - informational */
-    PROBLEM_ALREADY_STORED, /* a line the history had recorded before (stdin fed again, an
+    PROBLEM_ALREADY_STORED,  /* a line the history had recorded before (stdin fed again, an
                              * overlapping copy, the journal and rsyslog's file): skipped -
                              * informational */
+    PROBLEM_UNFINISHED_LINE, /* the last line had no newline yet: left for the next run
+                              * (an incremental run reads it whole) - informational */
+    PROBLEM_FUTURE_TIME,     /* a time more than a day after the run (or after the file's mtime for
+                          * a year-less stamp): kept, flagged, not used for retention */
+    PROBLEM_QUEUE_CAPPED,    /* queue state dropped (longest idle first): too many open queue ids
+                           * (--queue-max-ids) - informational */
+    PROBLEM_GROUPS_FOLDED,   /* a small failure group folded into its reason's "other texts"
+                            * group: too many groups (--max-groups) - informational */
+    PROBLEM_DOMAINS_FOLDED,  /* a domain of few deliveries folded into "(other domains)":
+                             * too many recipient domains - informational */
     PROBLEM_KIND_COUNT
 };
 

@@ -4,6 +4,7 @@
  * SYNOPSIS
  *   struct reader *reader_open(const char *path, struct strbuf *err);
  *   struct reader *reader_open_offset(const char *path, uint64_t offset, struct strbuf *err);
+ *   struct reader *reader_open_peek(const char *path, struct strbuf *err);
  *   void reader_close(struct reader *r);
  *   bool reader_next(struct reader *r, struct slice *line);
  *   void reader_set_line(struct reader *r, uint64_t line);
@@ -11,6 +12,7 @@
  *   uint64_t reader_line(const struct reader *r);
  *   uint64_t reader_offset(const struct reader *r);
  *   bool reader_partial_tail(const struct reader *r);
+ *   bool reader_tail_cut(const struct reader *r);
  *   time_t reader_mtime(const struct reader *r);
  *   bool reader_is_gzip(const struct reader *r);
  *   const char *reader_compression(const struct reader *r);
@@ -107,6 +109,7 @@ struct reader {
     bool in_member;    /* compressed: inside a member (its end not yet seen) */
     bool partial_tail; /* last line returned had no newline */
     bool end_noted;    /* pending end problem already reported */
+    bool quiet;        /* reader_open_peek: notes no problem */
     enum reader_end end_kind;
     char end_why[96]; /* sample text for the end problem */
     const char *name; /* interned, lives for the process */
@@ -123,6 +126,13 @@ struct reader {
     unsigned char *zin;      /* compressed input: bytes read from the file */
     size_t zin_pos, zin_len; /* zin[zin_pos..zin_len) not yet decoded */
 };
+
+/* note - problem_note, unless the reader only peeks (the read proper notes it) */
+static void note(const struct reader *r, enum problem_kind kind, uint64_t line, struct slice sample)
+{
+    if (!r->quiet)
+        problem_note(kind, r->name, line, sample);
+}
 
 /* ---- line checks -------------------------------------------------------- */
 
@@ -188,9 +198,9 @@ static void check_line(struct reader *r, struct slice line, size_t line_start, s
     if (line_start + line.n <= r->clean_end)
         return;
     if (memchr(line.p, 0, line.n))
-        problem_note(PROBLEM_NUL_BYTES, r->name, r->line, line);
+        note(r, PROBLEM_NUL_BYTES, r->line, line);
     if (has_high(line.p, line.n) && !utf8_valid((const unsigned char *)line.p, line.n))
-        problem_note(PROBLEM_INVALID_UTF8, r->name, r->line, line);
+        note(r, PROBLEM_INVALID_UTF8, r->line, line);
     if (next_start > r->clean_end) {
         r->clean_end = next_start;
         r->clean_end += find_nul_or_high(r->buf + next_start, r->end - next_start);
@@ -376,7 +386,7 @@ static void note_end(struct reader *r)
     if (r->end_kind == END_NONE || r->end_noted)
         return;
     r->end_noted = true;
-    problem_note(kinds[r->end_kind], r->name, r->line, slice_cstr(r->end_why));
+    note(r, kinds[r->end_kind], r->line, slice_cstr(r->end_why));
 }
 
 /* ---- lines -------------------------------------------------------------- */
@@ -430,11 +440,11 @@ bool reader_next(struct reader *r, struct slice *line)
             r->partial_tail = false;
             if (len && s[len - 1] == '\r') {
                 len--;
-                problem_note(PROBLEM_CRLF, r->name, r->line, slice_make(s, len));
+                note(r, PROBLEM_CRLF, r->line, slice_make(s, len));
             }
             if (len > READER_MAX_LINE) {
                 len = READER_MAX_LINE;
-                problem_note(PROBLEM_LONG_LINE, r->name, r->line, slice_make(s, len));
+                note(r, PROBLEM_LONG_LINE, r->line, slice_make(s, len));
             }
             *line = slice_make(s, len);
             check_line(r, *line, line_start, r->start);
@@ -443,7 +453,7 @@ bool reader_next(struct reader *r, struct slice *line)
         if (avail > READER_MAX_LINE + 1) {
             r->line++;
             *line = long_line(r);
-            problem_note(PROBLEM_LONG_LINE, r->name, r->line, *line);
+            note(r, PROBLEM_LONG_LINE, r->line, *line);
             r->clean_end = 0; /* long_line moved and dropped bytes: look again */
             check_line(r, *line, 0, r->start);
             return true;
@@ -464,7 +474,7 @@ bool reader_next(struct reader *r, struct slice *line)
                 /* READER_MAX_LINE + 1 bytes: possibly "...\r" */
                 avail = READER_MAX_LINE;
                 if (s[avail] != '\r')
-                    problem_note(PROBLEM_LONG_LINE, r->name, r->line, slice_make(s, avail));
+                    note(r, PROBLEM_LONG_LINE, r->line, slice_make(s, avail));
             }
             *line = slice_make(s, avail);
             check_line(r, *line, line_start, r->start);
@@ -574,6 +584,15 @@ struct reader *reader_open(const char *path, struct strbuf *err)
     return open_common(path, err);
 }
 
+/* reader_open_peek - open for a look at the first lines: nothing is noted */
+struct reader *reader_open_peek(const char *path, struct strbuf *err)
+{
+    struct reader *r = open_common(path, err);
+    if (r)
+        r->quiet = true;
+    return r;
+}
+
 /* reader_open_offset - open, then skip offset uncompressed bytes (seek for plain files) */
 struct reader *reader_open_offset(const char *path, uint64_t offset, struct strbuf *err)
 {
@@ -648,6 +667,13 @@ uint64_t reader_offset(const struct reader *r)
 bool reader_partial_tail(const struct reader *r)
 {
     return r->partial_tail;
+}
+
+/* reader_tail_cut - the last line returned has no newline because the input
+ * ended early (truncated or corrupt compressed data, a read error) */
+bool reader_tail_cut(const struct reader *r)
+{
+    return r->partial_tail && r->end_kind != END_NONE;
 }
 
 /* reader_mtime - the file's modification time (now for stdin) */

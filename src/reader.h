@@ -15,7 +15,10 @@
  *   are noted (see problems.h) and the line is still returned.
  * - A truncated or corrupt compressed file, or a read error, is noted with
  *   file:line and ends that input; the lines before it were returned normally.
- * - A last line without a newline is returned.
+ * - A last line without a newline is returned; reader_partial_tail says so, and
+ *   reader_tail_cut whether it is a fragment of a cut input. The caller decides
+ *   (pipeline.c: a fragment is never read, and a line still being written is
+ *   left for the next incremental run).
  *
  * reader_open returns NULL and fills err ("path: strerror") if the file
  * cannot be opened; that is the only error it reports by return value.
@@ -42,6 +45,9 @@ struct reader *reader_open(const char *path, struct strbuf *err);
 /* reader_open_offset - like reader_open, then skip to byte offset (plain files only;
  * for gzip the offset counts uncompressed bytes and is reached by reading) */
 struct reader *reader_open_offset(const char *path, uint64_t offset, struct strbuf *err);
+/* reader_open_peek - like reader_open, for a look at the first lines that notes
+ * no problem (the read proper notes them: each is counted once) */
+struct reader *reader_open_peek(const char *path, struct strbuf *err);
 void reader_close(struct reader *r);
 
 /* reader_next - the next line (without its end), false at the end of input */
@@ -61,6 +67,9 @@ uint64_t reader_offset(const struct reader *r);
 /* reader_partial_tail - the last line returned had no newline (a file still being
  * written, a cut .gz): an incremental run may prefer not to commit past it */
 bool reader_partial_tail(const struct reader *r);
+/* reader_tail_cut - the last line returned has no newline because the input ended
+ * early (a compressed member cut short or corrupt, a read error): a fragment */
+bool reader_tail_cut(const struct reader *r);
 /* reader_mtime - the file's modification time (now for stdin) */
 time_t reader_mtime(const struct reader *r);
 /* reader_is_gzip - whether the input is compressed (gzip, xz, bzip2 or zstd) */

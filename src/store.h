@@ -50,7 +50,8 @@
 #define STORE_SCHEMA_VERSION 2
 /* a writer waits this long for another run's lock ($BOUNCESCOPE_LOCK_TIMEOUT overrides) */
 #define STORE_LOCK_SECONDS 30
-/* --keep: events older than this many days before the newest stored one are pruned */
+/* --keep: events older than this many days before the newest stored time that is
+ * not in the future are pruned */
 #define STORE_KEEP_DAYS 90
 
 struct store;
@@ -61,6 +62,8 @@ struct store_config {
     const char *path; /* --db; NULL: store_default_path */
     bool write;       /* a scan: lock, create, migrate, record the run */
     int lock_seconds; /* < 0: $BOUNCESCOPE_LOCK_TIMEOUT, else STORE_LOCK_SECONDS */
+    bool must_exist;  /* a writer that must not create it (vacuum) */
+    bool force;       /* --force: prune even when more than half of the events would go */
 };
 
 /* store_default_path - $XDG_STATE_HOME/bouncescope/bouncescope.db, else
@@ -110,7 +113,11 @@ bool store_input_start(const struct store *s, uint64_t *line, int64_t *seen);
 bool store_failed(const struct store *s);
 
 /* store_finish_run - record the run, mark groups of agg never seen before as new
- * (g->is_new), prune events older than keep_days (0: STORE_KEEP_DAYS); returns the number of new
+ * (g->is_new), prune events older than keep_days (0: STORE_KEEP_DAYS) before the
+ * newest stored time that is neither in the future (after the run's clock) nor
+ * flagged (time_suspect): no event's time can make the history look old. A prune
+ * that would delete more than half of the stored events is not done without
+ * cfg->force (a warning says so; the run goes on). Returns the number of new
  * groups, or -1 and err on a database error */
 long store_finish_run(struct store *s, struct aggregate *agg, long keep_days, struct strbuf *err);
 

@@ -51,6 +51,7 @@ struct store {
     char *path;
     int lock_fd;
     bool write;
+    bool force; /* store_config.force */
     bool attached;
     bool in_txn;
     int64_t run;

@@ -471,7 +471,8 @@ struct store *store_open(const struct store_config *cfg, struct strbuf *err)
     struct store *s = NULL;
     if (check_header(path.s, err) < 0)
         goto out;
-    if (!write && access(path.s, F_OK) != 0) {
+    if ((!write || cfg->must_exist) && access(path.s, F_OK) != 0) {
+        /* vacuum of a mistyped path must not leave an empty database there */
         strbuf_addf(err, "%s: no history database yet (run `bouncescope scan` first, or give --db)",
                     path.s);
         goto out;
@@ -481,6 +482,7 @@ struct store *store_open(const struct store_config *cfg, struct strbuf *err)
     s->lock_fd = -1;
     s->pending_sent = hashmap_new(free);
     s->write = write;
+    s->force = cfg->force;
     if (write && make_parent(s->path) < 0) {
         strbuf_addf(err, "%s: cannot create its directory: %s", s->path, strerror(errno));
         goto err;

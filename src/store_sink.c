@@ -20,9 +20,11 @@
  *   the same first bytes -> from 0.
  *
  * UNFINISHED LAST LINE
- *   A plain file's last line without a newline is still being written: its
- *   events are dropped and the offset committed is its start, so the next run
- *   reads it whole (see sink_checkpoint).
+ *   A plain file's last line without a newline is still being written, and the
+ *   fragment before the cut of a compressed file still being compressed is no
+ *   line at all: the pipeline does not read either (pipeline_hold_unfinished),
+ *   so no event, attempt or queue change comes from them, and the offset
+ *   committed stops before them - the next run reads the line whole.
  *
  * QUEUE STATE
  *   A message deferred in one run and expired or delivered in the next must
@@ -31,9 +33,6 @@
  *   correlator; every checkpoint writes the entries changed since the last one
  *   (and deletes the dropped ones) in the batch's transaction - so the queue
  *   state always matches the committed offsets, also after a kill.
- *   Not exact in one case: the events of an unfinished last line are forgotten
- *   (see sink_checkpoint), but what that half line did to the queue state stays
- *   (as a delivery counted from it does).
  *
  * The event INSERT is made from event.h's column table: a column added there
  * is written here without a change.
@@ -43,16 +42,16 @@
 #include "store_impl.h"
 
 #include <assert.h>
-#include <fcntl.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "aggregate.h"
 #include "correlate.h"
 #include "reader.h"
+#include "syslog_header.h"
 #include "util/msg.h"
 #include "util/xalloc.h"
 
@@ -331,58 +330,6 @@ void store_attach_pipeline(struct store *s, struct pipeline *p)
     free(bad);
 }
 
-/* unfinished_line - when the plain file's byte before offset is not a newline, the
- * last line read was still being written: the offset where that line starts
- * (returned through start), 1; 0 when the line was complete or cannot be told */
-static int unfinished_line(const char *path, uint64_t offset, uint64_t *start)
-{
-    if (offset == 0)
-        return 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    char last;
-    int found = 0;
-    if (pread(fd, &last, 1, (off_t)(offset - 1)) == 1 && last != '\n') {
-        /* look back for the newline before it; a line longer than the reader's
-         * bound was cut on purpose and stays as it is */
-        size_t want = offset < READER_MAX_RAW_LINE ? (size_t)offset : READER_MAX_RAW_LINE;
-        char *buf = xmalloc(want);
-        if (pread(fd, buf, want, (off_t)(offset - want)) == (ssize_t)want) {
-            char *nl = memrchr(buf, '\n', want);
-            if (nl) {
-                *start = offset - want + (uint64_t)(nl - buf) + 1;
-                found = 1;
-            } else if (want == offset) {
-                *start = 0; /* the file's only line */
-                found = 1;
-            }
-        }
-        free(buf);
-    }
-    close(fd);
-    return found;
-}
-
-/* forget_line - delete the events this run stored from the current file's line */
-static int forget_line(struct store *s, uint64_t line)
-{
-    sqlite3_stmt *st = store_prepare(
-        s, "DELETE FROM events WHERE run = :run AND file_id = :file_id AND line = :line");
-    if (!st)
-        return -1;
-    store_bind_int(st, ":run", s->run);
-    store_bind_int(st, ":file_id", s->cur_id);
-    store_bind_int(st, ":line", (int64_t)line);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        store_fail(s, "forgetting an unfinished line");
-        return -1;
-    }
-    return 0;
-}
-
 /* save_position - the current file's row: where reading got to */
 static int save_position(struct store *s, const char *file, uint64_t offset, uint64_t line)
 {
@@ -419,17 +366,6 @@ static void sink_checkpoint(void *ctx, const char *file, uint64_t offset, uint64
         correlate_save(s->correlator, save_queue_entry, s);
         if (s->failure.len)
             return;
-    }
-    uint64_t start;
-    if (s->cur_id && !s->cur_gzip && line > 0 && unfinished_line(file, offset, &start)) {
-        /* syslog was writing this line as we read it: "Oct 19 16:36:25 mx postfix/smtp[1]:
-         * 3F2A: to=<a@b>, relay=mx.b[1.2.3.4]:25, dsn=5.7.1, status=bounced (host mx.b[1.2"
-         * - forget what it gave and read it again, whole, next time. (A delivery counted
-         * from half a line stays counted: a cut line rarely still parses as one.) */
-        if (forget_line(s, line) < 0)
-            return;
-        offset = start;
-        line--;
     }
     if (s->cur_id && offset < s->cur_start) {
         /* a .gz holding less than was read from the stream (an older copy): the
@@ -601,7 +537,14 @@ int store_read_input(struct store *s, struct pipeline *p, const char *path, stru
      * lines stored before (stdin, a copy, a new stream overlapping an old one) */
     if (store_keys_begin_input(s, !known) < 0)
         return store_failed_rc(s, err);
+    /* syslog may be writing the last line of a log we will read again: "Oct 19
+     * 16:36:25 mx postfix/smtp[1]: 3F2A: to=<a@b>, relay=mx.b[1.2.3.4]:25, dsn=5.7.1,
+     * status=bounced (host mx.b[1.2" - left for the next run, which reads it whole.
+     * A compressed file does not grow (its cut fragment is never read anyway), and
+     * an input we keep no position for (stdin, a FIFO) is read only this once. */
+    pipeline_hold_unfinished(p, s->cur_id && !s->cur_gzip);
     int rc = pipeline_read_from(p, path, offset, line, err);
+    pipeline_hold_unfinished(p, false);
     if (rc < 0) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         s->in_txn = false;
@@ -656,6 +599,70 @@ static long record_groups(struct store *s, struct aggregate *agg)
     return fresh;
 }
 
+/* count_where - count(*) of the events matching where, with :cutoff bound; -1 on error */
+static int64_t count_where(struct store *s, const char *sql, int64_t cutoff)
+{
+    sqlite3_stmt *st = store_prepare(s, sql);
+    if (!st)
+        return -1;
+    if (sqlite3_bind_parameter_index(st, ":cutoff"))
+        store_bind_int(st, ":cutoff", cutoff);
+    int64_t n = -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, store_col(st, "n"));
+    else
+        store_fail(s, "counting events");
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* prune - --keep: delete the events older than keep_days before the reference
+ * time: the newest stored time that is not after the run's clock and not flagged
+ * time_suspect. Counting back from the clock alone would prune an old log the
+ * moment it is read; counting back from the newest event let one line dated 2099
+ * erase everything. A removal of more than half of the stored events is held back
+ * unless --force: a wrong clock or --keep must not cost the history silently. */
+static void prune(struct store *s, long keep_days)
+{
+    int64_t keep = (int64_t)(keep_days > 0 ? keep_days : STORE_KEEP_DAYS) * 86400;
+    sqlite3_stmt *st = store_prepare(s, "SELECT max(time) AS ref FROM events WHERE time <= :now"
+                                        " AND coalesce(time_suspect, 0) = 0");
+    if (!st)
+        return;
+    store_bind_int(st, ":now", (int64_t)time(NULL));
+    int rc = sqlite3_step(st);
+    bool none = rc != SQLITE_ROW || sqlite3_column_type(st, store_col(st, "ref")) == SQLITE_NULL;
+    int64_t ref = none ? 0 : sqlite3_column_int64(st, store_col(st, "ref"));
+    if (rc != SQLITE_ROW)
+        store_fail(s, "finding the newest event");
+    sqlite3_finalize(st);
+    if (none)
+        return;
+    int64_t cutoff = ref - keep;
+    int64_t old = count_where(s, "SELECT count(*) AS n FROM events WHERE time < :cutoff", cutoff);
+    if (old <= 0)
+        return;
+    int64_t total = count_where(s, "SELECT count(*) AS n FROM events", 0);
+    if (total < 0)
+        return;
+    if (old * 2 > total && !s->force) {
+        char when[48];
+        format_iso_time(ref, 0, when, sizeof when);
+        msg_warn("%s: --keep %ld would delete %" PRId64 " of the %" PRId64
+                 " stored events (more than half; the newest stored event not in the future is "
+                 "of %s): not pruned - run with --force to prune them",
+                 s->path, keep_days > 0 ? keep_days : (long)STORE_KEEP_DAYS, old, total, when);
+        return;
+    }
+    st = store_prepare(s, "DELETE FROM events WHERE time < :cutoff");
+    if (st) {
+        store_bind_int(st, ":cutoff", cutoff);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            store_fail(s, "pruning old events");
+        sqlite3_finalize(st);
+    }
+}
+
 long store_finish_run(struct store *s, struct aggregate *agg, long keep_days, struct strbuf *err)
 {
     if (!s)
@@ -664,19 +671,11 @@ long store_finish_run(struct store *s, struct aggregate *agg, long keep_days, st
         return store_failed_rc(s, err);
     s->in_txn = true;
     long fresh = record_groups(s, agg);
-    /* retention counts back from the newest stored event, not from the clock: a
-     * replayed old log is not pruned away the moment it is read */
-    sqlite3_stmt *st =
-        store_prepare(s, "DELETE FROM events WHERE time < (SELECT max(time) FROM events) - :keep");
-    if (st) {
-        store_bind_int(st, ":keep", (int64_t)(keep_days > 0 ? keep_days : STORE_KEEP_DAYS) * 86400);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            store_fail(s, "pruning old events");
-        sqlite3_finalize(st);
-    }
+    prune(s, keep_days);
     store_keys_prune(s); /* after the events: keys follow their retention */
-    st = store_prepare(s, "UPDATE runs SET finished = :finished, events = :events, sent = :sent,"
-                          " new_groups = :new_groups WHERE id = :id");
+    sqlite3_stmt *st =
+        store_prepare(s, "UPDATE runs SET finished = :finished, events = :events, sent = :sent,"
+                         " new_groups = :new_groups WHERE id = :id");
     if (st) {
         store_bind_int(st, ":finished", (int64_t)time(NULL));
         store_bind_int(st, ":events", (int64_t)s->events);

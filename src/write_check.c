@@ -8,18 +8,25 @@
  * SYNOPSIS
  *   int write_check(FILE *fp, const char *format, const struct dnsbl *d);
  *
+ *   Text goes line by line through the terminal escaper (text_safe): TXT
+ *   records come from the network and addresses from the command line; CSV
+ *   cells through csv_field and JSON strings through json_string do the same
+ *   for their formats.
+ *
  * DIAGNOSTICS
  *   Returns -1 when the stream reports a write error, else 0. The DQS key is
  *   part of no answer and is never written.
  *
  * Not here: the lookups (dnsbl.c), the command (cmd_check.c).
  */
+#include <stdarg.h>
 #include <string.h>
 
 #include "dnsbl.h"
 #include "escape.h"
 #include "json.h"
 #include "report.h"
+#include "text_layout.h"
 #include "util/strbuf.h"
 
 /* csv_cell - one RFC 4180 cell through escape.c's csv_field (formula
@@ -55,8 +62,39 @@ static void codes_text(const struct dnsbl_result *r, struct strbuf *codes, struc
     }
 }
 
+/* the text output: the line being built, and its escaped copy */
+struct cout {
+    FILE *fp;
+    bool utf8;
+    struct strbuf raw, safe;
+};
+
+static void put(struct cout *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct cout *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    strbuf_vaddf(&o->raw, fmt, ap);
+    va_end(ap);
+}
+
+/* end_line - the line through the terminal escaper (TXT records, addresses and
+ * reasons come from the network or the command line), then a newline */
+static void end_line(struct cout *o)
+{
+    strbuf_reset(&o->safe);
+    if (o->utf8)
+        text_safe(&o->safe, strbuf_slice(&o->raw));
+    else
+        text_safe_ascii(&o->safe, strbuf_slice(&o->raw));
+    fwrite(o->safe.s, 1, o->safe.len, o->fp);
+    fputc('\n', o->fp);
+    strbuf_reset(&o->raw);
+}
+
 static void check_write_text(FILE *fp, const struct dnsbl *d)
 {
+    struct cout o = { .fp = fp, .utf8 = layout_locale_utf8() };
     for (size_t i = 0; i < dnsbl_count(d); i++) {
         const struct dnsbl_entry *e = dnsbl_at(d, i);
         size_t listed = 0, unknown = 0;
@@ -64,62 +102,80 @@ static void check_write_text(FILE *fp, const struct dnsbl *d)
             listed += e->results[j].status == DNSBL_LISTED;
             unknown += e->results[j].status == DNSBL_UNKNOWN;
         }
-        fprintf(fp, "%s%s (%s): ", i ? "\n" : "", e->address, e->kind);
+        if (i)
+            end_line(&o);
+        put(&o, "%s (%s): ", e->address, e->kind);
         if (e->n_results == 0)
-            fprintf(fp, "no blocklist checked answers for this kind of address\n");
+            put(&o, "no blocklist checked answers for this kind of address");
         else if (listed)
-            fprintf(fp, "LISTED on %zu of %zu lists", listed, e->n_results);
+            put(&o, "LISTED on %zu of %zu lists", listed, e->n_results);
         else if (unknown)
-            fprintf(fp, "not known to be listed, but %zu of %zu lists could not be checked",
-                    unknown, e->n_results);
+            put(&o, "not known to be listed, but %zu of %zu lists could not be checked", unknown,
+                e->n_results);
         else
-            fprintf(fp, "not listed on any of %zu lists", e->n_results);
+            put(&o, "not listed on any of %zu lists", e->n_results);
         if (e->n_results && listed && unknown)
-            fprintf(fp, " (%zu could not be checked)", unknown);
-        if (e->n_results)
-            fputc('\n', fp);
+            put(&o, " (%zu could not be checked)", unknown);
+        end_line(&o);
         for (size_t j = 0; j < e->n_results; j++) {
             const struct dnsbl_result *r = &e->results[j];
-            fprintf(fp, "  %-26s %-26s ", r->list_label, r->zone);
+            put(&o, "  %-26s %-26s ", r->list_label, r->zone);
             switch (r->status) {
             case DNSBL_LISTED:
-                fprintf(fp, "LISTED\n");
+                put(&o, "LISTED");
+                end_line(&o);
                 for (size_t k = 0; k < r->n_codes; k++) {
                     const struct dnsbl_code *c = &r->codes[k];
-                    fprintf(fp, "      %s %s%s%s\n", c->addr, c->tag, *c->tag ? ": " : "",
-                            c->meaning);
-                    if (c->advice)
-                        fprintf(fp, "        what to do: %s\n", c->advice);
+                    put(&o, "      %s %s%s%s", c->addr, c->tag, *c->tag ? ": " : "", c->meaning);
+                    end_line(&o);
+                    if (c->advice) {
+                        put(&o, "        what to do: %s", c->advice);
+                        end_line(&o);
+                    }
                 }
-                if (r->txt && *r->txt)
-                    fprintf(fp, "      list says: %s\n", r->txt);
-                if (r->advice && !(r->n_codes && r->codes[0].advice))
-                    fprintf(fp, "      what to do: %s\n", r->advice);
-                if (r->delist_url)
-                    fprintf(fp, "      removal: %s\n", r->delist_url);
+                if (r->txt && *r->txt) {
+                    put(&o, "      list says: %s", r->txt);
+                    end_line(&o);
+                }
+                if (r->advice && !(r->n_codes && r->codes[0].advice)) {
+                    put(&o, "      what to do: %s", r->advice);
+                    end_line(&o);
+                }
+                if (r->delist_url) {
+                    put(&o, "      removal: %s", r->delist_url);
+                    end_line(&o);
+                }
                 break;
             case DNSBL_NOT_LISTED:
-                fprintf(fp, "not listed\n");
+                put(&o, "not listed");
+                end_line(&o);
                 break;
             case DNSBL_UNKNOWN:
-                fprintf(fp, "UNKNOWN: %s\n", r->reason ? r->reason : "");
+                put(&o, "UNKNOWN: %s", r->reason ? r->reason : "");
+                end_line(&o);
                 break;
             case DNSBL_UNCHECKED:
-                fprintf(fp, "not checked\n");
+                put(&o, "not checked");
+                end_line(&o);
                 break;
             }
         }
     }
     size_t nt = dnsbl_zone_test_count(d);
     if (nt) {
-        fprintf(fp, "\nzone self-tests (RFC 5782):\n");
+        end_line(&o);
+        put(&o, "zone self-tests (RFC 5782):");
+        end_line(&o);
         for (size_t i = 0; i < nt; i++) {
             const struct dnsbl_zone_test *z = dnsbl_zone_test_at(d, i);
-            fprintf(fp, "  %-26s %-6s %s%s%s\n", z->zone, z->family,
-                    z->usable ? "ok" : "UNUSABLE from this resolver", z->usable ? "" : ": ",
-                    z->usable ? "" : z->reason);
+            put(&o, "  %-26s %-6s %s%s%s", z->zone, z->family,
+                z->usable ? "ok" : "UNUSABLE from this resolver", z->usable ? "" : ": ",
+                z->usable ? "" : z->reason);
+            end_line(&o);
         }
     }
+    strbuf_free(&o.raw);
+    strbuf_free(&o.safe);
 }
 
 static void check_write_csv(FILE *fp, const struct dnsbl *d)

@@ -47,7 +47,11 @@
  *   IPs as the page shows, so the page stays small for a large log.
  *
  *   Events are streamed from the spool one at a time; nothing else here
- *   grows with the size of the log.
+ *   grows with the size of the log. The document without --detail stays under
+ *   50 MB whatever the log holds: groups are written while their estimated
+ *   size (an upper bound of what json_string makes of each string) fits in
+ *   JSON_GROUPS_BYTES, domains in JSON_DOMAINS_BYTES and IPs in JSON_IPS_BYTES;
+ *   groups_shown, domains_shown and ips_shown say how many were written.
  *
  * DIAGNOSTICS
  *   Returns -1 when the stream reports a write error, else 0.
@@ -66,6 +70,41 @@
 #include "json.h"
 #include "problems.h"
 #include "report.h"
+
+/* the document's parts that grow with the log, at most (bytes, estimated): 50 MB
+ * in all with the rest (the aggregate already caps groups and domains; these hold
+ * for groups with 64 KiB texts too) */
+#define JSON_GROUPS_BYTES (32u << 20)
+#define JSON_DOMAINS_BYTES (8u << 20)
+#define JSON_IPS_BYTES (4u << 20)
+
+/* json_len - an upper bound of the bytes json_string writes for s (escapes: 6
+ * bytes for a control or < > & " \, 3 for a byte that is not ASCII) */
+static size_t json_len(const char *s)
+{
+    size_t n = 4; /* quotes, separator */
+    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++)
+        n += *p < 0x20 || *p == '"' || *p == '\\' || *p == '<' || *p == '>' || *p == '&' ? 6
+             : *p >= 0x80                                                                ? 3
+                                                                                         : 1;
+    return n;
+}
+
+/* group_len - an upper bound of a group's bytes in the document */
+static size_t group_len(const struct group *g)
+{
+    size_t n = 1500 + json_len(g->provider) + json_len(g->remote_host) + json_len(g->domain) +
+               json_len(g->dsn) + json_len(g->template_text) + json_len(g->sample_text) +
+               json_len(g->sample_recipient) + json_len(g->sample_file) +
+               json_len(g->reason ? g->reason->label : "");
+    for (unsigned k = 0; k < g->n_ips; k++)
+        n += 200 + json_len(g->ips[k].ip);
+    for (unsigned k = 0; k < g->n_sample_domains; k++)
+        n += json_len(g->sample_domains[k]);
+    for (unsigned k = 0; k < g->n_sample_recipients; k++)
+        n += json_len(g->sample_recipients[k]);
+    return n;
+}
 
 /* local_offset_minutes - this machine's UTC offset at when, for "generated" */
 static int local_offset_minutes(int64_t when)
@@ -230,6 +269,12 @@ static void write_groups(struct jw *w, const struct report *r)
     size_t n;
     struct group **groups = aggregate_groups(r->agg, &n);
     size_t shown = r->top && r->top < n ? r->top : n;
+    size_t bytes = 0;
+    for (size_t i = 0; i < shown; i++) {
+        bytes += group_len(groups[i]);
+        if (bytes > JSON_GROUPS_BYTES)
+            shown = i;
+    }
     jw_u64(w, "groups_total", n);
     jw_u64(w, "groups_shown", shown);
     jw_open(w, "groups", '[', false);
@@ -260,6 +305,14 @@ static void write_blocklists(struct jw *w, const struct report *r, size_t max)
     size_t n;
     struct ip_summary **ips = aggregate_ips(r->agg, &n);
     size_t shown = max && max < n ? max : n;
+    size_t bytes = 0;
+    for (size_t i = 0; i < shown; i++) {
+        /* a checked IP carries a listing per list: a few hundred bytes each */
+        bytes += (r->dns.checked ? 8000 : 600) + json_len(ips[i]->ip) + 40 * ips[i]->n_groups +
+                 200 * ips[i]->n_named;
+        if (bytes > JSON_IPS_BYTES)
+            shown = i;
+    }
     jw_open(w, "blocklists", '{', false);
     jw_bool(w, "checked", r->dns.checked);
     jw_cstr_or_null(w, "note", r->dns.note);
@@ -301,6 +354,12 @@ static void write_domains(struct jw *w, const struct report *r, size_t max)
     size_t n;
     struct domain_tally **d = aggregate_domains(r->agg, &n);
     size_t shown = max && max < n ? max : n;
+    size_t bytes = 0;
+    for (size_t i = 0; i < shown; i++) {
+        bytes += 200 + json_len(d[i]->domain) + json_len(d[i]->provider);
+        if (bytes > JSON_DOMAINS_BYTES)
+            shown = i;
+    }
     jw_u64(w, "domains_total", n);
     jw_u64(w, "domains_shown", shown);
     jw_open(w, "domains", '[', false);

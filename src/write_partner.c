@@ -15,6 +15,11 @@
  *   partner has few hosts, reasons and IPs), so they are counted by pairwise
  *   comparison.
  *
+ *   Every line is built whole (log fields appended as bytes, NULs included),
+ *   then goes through the terminal escaper (escape.c text_safe, text_safe_ascii
+ *   outside a UTF-8 locale) before it is written: a stored recipient, host or
+ *   reply text - log bytes - cannot drive the terminal.
+ *
  * DIAGNOSTICS
  *   Returns -1 when the stream reports a write error, else 0.
  *
@@ -23,13 +28,52 @@
  */
 #include <assert.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "escape.h"
 #include "fingerprint.h"
 #include "report.h"
+#include "text_layout.h"
 #include "util/xalloc.h"
+
+/* the output: the line being built, and its escaped copy */
+struct pout {
+    FILE *fp;
+    bool utf8;
+    struct strbuf raw, safe;
+};
+
+/* put - append our own text (printf) to the line */
+static void put(struct pout *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct pout *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    strbuf_vaddf(&o->raw, fmt, ap);
+    va_end(ap);
+}
+
+/* put_s - append log bytes (any byte, NUL too) to the line */
+static void put_s(struct pout *o, struct slice s)
+{
+    strbuf_add(&o->raw, s.p, s.n);
+}
+
+/* end_line - escape the line for the terminal, write it and a newline */
+static void end_line(struct pout *o)
+{
+    strbuf_reset(&o->safe);
+    if (o->utf8)
+        text_safe(&o->safe, strbuf_slice(&o->raw));
+    else
+        text_safe_ascii(&o->safe, strbuf_slice(&o->raw));
+    fwrite(o->safe.s, 1, o->safe.len, o->fp);
+    fputc('\n', o->fp);
+    strbuf_reset(&o->raw);
+}
 
 /* short_time - "Oct 19 16:36" in the line's own offset */
 static const char *short_time(int64_t when, int tz_minutes, char *buf, size_t size)
@@ -65,7 +109,7 @@ static size_t distinct_recipients(struct event *const *ev, size_t from, size_t n
 }
 
 /* partner_summary - the paragraph a support person can paste */
-static void partner_summary(FILE *fp, const struct partner_report *pr)
+static void partner_summary(struct pout *o, const struct partner_report *pr)
 {
     struct event *const *ev = pr->ev;
     size_t n = pr->n, from = pr->streak_from;
@@ -77,85 +121,110 @@ static void partner_summary(FILE *fp, const struct partner_report *pr)
                        : last->status == DELIVERY_EXPIRED ? "returned undelivered after retries"
                                                           : "deferred (temporarily refused)";
     /* deliveries are counted per domain: "all" and "some" only make sense for one */
-    fprintf(fp, "Summary: since %s %smail to %s is %s",
-            short_time(first->when, first->tz_minutes, t1, sizeof t1),
-            !pr->is_domain ? ""
-            : all_since    ? "all "
-                           : "some ",
-            pr->who, verb);
-    if (last->provider.n)
-        fprintf(fp, " by %.*s", (int)last->provider.n, last->provider.p);
-    else if (last->remote_host.n)
-        fprintf(fp, " by %.*s", (int)last->remote_host.n, last->remote_host.p);
-    if (last->implicated_ip.n && last->blocklist)
-        fprintf(fp, " because our server's IP %.*s is named by %s", (int)last->implicated_ip.n,
-                last->implicated_ip.p, last->blocklist->label);
-    else if (last->implicated_ip.n)
-        fprintf(fp, ": %s, naming our server's IP %.*s", last->reason ? last->reason->label : "",
-                (int)last->implicated_ip.n, last->implicated_ip.p);
-    else if (last->blocklist)
-        fprintf(fp, " because the reply names the blocklist %s", last->blocklist->label);
-    else if (last->reason)
-        fprintf(fp, ": %s", last->reason->label);
-    if (last->dsn.n)
-        fprintf(fp, " (%.*s)", (int)last->dsn.n, last->dsn.p);
+    put(o, "Summary: since %s %smail to ",
+        short_time(first->when, first->tz_minutes, t1, sizeof t1),
+        !pr->is_domain ? ""
+        : all_since    ? "all "
+                       : "some ");
+    put_s(o, slice_cstr(pr->who));
+    put(o, " is %s", verb);
+    if (last->provider.n) {
+        put(o, " by ");
+        put_s(o, last->provider);
+    } else if (last->remote_host.n) {
+        put(o, " by ");
+        put_s(o, last->remote_host);
+    }
+    if (last->implicated_ip.n && last->blocklist) {
+        put(o, " because our server's IP ");
+        put_s(o, last->implicated_ip);
+        put(o, " is named by %s", last->blocklist->label);
+    } else if (last->implicated_ip.n) {
+        put(o, ": %s, naming our server's IP ", last->reason ? last->reason->label : "");
+        put_s(o, last->implicated_ip);
+    } else if (last->blocklist) {
+        put(o, " because the reply names the blocklist %s", last->blocklist->label);
+    } else if (last->reason) {
+        put(o, ": %s", last->reason->label);
+    }
+    if (last->dsn.n) {
+        put(o, " (");
+        put_s(o, last->dsn);
+        put(o, ")");
+    }
     struct strbuf list = STRBUF_INIT;
     size_t rcpts = distinct_recipients(ev, from, n, &list);
-    fprintf(fp, "; %zu failure%s for %zu recipient%s (%s), last at %s", n - from,
-            n - from == 1 ? "" : "s", rcpts, rcpts == 1 ? "" : "s", list.s ? list.s : "",
-            short_time(last->when, last->tz_minutes, t2, sizeof t2));
+    put(o, "; %zu failure%s for %zu recipient%s (", n - from, n - from == 1 ? "" : "s", rcpts,
+        rcpts == 1 ? "" : "s");
+    put_s(o, strbuf_slice(&list));
+    put(o, "), last at %s", short_time(last->when, last->tz_minutes, t2, sizeof t2));
     if (pr->sent_since)
-        fprintf(fp, "; %" PRIu64 " message%s did get through in that time", pr->sent_since,
-                pr->sent_since == 1 ? "" : "s");
-    fprintf(fp, ".\n");
-    if (last->reason && last->reason->advice && *last->reason->advice)
-        fprintf(fp, "What to do: %s\n", last->reason->advice);
+        put(o, "; %" PRIu64 " message%s did get through in that time", pr->sent_since,
+            pr->sent_since == 1 ? "" : "s");
+    put(o, ".");
+    end_line(o);
+    if (last->reason && last->reason->advice && *last->reason->advice) {
+        put(o, "What to do: %s", last->reason->advice);
+        end_line(o);
+    }
     strbuf_free(&list);
 }
 
-static void write_deliveries(FILE *fp, const struct partner_report *pr)
+static void write_deliveries(struct pout *o, const struct partner_report *pr)
 {
     uint64_t count[4] = { 0 };
     char buf[32];
     for (size_t i = 0; i < pr->n; i++)
         count[pr->ev[i]->status & 3]++;
     uint64_t final_fail = count[DELIVERY_BOUNCED] + count[DELIVERY_EXPIRED];
-    fprintf(fp,
-            "\nDeliveries: %" PRIu64 " sent, %" PRIu64 " deferred, %" PRIu64 " bounced, %" PRIu64
-            " expired — %s of final outcomes failed\n",
-            pr->sent, count[DELIVERY_DEFERRED], count[DELIVERY_BOUNCED], count[DELIVERY_EXPIRED],
-            fmt_percent(final_fail, final_fail + pr->sent, buf, sizeof buf));
+    end_line(o);
+    put(o,
+        "Deliveries: %" PRIu64 " sent, %" PRIu64 " deferred, %" PRIu64 " bounced, %" PRIu64
+        " expired — %s of final outcomes failed",
+        pr->sent, count[DELIVERY_DEFERRED], count[DELIVERY_BOUNCED], count[DELIVERY_EXPIRED],
+        fmt_percent(final_fail, final_fail + pr->sent, buf, sizeof buf));
+    end_line(o);
 }
 
-static void write_timeline(FILE *fp, const struct partner_report *pr)
+static void write_timeline(struct pout *o, const struct partner_report *pr)
 {
     struct event *const *ev = pr->ev;
     size_t n = pr->n;
     char a[40];
-    fprintf(fp, "\nTimeline per recipient:\n");
+    end_line(o);
+    put(o, "Timeline per recipient:");
+    end_line(o);
     bool *done = xcalloc(n, sizeof *done);
     for (size_t i = 0; i < n; i++) {
         if (done[i])
             continue;
-        fprintf(fp, "  %.*s:", (int)ev[i]->recipient.n, ev[i]->recipient.p);
+        put(o, "  ");
+        put_s(o, ev[i]->recipient);
+        put(o, ":");
         for (size_t j = i, k = 0; j < n; j++)
             if (slice_eq(ev[j]->recipient, ev[i]->recipient))
-                fprintf(fp, "%s%s", k++ ? " -> " : " ", delivery_status_name(ev[j]->status));
-        fputc('\n', fp);
+                put(o, "%s%s", k++ ? " -> " : " ", delivery_status_name(ev[j]->status));
+        end_line(o);
         for (size_t j = i; j < n; j++) {
             if (!slice_eq(ev[j]->recipient, ev[i]->recipient))
                 continue;
             done[j] = true;
             const struct event *e = ev[j];
-            fprintf(fp, "    %s  %-8s %-11s %.*s", fmt_time(e->when, e->tz_minutes, a, sizeof a),
-                    delivery_status_name(e->status), e->reason ? e->reason->name : "",
-                    (int)e->dsn.n, e->dsn.p);
-            if (e->remote_host.n || e->remote_ip.n)
-                fprintf(fp, "  via %.*s [%.*s]", (int)e->remote_host.n, e->remote_host.p,
-                        (int)e->remote_ip.n, e->remote_ip.p);
-            if (e->qid.n)
-                fprintf(fp, "  queue %.*s", (int)e->qid.n, e->qid.p);
-            fputc('\n', fp);
+            put(o, "    %s  %-8s %-11s ", fmt_time(e->when, e->tz_minutes, a, sizeof a),
+                delivery_status_name(e->status), e->reason ? e->reason->name : "");
+            put_s(o, e->dsn);
+            if (e->remote_host.n || e->remote_ip.n) {
+                put(o, "  via ");
+                put_s(o, e->remote_host);
+                put(o, " [");
+                put_s(o, e->remote_ip);
+                put(o, "]");
+            }
+            if (e->qid.n) {
+                put(o, "  queue ");
+                put_s(o, e->qid);
+            }
+            end_line(o);
         }
     }
     free(done);
@@ -163,12 +232,12 @@ static void write_timeline(FILE *fp, const struct partner_report *pr)
 
 /* a tally of the events that are alike in some way, first appearance first */
 typedef bool (*same_fn)(const struct event *a, const struct event *b);
-typedef void (*tally_fn)(FILE *fp, const struct partner_report *pr, const struct event *e,
+typedef void (*tally_fn)(struct pout *o, const struct partner_report *pr, const struct event *e,
                          size_t count);
 
 /* tally - fn once per kind of event (by same), with how many there are; events
  * skip() refuses are left out; returns the number of kinds */
-static size_t tally(FILE *fp, const struct partner_report *pr, same_fn same, tally_fn fn,
+static size_t tally(struct pout *o, const struct partner_report *pr, same_fn same, tally_fn fn,
                     bool (*skip)(const struct event *e))
 {
     bool *done = xcalloc(pr->n, sizeof *done);
@@ -180,7 +249,7 @@ static size_t tally(FILE *fp, const struct partner_report *pr, same_fn same, tal
         for (size_t j = i; j < pr->n; j++)
             if (same(pr->ev[j], pr->ev[i]))
                 done[j] = true, c++;
-        fn(fp, pr, pr->ev[i], c);
+        fn(o, pr, pr->ev[i], c);
         kinds++;
     }
     free(done);
@@ -192,11 +261,18 @@ static bool same_host(const struct event *a, const struct event *b)
     return slice_eq(a->remote_host, b->remote_host) && slice_eq(a->provider, b->provider);
 }
 
-static void host_line(FILE *fp, const struct partner_report *pr, const struct event *e, size_t c)
+static void host_line(struct pout *o, const struct partner_report *pr, const struct event *e,
+                      size_t c)
 {
     (void)pr;
-    fprintf(fp, "  %6zu  %.*s  %.*s [%.*s]\n", c, (int)e->provider.n, e->provider.p,
-            (int)e->remote_host.n, e->remote_host.p, (int)e->remote_ip.n, e->remote_ip.p);
+    put(o, "  %6zu  ", c);
+    put_s(o, e->provider);
+    put(o, "  ");
+    put_s(o, e->remote_host);
+    put(o, " [");
+    put_s(o, e->remote_ip);
+    put(o, "]");
+    end_line(o);
 }
 
 static bool same_reason(const struct event *a, const struct event *b)
@@ -204,14 +280,20 @@ static bool same_reason(const struct event *a, const struct event *b)
     return a->fingerprint == b->fingerprint && a->reason == b->reason;
 }
 
-static void reason_line(FILE *fp, const struct partner_report *pr, const struct event *e, size_t c)
+static void reason_line(struct pout *o, const struct partner_report *pr, const struct event *e,
+                        size_t c)
 {
     (void)pr;
     char hex[17];
     fingerprint_hex(e->fingerprint, hex);
-    fprintf(fp, "  %6zu  %s — %s  dsn %.*s  fingerprint %s\n          template: %.*s\n", c,
-            e->reason ? e->reason->name : "", e->reason ? e->reason->label : "", (int)e->dsn.n,
-            e->dsn.p, hex, (int)e->template_text.n, e->template_text.p);
+    put(o, "  %6zu  %s — %s  dsn ", c, e->reason ? e->reason->name : "",
+        e->reason ? e->reason->label : "");
+    put_s(o, e->dsn);
+    put(o, "  fingerprint %s", hex);
+    end_line(o);
+    put(o, "          template: ");
+    put_s(o, e->template_text);
+    end_line(o);
 }
 
 static bool same_ip(const struct event *a, const struct event *b)
@@ -224,19 +306,27 @@ static bool no_ip(const struct event *e)
     return !e->implicated_ip.n;
 }
 
-static void ip_line(FILE *fp, const struct partner_report *pr, const struct event *e, size_t c)
+static void ip_line(struct pout *o, const struct partner_report *pr, const struct event *e,
+                    size_t c)
 {
-    fprintf(fp, "  %.*s  %zu failure%s", (int)e->implicated_ip.n, e->implicated_ip.p, c,
-            c == 1 ? "" : "s");
+    put(o, "  ");
+    put_s(o, e->implicated_ip);
+    put(o, "  %zu failure%s", c, c == 1 ? "" : "s");
     if (e->blocklist)
-        fprintf(fp, "  named by %s", e->blocklist->label);
+        put(o, "  named by %s", e->blocklist->label);
     char ip[64];
     snprintf(ip, sizeof ip, "%.*s", (int)e->implicated_ip.n, e->implicated_ip.p);
     struct strbuf known = STRBUF_INIT;
-    if (pr->describe_ip && pr->describe_ip(pr->ctx, ip, &known))
-        fprintf(fp, "\n      blocklists (last scan): %s\n", known.s);
-    else
-        fprintf(fp, "  (not checked yet: bouncescope check %s)\n", ip);
+    if (pr->describe_ip && pr->describe_ip(pr->ctx, ip, &known)) {
+        end_line(o);
+        put(o, "      blocklists (last scan): ");
+        put_s(o, strbuf_slice(&known));
+    } else {
+        put(o, "  (not checked yet: bouncescope check ");
+        put_s(o, slice_cstr(ip));
+        put(o, ")");
+    }
+    end_line(o);
     strbuf_free(&known);
 }
 
@@ -246,23 +336,47 @@ int write_partner(FILE *fp, const struct partner_report *pr)
     struct event *const *ev = pr->ev;
     size_t n = pr->n;
     char a[40], b[40];
-    fprintf(fp, "bouncescope partner %s — %zu failure%s, %s … %s\n\n", pr->who, n,
-            n == 1 ? "" : "s", fmt_time(ev[0]->when, ev[0]->tz_minutes, a, sizeof a),
-            fmt_time(ev[n - 1]->when, ev[n - 1]->tz_minutes, b, sizeof b));
-    partner_summary(fp, pr);
-    write_deliveries(fp, pr);
-    write_timeline(fp, pr);
-    fprintf(fp, "\nRemote hosts and providers:\n");
-    tally(fp, pr, same_host, host_line, NULL);
-    fprintf(fp, "\nReasons:\n");
-    tally(fp, pr, same_reason, reason_line, NULL);
-    fprintf(fp, "\nImplicated IPs:\n");
-    if (!tally(fp, pr, same_ip, ip_line, no_ip))
-        fprintf(fp, "  none named in the replies\n");
-    fprintf(fp, "\nLog lines (reply text, file:line):\n");
-    for (size_t i = 0; i < n; i++)
-        fprintf(fp, "  %s:%" PRIu64 "  %s %s\n    %.*s\n", ev[i]->file, ev[i]->line,
-                fmt_time(ev[i]->when, ev[i]->tz_minutes, a, sizeof a),
-                delivery_status_name(ev[i]->status), (int)ev[i]->text.n, ev[i]->text.p);
+    struct pout o = { .fp = fp, .utf8 = layout_locale_utf8() };
+    put(&o, "bouncescope partner ");
+    put_s(&o, slice_cstr(pr->who));
+    put(&o, " — %zu failure%s, %s … %s", n, n == 1 ? "" : "s",
+        fmt_time(ev[0]->when, ev[0]->tz_minutes, a, sizeof a),
+        fmt_time(ev[n - 1]->when, ev[n - 1]->tz_minutes, b, sizeof b));
+    end_line(&o);
+    end_line(&o);
+    partner_summary(&o, pr);
+    write_deliveries(&o, pr);
+    write_timeline(&o, pr);
+    end_line(&o);
+    put(&o, "Remote hosts and providers:");
+    end_line(&o);
+    tally(&o, pr, same_host, host_line, NULL);
+    end_line(&o);
+    put(&o, "Reasons:");
+    end_line(&o);
+    tally(&o, pr, same_reason, reason_line, NULL);
+    end_line(&o);
+    put(&o, "Implicated IPs:");
+    end_line(&o);
+    if (!tally(&o, pr, same_ip, ip_line, no_ip)) {
+        put(&o, "  none named in the replies");
+        end_line(&o);
+    }
+    end_line(&o);
+    put(&o, "Log lines (reply text, file:line):");
+    end_line(&o);
+    for (size_t i = 0; i < n; i++) {
+        put(&o, "  ");
+        put_s(&o, slice_cstr(ev[i]->file ? ev[i]->file : ""));
+        put(&o, ":%" PRIu64 "  %s %s", ev[i]->line,
+            fmt_time(ev[i]->when, ev[i]->tz_minutes, a, sizeof a),
+            delivery_status_name(ev[i]->status));
+        end_line(&o);
+        put(&o, "    ");
+        put_s(&o, ev[i]->text);
+        end_line(&o);
+    }
+    strbuf_free(&o.raw);
+    strbuf_free(&o.safe);
     return ferror(fp) ? -1 : 0;
 }

@@ -1,7 +1,8 @@
 /*
  * test_escape.c - the terminal escaper (escape.c text_safe, text_safe_ascii):
  * no C0 or C1 control, no bidi override and no invalid UTF-8 gets through;
- * ordinary text in any script does, unchanged.
+ * ordinary text in any script does, unchanged. NUL stays visible (\0); CSV,
+ * JSON and HTML carry no control character either.
  */
 #include <check.h>
 #include <stdio.h>
@@ -117,12 +118,54 @@ START_TEST(test_every_byte_pair)
 }
 END_TEST
 
+/* esc - one escaper's output for the n bytes at in, as a C string (static buffer) */
+static const char *esc(void (*fn)(struct strbuf *, struct slice), const char *in, size_t n)
+{
+    static char buf[256];
+    struct strbuf o = STRBUF_INIT;
+    fn(&o, slice_make(in, n));
+    snprintf(buf, sizeof buf, "%s", strbuf_cstr(&o));
+    strbuf_free(&o);
+    return buf;
+}
+
+START_TEST(test_nul_and_the_other_formats)
+{
+    /* NUL is kept visible as \0 on a terminal and in CSV (a recipient "a\0b" is not
+     * cut to "a"); CSV cells are valid UTF-8 with no control but TAB; JSON and HTML
+     * carry no C1 control or bidi override either */
+    static const char in[] = "a\0b\x1b[2J\xc2\x9b\xe2\x80\xae\xff\tc\rd";
+    size_t n = sizeof in - 1;
+    const struct {
+        void (*fn)(struct strbuf *, struct slice);
+        const char *want;
+    } cases[] = {
+        { text_safe, "a\\0b?[2J??\xef\xbf\xbd?c?d" },
+        { text_safe_ascii, "a\\0b?[2J????c?d" },
+        { csv_field, "\"a\\0b?[2J??\xef\xbf\xbd\tc?d\"" },
+        { json_string, "\"a\\u0000b\\u001b[2J\\u009b\\u202e\xef\xbf\xbd\\tc\\rd\"" },
+        { html_text, "a?b?[2J??\xef\xbf\xbd&#9;c?d" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *got = esc(cases[i].fn, in, n);
+        ck_assert_msg(!strcmp(got, cases[i].want), "row %zu: got '%s', want '%s'", i, got,
+                      cases[i].want);
+    }
+    /* a CSV cell of printable ASCII is copied; a formula is neutralised */
+    ck_assert_str_eq(esc(csv_field, "plain", 5), "plain");
+    ck_assert_str_eq(esc(csv_field, "=1+1", 4), "\"'=1+1\"");
+    ck_assert_str_eq(esc(csv_field, "a\"b", 3), "\"a\"\"b\"");
+    ck_assert_str_eq(esc(csv_field, "a,\xc3\xa9", 4), "\"a,\xc3\xa9\"");
+}
+END_TEST
+
 static Suite *escape_suite(void)
 {
     Suite *s = suite_create("escape");
     TCase *tc = tcase_create("terminal");
     tcase_add_test(tc, test_table);
     tcase_add_test(tc, test_every_byte_pair);
+    tcase_add_test(tc, test_nul_and_the_other_formats);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -597,6 +597,48 @@ START_TEST(test_open_errors_and_names)
 }
 END_TEST
 
+START_TEST(test_tail_and_peek)
+{
+    struct strbuf err = STRBUF_INIT;
+    struct slice s;
+    /* a plain last line without a newline: partial, not cut */
+    const char *path = write_file("tail.log", "a\nb", 3);
+    struct reader *r = reader_open(path, &err);
+    ck_assert(reader_next(r, &s) && !reader_partial_tail(r) && !reader_tail_cut(r));
+    ck_assert(reader_next(r, &s) && reader_partial_tail(r) && !reader_tail_cut(r));
+    ck_assert(!reader_next(r, &s));
+    reader_close(r);
+    /* a compressed file cut in a line: the last line is a fragment */
+    struct strbuf sb = STRBUF_INIT;
+    make_log(&sb, 2000);
+    size_t gzn;
+    unsigned char *gz = compress_bytes(DECOMPRESS_GZIP, sb.s, sb.len, &gzn);
+    path = write_file("cut.gz", gz, gzn - 20);
+    r = reader_open(path, &err);
+    bool cut = false;
+    while (reader_next(r, &s))
+        cut = reader_tail_cut(r);
+    ck_assert_msg(cut, "the last line of a cut .gz is not marked as a fragment");
+    reader_close(r);
+    /* a peek notes nothing: NUL bytes, CR LF, a cut */
+    problems_reset();
+    path = write_file("bad.log", "a\0b\r\nc\xff\n", 7);
+    const char *paths[] = { path, write_file("cut2.gz", gz, gzn - 20) };
+    for (size_t i = 0; i < 2; i++) {
+        r = reader_open_peek(paths[i], &err);
+        ck_assert_ptr_nonnull(r);
+        while (reader_next(r, &s))
+            ;
+        reader_close(r);
+    }
+    for (int k = 0; k < PROBLEM_KIND_COUNT; k++)
+        ck_assert_msg(problems_global.kinds[k].count == 0, "a peek noted %s", problem_name(k));
+    free(gz);
+    strbuf_free(&sb);
+    strbuf_free(&err);
+}
+END_TEST
+
 static Suite *reader_suite(void)
 {
     Suite *s = suite_create("reader");
@@ -612,6 +654,7 @@ static Suite *reader_suite(void)
     tcase_add_loop_test(tc, test_corrupt, 0, N_FORMATS);
     tcase_add_test(tc, test_offset_resume);
     tcase_add_test(tc, test_open_errors_and_names);
+    tcase_add_test(tc, test_tail_and_peek);
     suite_add_tcase(s, tc);
     return s;
 }

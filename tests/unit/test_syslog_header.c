@@ -409,6 +409,54 @@ START_TEST(test_feb29)
 }
 END_TEST
 
+START_TEST(test_never_after_mtime)
+{
+    /* a year-less stamp never lies more than a day after its file's mtime, whatever
+     * the mtime (now, the year 2099, New Year's Eve, a leap day) and the stamp (every
+     * day of the year, Feb 29 too) - so only --year can make one lie in the future
+     * (pipeline.c flags it), and in three time zones */
+    static const char *const zones[] = { "UTC", "JST-9", "EST5EDT,M3.2.0,M11.1.0" };
+    static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+    static const int64_t mtimes[] = {
+        1796405680, /* 2026-12-04 */
+        4099766400, /* 2099-12-01 */
+        1798761599, /* 2026-12-31T23:59:59Z */
+        1767225600, /* 2026-01-01T00:00:00Z */
+        1835827200, /* 2028-03-05 */
+        1835395200, /* 2028-02-28 */
+    };
+    for (size_t z = 0; z < sizeof zones / sizeof *zones; z++) {
+        setenv("TZ", zones[z], 1);
+        tzset();
+        for (size_t t = 0; t < sizeof mtimes / sizeof *mtimes; t++) {
+            for (int m = 0; m < 12; m++) {
+                for (int d = 1; d <= 31; d++) {
+                    char line[80];
+                    snprintf(line, sizeof line, "%s %2d 23:59:59 mx1 postfix/smtp[1]: x", months[m],
+                             d);
+                    struct header_clock clk;
+                    struct log_header h;
+                    bool bt;
+                    header_clock_init(&clk, (time_t)mtimes[t], 0);
+                    if (!header_parse(slice_cstr(line), &clk, &h, &bt))
+                        continue; /* Feb 30, Apr 31 */
+                    ck_assert_msg(h.when <= mtimes[t] + 86400,
+                                  "TZ %s, mtime %lld, \"%s\": got %lld, more than a day after",
+                                  zones[z], (long long)mtimes[t], line, (long long)h.when);
+                    ck_assert_msg(h.when > mtimes[t] - 9 * 366 * 86400LL,
+                                  "\"%s\": got %lld, years before the mtime", line,
+                                  (long long)h.when);
+                }
+            }
+        }
+    }
+    setenv("TZ", "UTC", 1);
+    tzset();
+    header_tz_reset();
+}
+END_TEST
+
 START_TEST(test_local_zones)
 {
     /* Asia/Tokyo when tzdata is there; the POSIX rule is the same zone */
@@ -536,6 +584,7 @@ static Suite *header_suite(void)
     tcase_add_test(tc, test_year_rollover);
     tcase_add_test(tc, test_year_from_mtime);
     tcase_add_test(tc, test_feb29);
+    tcase_add_test(tc, test_never_after_mtime);
     tcase_add_test(tc, test_local_zones);
     tcase_add_test(tc, test_strip_exim_stamp);
     tcase_add_test(tc, test_format_iso_time);
