@@ -37,6 +37,7 @@ struct aggregate {
     struct u64set seen_rcpt, seen_msg, seen_domain, seen_host;
     struct aggregate_totals totals;
     struct strbuf key, label;
+    struct cause_table *causes; /* what one fix removes (cause.h) */
 };
 
 static void free_group(void *p)
@@ -92,6 +93,7 @@ struct aggregate *aggregate_new(unsigned group_fields, size_t n_reasons)
     a->templates = hashmap_new(free);
     a->senders = hashmap_new(NULL);
     a->registrable = hashmap_new(free);
+    a->causes = cause_table_new();
     return a;
 }
 
@@ -113,6 +115,7 @@ void aggregate_free(struct aggregate *a)
     u64set_free(&a->seen_host);
     strbuf_free(&a->key);
     strbuf_free(&a->label);
+    cause_table_free(a->causes);
     free(a);
 }
 
@@ -411,6 +414,16 @@ uint32_t aggregate_add(struct aggregate *a, const struct event *e)
     a->totals.count[e->status]++;
     span(&a->totals, e->when, e->tz_minutes);
     count_time(a, e);
+    /* the cause: its template is the group's when the group is keyed by it */
+    const char *tmpl = g->fingerprint == e->fingerprint ? g->template_text : template_of(a, e);
+    uint32_t cause = cause_table_add(a->causes, e, tmpl, label);
+    if (!g->cause_id)
+        g->cause_id = cause;
+    bool known = false;
+    for (unsigned i = 0; i < g->n_causes; i++)
+        known |= g->causes[i] == cause;
+    if (!known && g->n_causes < GROUP_MAX_CAUSES)
+        g->causes[g->n_causes++] = cause;
     return g->id;
 }
 
@@ -574,4 +587,14 @@ struct time_bucket **aggregate_buckets(struct aggregate *a, size_t *n, int64_t *
 size_t aggregate_n_reasons(const struct aggregate *a)
 {
     return a->n_reasons;
+}
+
+struct cause **aggregate_causes(struct aggregate *a, size_t *n)
+{
+    return cause_table_sorted(a->causes, n);
+}
+
+struct cause *aggregate_cause(struct aggregate *a, uint32_t id)
+{
+    return cause_table_get(a->causes, id);
 }

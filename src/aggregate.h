@@ -20,11 +20,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cause.h"
 #include "event.h"
 #include "util/strbuf.h"
 
 #define GROUP_MAX_IPS 8
 #define GROUP_MAX_SAMPLES 5
+#define GROUP_MAX_CAUSES 4 /* causes a group's events belong to, first ones */
 
 enum group_field {
     GROUP_BY_PROVIDER = 1,
@@ -67,7 +69,10 @@ struct group {
     unsigned n_sample_domains;
     char *sample_recipients[GROUP_MAX_SAMPLES];
     unsigned n_sample_recipients;
-    bool is_new; /* not seen in the previous run (history) */
+    bool is_new;       /* first seen in this run, and a cause of it is new (history) */
+    uint32_t cause_id; /* the cause of its first event (aggregate_cause) */
+    uint32_t causes[GROUP_MAX_CAUSES]; /* the causes of its events (cause_id first) */
+    unsigned n_causes;
 };
 
 struct domain_tally {
@@ -131,5 +136,11 @@ const struct aggregate_totals *aggregate_totals(const struct aggregate *a);
 /* aggregate_buckets - time buckets (hourly), in time order; caller frees the array */
 struct time_bucket **aggregate_buckets(struct aggregate *a, size_t *n, int64_t *width);
 size_t aggregate_n_reasons(const struct aggregate *a);
+
+/* causes above the groups (cause.h), counted with the groups by aggregate_add */
+/* aggregate_causes - final failures first; the caller frees the array */
+struct cause **aggregate_causes(struct aggregate *a, size_t *n);
+/* aggregate_cause - by id, NULL when there is none */
+struct cause *aggregate_cause(struct aggregate *a, uint32_t id);
 
 #endif

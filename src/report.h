@@ -116,6 +116,20 @@ void report_ip_lists(const struct report *r, const char *ip, struct strbuf *out)
 /* report_event_ip_lookup - an ip_status_lookup for event_column_value */
 struct ip_status_lookup report_event_ip_lookup(const struct report *r);
 
+/* report_headline - the sentence every format leads with: how many deliveries
+ * failed over what span, and the largest cause with its share ("1,234
+ * deliveries failed in 24 h; the largest cause, 36% of them: Recipient address
+ * does not exist"); plain text appended to out (the writer escapes it) */
+void report_headline(const struct report *r, struct strbuf *out);
+/* report_duration - "35 min", "24 h", "3 days" */
+void report_duration(struct strbuf *out, int64_t seconds);
+/* report_share - "36%", "<1%", "-" (no whole) */
+const char *report_share(uint64_t part, uint64_t whole, char *buf, size_t size);
+/* report_cause_groups - the ids of the groups with events of cause c, in rank
+ * order, at most max into ids; returns how many groups there are in all */
+size_t report_cause_groups(struct group *const *groups, size_t n_groups, const struct cause *c,
+                           uint32_t *ids, size_t max);
+
 /* fmt_count - 1234567 -> "1,234,567" into buf (at least 32 bytes) */
 const char *fmt_count(uint64_t n, char *buf, size_t size);
 /* fmt_time - ISO 8601 with offset, "" for 0 */

@@ -21,10 +21,17 @@
 #include "problems.h"
 #include "report.h"
 
-static const struct reason r_blocked = { "blocked", "Our IP is on a blocklist",
-                                         "Check the listing <b>now</b>", 0 };
-static const struct reason r_user = { "userunknown", "Recipient address does not exist",
-                                      "Remove the address", 1 };
+static const struct reason r_blocked = { "blocked",
+                                         "Our IP is on a blocklist",
+                                         "Check the listing <b>now</b>",
+                                         0,
+                                         SIDE_US,
+                                         "Get {ip} off {list}",
+                                         SUPPRESS_NO };
+static const struct reason r_user = { "userunknown",        "Recipient address does not exist",
+                                      "Remove the address", 1,
+                                      SIDE_RECIPIENT,       "",
+                                      SUPPRESS_YES };
 static const struct blocklist_ref bl_spamhaus = { "spamhaus", "Spamhaus",
                                                   "https://check.spamhaus.org/" };
 static const struct blocklist_ref bl_evil = { "evil", "Evil <i>list</i>", "javascript:alert(7)" };
