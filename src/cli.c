@@ -94,7 +94,7 @@ static const struct opt table[] = {
     { "keep", 0, "DAYS", C_SCAN,
       "prune stored events older than DAYS (default " STR(STORE_KEEP_DAYS) ")" },
     { "exit-new", 0, NULL, C_SCAN | C_REPORT,
-      "exit with status 10 when a failure group is new since the last run" },
+      "exit with status 10 when a cause of failures is new since the last run" },
     { "config", 'c', "FILE", C_ALL,
       "read options from FILE (default " DEFAULT_CONFIG " when it exists)" },
     { "dqs-key", 0, "KEY", C_CONFIG_ONLY, "Spamhaus DQS key (config file only; never printed)" },
@@ -131,8 +131,8 @@ static const struct cli_exit_status exit_statuses[] = {
     { EXIT_INTERNAL, "internal error", "internal error (out of memory, cannot write the report)" },
     { EXIT_STORE, "database error",
       "the history database is locked by another run, damaged, or not ours (left as it was)" },
-    { EXIT_NEW_PROBLEM, "new failure group (with --exit-new)",
-      "with `--exit-new`: a failure group appeared that the history had not seen" },
+    { EXIT_NEW_PROBLEM, "new cause (with --exit-new)",
+      "with `--exit-new`: a cause of failures appeared that the history had not seen" },
 };
 
 /* common invocations: --help (all, or one command's) and the man page */

@@ -33,7 +33,7 @@ enum {
     EXIT_INPUT = 2,                    /* an input could not be read at all (others were) */
     EXIT_INTERNAL = MSG_EXIT_INTERNAL, /* out of memory, internal error (util/msg.h) */
     EXIT_STORE = 4,                    /* the store (database) is unusable or locked */
-    EXIT_NEW_PROBLEM = 10              /* with --exit-new: a new failure group appeared */
+    EXIT_NEW_PROBLEM = 10              /* with --exit-new: a new cause of failures appeared */
 };
 
 #define CLI_MAX_MULTI 32

@@ -6,8 +6,9 @@
  *          (and --domain/--sender/--status): the events go through the same
  *          aggregate and event spool as in `scan`, in the order they were read,
  *          so `report --format csv --detail` writes exactly the event CSV of one
- *          `scan` over the same lines. Groups first seen in the last run are
- *          marked new; --exit-new then gives EXIT_NEW_PROBLEM.
+ *          `scan` over the same lines. Causes first seen in the last run are
+ *          marked new (and the groups holding them); --exit-new then gives
+ *          EXIT_NEW_PROBLEM.
  * partner  everything about one domain (or a parent of it), recipient address
  *          or provider name: a plain-language summary, deliveries and failure
  *          rate, the timeline per recipient, remote hosts, reasons with their
@@ -128,12 +129,13 @@ int cmd_report(const struct options *o)
     struct report r;
     cmd_report_init(&r, "report", o, p); /* stats NULL: the writers leave out "What was read" */
     cmd_add_our_ips(o, r.agg);
+    /* new means a new cause (store_causes.c) */
     size_t n = 0;
-    struct group **gs = aggregate_groups(r.agg, &n);
+    struct cause **cs = aggregate_causes(r.agg, &n);
     bool fresh = false;
     for (size_t i = 0; i < n; i++)
-        fresh |= gs[i]->is_new;
-    free(gs);
+        fresh |= cs[i]->is_new;
+    free(cs);
     int wrc = EXIT_OK;
     struct dns_stage *dns = NULL;
     if (!(o->quiet && !fresh)) {

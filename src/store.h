@@ -42,7 +42,7 @@
 #include "pipeline.h"
 #include "util/strbuf.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 3
 /* a writer waits this long for another run's lock ($BOUNCESCOPE_LOCK_TIMEOUT overrides) */
 #define STORE_LOCK_SECONDS 30
 /* --keep: events older than this many days before the newest stored one are pruned */
@@ -88,9 +88,10 @@ int store_read_input(struct store *s, struct pipeline *p, const char *path, stru
 /* store_failed - whether a database error stopped recording (then EXIT_STORE) */
 bool store_failed(const struct store *s);
 
-/* store_finish_run - record the run, mark groups of agg never seen before as new
- * (g->is_new), prune events older than keep_days (0: STORE_KEEP_DAYS); returns the number of new
- * groups, or -1 and err on a database error */
+/* store_finish_run - record the run, mark the causes of agg never seen before as
+ * new (c->is_new) and the groups first seen that hold a new cause (g->is_new),
+ * prune events older than keep_days (0: STORE_KEEP_DAYS); returns the number of
+ * new causes (what --quiet and --exit-new follow), or -1 and err on a database error */
 long store_finish_run(struct store *s, struct aggregate *agg, long keep_days, struct strbuf *err);
 
 /* store_vacuum - VACUUM the database; -1 and err on failure */
@@ -122,7 +123,8 @@ typedef void (*store_sent_fn)(void *ctx, const char *domain, const char *provide
 int store_each_sent(struct store *s, const struct store_query *q, store_sent_fn fn, void *ctx,
                     struct strbuf *err);
 
-/* store_mark_new - set g->is_new for groups first seen in the last finished run */
+/* store_mark_new - set c->is_new for causes first seen in the last finished run,
+ * and g->is_new for groups first seen then that hold such a cause */
 void store_mark_new(struct store *s, struct aggregate *agg);
 
 /* store_counts - events by status (sent from the sent table), for tests and summaries */

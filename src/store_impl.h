@@ -7,6 +7,9 @@
  *                   the end of a run
  *   store_query.c   reading back for report and partner
  *   store_dnsbl.c   the DNSBL answer cache
+ *   store_causes.c  first sightings of causes: what is new
+ *   store_delivered.c  deliveries worth proving, the recipients to watch,
+ *                   deliveries per sender; the queries of partner and suppress
  *
  * Parameters are bound by name (":name") and result columns read by name,
  * never by a literal position: a statement's text is the one place that says
@@ -94,6 +97,13 @@ void store_bind_text(sqlite3_stmt *st, const char *name, const char *p, size_t n
 void store_bind_blob(sqlite3_stmt *st, const char *name, const void *p, size_t n);
 /* store_column_slice - a text column as a slice ("" for NULL), valid until the next step */
 struct slice store_column_slice(sqlite3_stmt *st, int col);
+
+/* store_record_causes - at the end of a scan (in its transaction): record agg's
+ * causes, mark the new ones and keep only the groups of new causes new; returns
+ * the number of new causes (store_causes.c) */
+long store_record_causes(struct store *s, struct aggregate *agg);
+/* store_mark_new_causes - `report`: mark the causes first seen in the last run */
+void store_mark_new_causes(struct store *s, struct aggregate *agg);
 
 /* store_sink_prepare / store_sink_finalize - the writing run's statements */
 int store_sink_prepare(struct store *s);

@@ -171,6 +171,7 @@ void store_mark_new(struct store *s, struct aggregate *agg)
     }
     free(gs);
     sqlite3_finalize(st);
+    store_mark_new_causes(s, agg); /* a group stays new only when a cause of it is */
 }
 
 int store_counts(struct store *s, uint64_t count[4])

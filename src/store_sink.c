@@ -622,6 +622,8 @@ long store_finish_run(struct store *s, struct aggregate *agg, long keep_days, st
         return store_failed_rc(s, err);
     s->in_txn = true;
     long fresh = record_groups(s, agg);
+    /* new means a new cause (store_causes.c): what --quiet and --exit-new follow */
+    long fresh_causes = store_record_causes(s, agg);
     /* retention counts back from the newest stored event, not from the clock: a
      * replayed old log is not pruned away the moment it is read */
     sqlite3_stmt *st =
@@ -647,5 +649,5 @@ long store_finish_run(struct store *s, struct aggregate *agg, long keep_days, st
     if (s->failure.len || store_exec(s, "COMMIT") < 0)
         return store_failed_rc(s, err);
     s->in_txn = false;
-    return fresh;
+    return fresh_causes;
 }
