@@ -16,6 +16,7 @@
 #include "aggregate.h"
 #include "correlate.h"
 #include "dnsbl.h"
+#include "report.h"
 #include "store.h"
 #include "text_layout.h"
 #include "util/kv.h"
@@ -47,10 +48,14 @@ struct opt {
 };
 
 static const struct opt table[] = {
-    { "format", 'f', "FMT", C_ALL, "output format: text (default), csv, json, html" },
+    { "format", 'f', "FMT", C_ALL,
+      "output format: text (default), csv, json, html; scan and report also suppress (the "
+      "addresses to remove from lists, as CSV)" },
     { "output", 'o', "FILE", C_ALL, "write the report to FILE instead of standard output" },
     { "detail", 0, NULL, C_SCAN | C_REPORT,
       "csv/json: one row per failure event instead of per group" },
+    { "causes", 0, NULL, C_SCAN | C_REPORT,
+      "csv: one row per cause (what one fix removes) instead of per group" },
     { "group-by", 0, "KEYS", C_SCAN | C_REPORT,
       "group failures by a comma list of provider, host, domain, reason, fingerprint "
       "(default " AGGREGATE_DEFAULT_GROUP_BY ")" },
@@ -65,6 +70,9 @@ static const struct opt table[] = {
     { "until", 0, "TIME", C_SCAN | C_REPORT | C_PARTNER,
       "only failures before TIME (same forms as --since)" },
     { "top", 0, "N", C_SCAN | C_REPORT, "show at most N groups (text default 20, csv/json all)" },
+    { "disabled-days", 0, "DAYS", C_SCAN | C_REPORT,
+      "suppress: list a disabled mailbox once it has failed so for DAYS (default " STR(
+          REPORT_DISABLED_DAYS) ")" },
     { "year", 0, "YEAR", C_SCAN,
       "year of syslog lines without one (default: from the file's mtime)" },
     { "db", 0, "PATH", C_ALL,
@@ -186,8 +194,9 @@ static int apply(struct options *o, const struct opt *op, const char *v)
     const char *n = op->name;
     long x;
     if (!strcmp(n, "format")) {
-        if (strcmp(v, "text") && strcmp(v, "csv") && strcmp(v, "json") && strcmp(v, "html")) {
-            msg_error("--format: '%s' is not one of text, csv, json, html", v);
+        if (strcmp(v, "text") && strcmp(v, "csv") && strcmp(v, "json") && strcmp(v, "html") &&
+            strcmp(v, "suppress")) {
+            msg_error("--format: '%s' is not one of text, csv, json, html, suppress", v);
             return -1;
         }
         o->format = v;
@@ -195,6 +204,8 @@ static int apply(struct options *o, const struct opt *op, const char *v)
         o->output = v;
     } else if (!strcmp(n, "detail")) {
         o->detail = true;
+    } else if (!strcmp(n, "causes")) {
+        o->causes = true;
     } else if (!strcmp(n, "group-by")) {
         o->group_by = v;
     } else if (!strcmp(n, "domain")) {
@@ -209,6 +220,9 @@ static int apply(struct options *o, const struct opt *op, const char *v)
         o->until = v;
     } else if (!strcmp(n, "top")) {
         if (parse_long(n, v, 1, 1000000, &o->top))
+            return -1;
+    } else if (!strcmp(n, "disabled-days")) {
+        if (parse_long(n, v, 0, 36500, &o->disabled_days))
             return -1;
     } else if (!strcmp(n, "year")) {
         if (parse_long(n, v, 1970, 2200, &x))
@@ -370,6 +384,9 @@ static int decide_format(struct options *o, const char *cmd_format, bool output_
     const char *named = o->output && strcmp(o->output, "-") ? format_of_name(o->output) : NULL;
     const char *given = cmd_format ? cmd_format : o->format;
     bool given_wins = cmd_format || !output_on_cmdline;
+    /* the suppression list is CSV: a .csv name agrees with it */
+    if (named && given && !strcmp(named, "csv") && !strcmp(given, "suppress"))
+        named = given;
     if (named && given && strcmp(named, given) && given_wins) {
         msg_error("--format %s%s contradicts -o %s (whose name asks for %s): "
                   "drop one or make them agree",

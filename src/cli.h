@@ -40,17 +40,19 @@ enum {
 
 struct options {
     const char *command; /* scan, report, partner, check, help, version */
-    const char *format;  /* text (default), csv, json, html */
+    const char *format;  /* text (default), csv, json, html, suppress */
     const char *output;  /* NULL: stdout */
     bool detail;
+    bool causes;          /* csv: one row per cause */
     const char *group_by; /* NULL: AGGREGATE_DEFAULT_GROUP_BY */
     const char *domain;
     const char *sender;
     const char *status; /* comma list */
     const char *since;
     const char *until;
-    long top; /* 0: default */
-    int year; /* 0: infer */
+    long top;           /* 0: default */
+    long disabled_days; /* --disabled-days; 0: REPORT_DISABLED_DAYS */
+    int year;           /* 0: infer */
     const char *db;
     bool no_db;
     const char *dns_servers[CLI_MAX_MULTI];

@@ -374,7 +374,7 @@ static void completion_script(FILE *fp)
         if (op.shortname)
             fprintf(fp, "|-%c", op.shortname);
         if (!strcmp(kind, "format"))
-            fputs(") values=\"text csv json html\" ;;\n", fp);
+            fputs(") values=\"text csv json html suppress\" ;;\n", fp);
         else if (!strcmp(kind, "status"))
             fputs(") list=\"deferred bounced expired\" ;;\n", fp);
         else if (!strcmp(kind, "group-by"))

@@ -50,7 +50,26 @@ static struct store_query query_from(const struct pipeline_config *cfg)
 struct rebuild {
     struct aggregate *agg;
     struct event_spool *spool;
+    struct delivered **kept; /* --format suppress: the deliveries read back */
+    size_t n_kept, cap_kept;
 };
+
+static void free_kept(struct rebuild *rb)
+{
+    for (size_t i = 0; i < rb->n_kept; i++)
+        free(rb->kept[i]);
+    free(rb->kept);
+}
+
+static void rebuild_delivered(void *ctx, const struct delivered *d)
+{
+    struct rebuild *rb = ctx;
+    if (rb->n_kept == rb->cap_kept) {
+        rb->cap_kept = rb->cap_kept ? rb->cap_kept * 2 : 64;
+        rb->kept = xrealloc(rb->kept, rb->cap_kept * sizeof *rb->kept);
+    }
+    rb->kept[rb->n_kept++] = delivered_dup(d);
+}
 
 static void rebuild_event(void *ctx, const struct event *e)
 {
@@ -110,15 +129,28 @@ int cmd_report(const struct options *o)
     int rc = open_and_build(o, false, &cfg, &p, &s);
     if (rc != EXIT_OK)
         return rc;
-    struct rebuild rb = { pipeline_aggregate(p), pipeline_spool(p) };
+    struct rebuild rb = { .agg = pipeline_aggregate(p), .spool = pipeline_spool(p) };
     struct store_query q = query_from(&cfg);
+    bool suppress = !strcmp(o->format, "suppress");
     struct strbuf err = STRBUF_INIT;
+    /* deliveries: per domain, or per sender for --sender (without --domain: the
+     * per-sender counts are not kept per domain) */
+    int sent_rc = 0;
+    if (!q.statuses && !q.sender)
+        sent_rc = store_each_sent(s, &q, rebuild_sent, &rb, &err);
+    else if (!q.statuses && !q.domain)
+        sent_rc = store_each_sent_sender(s, &q, rebuild_sent, &rb, &err);
+    /* the list to clean: the deliveries that may follow a failure, over the same period */
+    struct store_delivered_query dq = { .since = q.since, .until = q.until, .domain = q.domain };
+    if (suppress && sent_rc == 0)
+        sent_rc = store_each_delivered(s, &dq, rebuild_delivered, &rb, &err);
     if (store_each_event(s, &q, pipeline_classifier(p), rebuild_event, &rb, &err) < 0 ||
-        (!q.sender && !q.statuses && store_each_sent(s, &q, rebuild_sent, &rb, &err) < 0)) {
+        sent_rc < 0) {
         msg_error("%s", err.s);
         strbuf_free(&err);
         store_close(s);
         pipeline_free(p);
+        free_kept(&rb);
         return EXIT_STORE;
     }
     strbuf_free(&err);
@@ -128,6 +160,8 @@ int cmd_report(const struct options *o)
 
     struct report r;
     cmd_report_init(&r, "report", o, p); /* stats NULL: the writers leave out "What was read" */
+    r.delivered = rb.kept;
+    r.n_delivered = rb.n_kept;
     cmd_add_our_ips(o, r.agg);
     /* new means a new cause (store_causes.c) */
     size_t n = 0;
@@ -145,6 +179,7 @@ int cmd_report(const struct options *o)
     }
     dns_stage_free(dns);
     pipeline_free(p);
+    free_kept(&rb);
     if (wrc != EXIT_OK)
         return wrc;
     return o->exit_new && fresh ? EXIT_NEW_PROBLEM : EXIT_OK;

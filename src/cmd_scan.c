@@ -201,8 +201,10 @@ int cmd_scan(const struct options *o)
         return EXIT_USAGE;
     }
     strbuf_free(&err);
-    if (store)
+    if (store) {
         store_attach_pipeline(store, p); /* queue state of earlier runs */
+        store_load_watch(store, p);      /* recipients that failed in earlier runs */
+    }
     const char *const *inputs = (const char *const *)o->args;
     size_t n_inputs = o->n_args;
     const char *fallback[1];

@@ -245,6 +245,8 @@ int report_write(const struct report_config *cfg, const struct report *r)
         rc = write_json(out.fp, r);
     else if (!strcmp(f, "html"))
         rc = write_html(out.fp, r);
+    else if (!strcmp(f, "suppress"))
+        rc = write_suppress(out.fp, r);
     else
         rc = write_text(out.fp, r);
     return report_output_close(&out, rc);

@@ -55,6 +55,11 @@ struct report {
     const struct problems *problems;
     size_t top; /* groups to show; 0: writer default */
     bool detail;
+    bool causes; /* csv: one row per cause */
+    /* --format suppress: the deliveries kept (delivered.h), and --disabled-days */
+    struct delivered *const *delivered;
+    size_t n_delivered;
+    long disabled_days;   /* 0: REPORT_DISABLED_DAYS */
     int64_t generated;    /* time of the run */
     const char *group_by; /* as given, for the header */
 };
@@ -65,6 +70,10 @@ int write_json(FILE *fp, const struct report *r);
 /* write_json_cut - the same, with at most max_domains domains and max_ips IPs (0: all) */
 int write_json_cut(FILE *fp, const struct report *r, size_t max_domains, size_t max_ips);
 int write_html(FILE *fp, const struct report *r);
+/* write_suppress - the list to clean: addresses whose last outcome is a permanent
+ * failure on the recipient's side (write_suppress.c), from r->spool and r->delivered */
+#define REPORT_DISABLED_DAYS 30 /* a disabled mailbox is listed after failing this long */
+int write_suppress(FILE *fp, const struct report *r);
 
 /* one partner's story (`partner`): cmd_report.c builds it, write_partner.c writes it */
 struct partner_report {
@@ -86,7 +95,7 @@ int write_check(FILE *fp, const char *format, const struct dnsbl *d);
 
 /* where and how a command writes its report (cmd_common.c builds it from the options) */
 struct report_config {
-    const char *format; /* "text", "csv", "json", "html" */
+    const char *format; /* "text", "csv", "json", "html", "suppress" */
     const char *output; /* NULL or "-": standard output */
 };
 

@@ -123,6 +123,27 @@ typedef void (*store_sent_fn)(void *ctx, const char *domain, const char *provide
 int store_each_sent(struct store *s, const struct store_query *q, store_sent_fn fn, void *ctx,
                     struct strbuf *err);
 
+/* the kept deliveries (delivered.h): those ending a failure's story */
+struct store_delivered_query {
+    int64_t since, until;   /* 0: open */
+    const char *recipient;  /* exact address (any letter case) */
+    const char *domain;     /* domain or parent domain */
+    const char *provider;   /* provider name, case-insensitive */
+    const char *qid;        /* the MTA's queue id */
+    const char *message_id; /* the Message-ID */
+};
+typedef void (*store_delivered_fn)(void *ctx, const struct delivered *d);
+/* store_each_delivered - the kept deliveries matching q, by time; d valid during the call */
+int store_each_delivered(struct store *s, const struct store_delivered_query *q,
+                         store_delivered_fn fn, void *ctx, struct strbuf *err);
+/* store_each_sent_sender - deliveries of q->sender (address or @domain) per hour, as
+ * store_each_sent rows with an empty domain and provider (report --sender) */
+int store_each_sent_sender(struct store *s, const struct store_query *q, store_sent_fn fn,
+                           void *ctx, struct strbuf *err);
+/* store_load_watch - tell p the recipients that failed in earlier runs (their
+ * deliveries are kept); call after store_attach_pipeline. NULL store: nothing */
+void store_load_watch(struct store *s, struct pipeline *p);
+
 /* store_mark_new - set c->is_new for causes first seen in the last finished run,
  * and g->is_new for groups first seen then that hold such a cause */
 void store_mark_new(struct store *s, struct aggregate *agg);

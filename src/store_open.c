@@ -127,6 +127,7 @@ int store_failed_rc(struct store *s, struct strbuf *err)
 {
     hashmap_free(s->pending_sent); /* the batch is rolled back with its deliveries */
     s->pending_sent = hashmap_new(free);
+    store_delivered_rollback(s);
     if (s->in_txn) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         s->in_txn = false;
@@ -551,6 +552,7 @@ void store_close(struct store *s)
     if (s->in_txn)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     store_sink_finalize(s);
+    store_delivered_finalize(s);
     if (s->db)
         sqlite3_close(s->db);
     if (s->lock_fd >= 0)

@@ -87,9 +87,8 @@ int store_each_event(struct store *s, const struct store_query *q, struct classi
     where_clause(q, &sql, "time", true);
     if (q->statuses)
         strbuf_adds(&sql, " AND ((1 << status) & :statuses) != 0");
-    if (q->sender)
-        strbuf_adds(&sql, " AND (sender = :sender OR (substr(:sender, 1, 1) = '@' AND "
-                          "substr(sender, -length(:sender)) = :sender))");
+    if (q->sender) /* as scan --sender matches (STORE_SENDER_MATCH) */
+        strbuf_adds(&sql, " AND " STORE_SENDER_MATCH);
     strbuf_adds(&sql, " ORDER BY id");
     sqlite3_stmt *st = store_prepare(s, sql.s);
     strbuf_free(&sql);

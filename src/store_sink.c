@@ -412,7 +412,7 @@ static void sink_checkpoint(void *ctx, const char *file, uint64_t offset, uint64
     struct store *s = ctx;
     if (s->failure.len || !s->in_txn)
         return;
-    if (flush_sent(s) < 0)
+    if (flush_sent(s) < 0 || store_delivered_flush(s) < 0)
         return;
     if (s->correlator) {
         s->queue_updated = (int64_t)time(NULL);
@@ -460,6 +460,7 @@ bool store_attach(struct store *s, struct pipeline_config *cfg, struct strbuf *e
     cfg->sink.event = sink_event;
     cfg->sink.sent = sink_sent;
     cfg->sink.checkpoint = sink_checkpoint;
+    store_delivered_attach(s, cfg); /* deliveries worth proving, per-sender counts */
     s->attached = true;
     return true;
 }
@@ -634,6 +635,7 @@ long store_finish_run(struct store *s, struct aggregate *agg, long keep_days, st
             store_fail(s, "pruning old events");
         sqlite3_finalize(st);
     }
+    store_delivered_prune(s, (int64_t)(keep_days > 0 ? keep_days : STORE_KEEP_DAYS) * 86400);
     st = store_prepare(s, "UPDATE runs SET finished = :finished, events = :events, sent = :sent,"
                           " new_groups = :new_groups WHERE id = :id");
     if (st) {
