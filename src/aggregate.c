@@ -157,10 +157,16 @@ int aggregate_parse_group_by(const char *spec, unsigned *fields, struct strbuf *
     return 0;
 }
 
-static uint64_t pair_hash(uint32_t id, struct slice s)
+/* pair_hash - (group, value) for the distinct sets, from the value's hash */
+static uint64_t pair_hash(uint32_t id, uint64_t h)
 {
-    uint64_t h = hash_bytes_ci(s.p, s.n);
     return h ^ ((uint64_t)id * 0x9E3779B97F4A7C15ULL);
+}
+
+/* ci_hash - a value's hash as the distinct sets use it (0: empty) */
+static uint64_t ci_hash(struct slice s)
+{
+    return s.n ? hash_bytes_ci(s.p, s.n) : 0;
 }
 
 static void add_sample(char **arr, unsigned *n, struct slice s)
@@ -389,14 +395,18 @@ uint32_t aggregate_add(struct aggregate *a, const struct event *e)
     /* distinct counts of what is known: an event of unknown recipients (an
      * expiry of a message the input did not show, a per-MX failure) or
      * without a remote host adds no "" recipient, message, domain or host */
-    if (e->recipient.n && u64set_add(&a->seen_rcpt, pair_hash(g->id, e->recipient)))
+    /* each value hashed once: the group's and the cause's distinct sets share it */
+    struct cause_hashes hs = { ci_hash(e->recipient), 0, ci_hash(e->domain) };
+    hs.message = e->qid.n ? ci_hash(e->qid) : hs.recipient;
+    if (e->recipient.n && u64set_add(&a->seen_rcpt, pair_hash(g->id, hs.recipient)))
         g->recipients++;
-    struct slice msgkey = e->qid.n ? e->qid : e->recipient;
-    if (msgkey.n && u64set_add(&a->seen_msg, pair_hash(g->id, msgkey)))
+    if ((e->qid.n || e->recipient.n) && u64set_add(&a->seen_msg, pair_hash(g->id, hs.message)))
         g->messages++;
-    if (e->domain.n && u64set_add(&a->seen_domain, pair_hash(g->id, e->domain)))
+    if (e->domain.n && u64set_add(&a->seen_domain, pair_hash(g->id, hs.domain)))
         g->domains++;
-    if (e->remote_host.n && u64set_add(&a->seen_host, pair_hash(g->id, e->remote_host)))
+    if (e->remote_host.n &&
+        u64set_add(&a->seen_host,
+                   pair_hash(g->id, hash_bytes_ci(e->remote_host.p, e->remote_host.n))))
         g->hosts++;
     add_sample(g->sample_domains, &g->n_sample_domains, e->domain);
     add_sample(g->sample_recipients, &g->n_sample_recipients, e->recipient);
@@ -416,7 +426,8 @@ uint32_t aggregate_add(struct aggregate *a, const struct event *e)
     count_time(a, e);
     /* the cause: its template is the group's when the group is keyed by it */
     const char *tmpl = g->fingerprint == e->fingerprint ? g->template_text : template_of(a, e);
-    uint32_t cause = cause_table_add(a->causes, e, tmpl, label);
+    uint32_t cause = cause_table_add(a->causes, e, tmpl, label, &hs, g->last_cause);
+    g->last_cause = cause;
     if (!g->cause_id)
         g->cause_id = cause;
     bool known = false;

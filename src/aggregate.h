@@ -73,6 +73,7 @@ struct group {
     uint32_t cause_id; /* the cause of its first event (aggregate_cause) */
     uint32_t causes[GROUP_MAX_CAUSES]; /* the causes of its events (cause_id first) */
     unsigned n_causes;
+    uint32_t last_cause; /* of its last event: the next one is most likely of it too */
 };
 
 struct domain_tally {

@@ -67,9 +67,11 @@ static void key_part(struct strbuf *key, struct slice s)
     strbuf_add(key, s.p, s.n);
 }
 
-static uint64_t pair_hash(uint32_t id, struct slice s)
+/* pair - (cause, value) for the distinct sets; a cause's pairs differ from a
+ * group's of the same id (another multiplier), though they live in other sets */
+static uint64_t pair(uint32_t id, uint64_t h)
 {
-    return hash_bytes_ci(s.p, s.n) ^ ((uint64_t)id * 0x9E3779B97F4A7C15ULL);
+    return h ^ ((uint64_t)id * 0xC2B2AE3D27D4EB4FULL);
 }
 
 static void add_sample(char **arr, unsigned *n, struct slice s)
@@ -145,14 +147,36 @@ static struct cause *new_cause(struct cause_table *t, const struct event *e,
     return c;
 }
 
-uint32_t cause_table_add(struct cause_table *t, const struct event *e, const char *template_text,
-                         struct slice provider_label)
+/* is_of - whether e belongs to c: the parts of the key that its side has */
+static bool is_of(const struct cause *c, const struct event *e)
 {
-    make_key(t, e);
-    void **slot = hashmap_slot(t->map, t->key.s, t->key.len);
-    if (!*slot)
-        *slot = new_cause(t, e, template_text);
-    struct cause *c = *slot;
+    if (c->reason != e->reason || c->side != side_of(e))
+        return false;
+    switch (c->side) {
+    case SIDE_US:
+        return c->fingerprint == e->fingerprint && c->blocklist == e->blocklist &&
+               slice_eq_cstr(e->implicated_ip, c->ip);
+    case SIDE_RECEIVER:
+        return slice_eq_cstr(e->provider, c->provider);
+    case SIDE_RECIPIENT:
+        return true;
+    case SIDE_UNKNOWN:
+        return c->fingerprint == e->fingerprint;
+    }
+    return false;
+}
+
+uint32_t cause_table_add(struct cause_table *t, const struct event *e, const char *template_text,
+                         struct slice provider_label, const struct cause_hashes *h, uint32_t hint)
+{
+    struct cause *c = cause_table_get(t, hint);
+    if (!c || !is_of(c, e)) {
+        make_key(t, e);
+        void **slot = hashmap_slot(t->map, t->key.s, t->key.len);
+        if (!*slot)
+            *slot = new_cause(t, e, template_text);
+        c = *slot;
+    }
     c->count[e->status]++;
     if (e->when < c->first)
         c->first = e->when;
@@ -160,16 +184,17 @@ uint32_t cause_table_add(struct cause_table *t, const struct event *e, const cha
         c->last = e->when;
         c->tz_minutes = e->tz_minutes;
     }
-    if (e->recipient.n && u64set_add(&t->seen_rcpt, pair_hash(c->id, e->recipient)))
+    if (e->recipient.n && u64set_add(&t->seen_rcpt, pair(c->id, h->recipient)))
         c->recipients++;
-    struct slice msgkey = e->qid.n ? e->qid : e->recipient;
-    if (msgkey.n && u64set_add(&t->seen_msg, pair_hash(c->id, msgkey)))
+    if ((e->qid.n || e->recipient.n) && u64set_add(&t->seen_msg, pair(c->id, h->message)))
         c->messages++;
-    if (e->domain.n && u64set_add(&t->seen_domain, pair_hash(c->id, e->domain))) {
+    if (e->domain.n && u64set_add(&t->seen_domain, pair(c->id, h->domain))) {
         c->domains++;
         add_sample(c->sample_domains, &c->n_sample_domains, e->domain);
     }
-    if (provider_label.n && u64set_add(&t->seen_provider, pair_hash(c->id, provider_label))) {
+    if (provider_label.n &&
+        u64set_add(&t->seen_provider,
+                   pair(c->id, hash_bytes_ci(provider_label.p, provider_label.n)))) {
         c->providers++;
         add_sample(c->sample_providers, &c->n_sample_providers, provider_label);
     }

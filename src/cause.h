@@ -75,11 +75,20 @@ struct cause_table;
 struct cause_table *cause_table_new(void);
 void cause_table_free(struct cause_table *t);
 
+/* the hashes of an event's recipient, message key (queue id, else recipient) and
+ * domain (hash_bytes_ci; 0 for an empty one), which aggregate_add has computed
+ * for the group's distinct counts anyway */
+struct cause_hashes {
+    uint64_t recipient, message, domain;
+};
+
 /* cause_table_add - count event e (template_text: its template, stored by the
- * caller for the run; provider_label: who answered, as the group shows it);
- * returns its cause id */
+ * caller for the run; provider_label: who answered, as the group shows it; h:
+ * its hashes); returns its cause id */
 uint32_t cause_table_add(struct cause_table *t, const struct event *e, const char *template_text,
-                         struct slice provider_label);
+                         struct slice provider_label, const struct cause_hashes *h, uint32_t hint);
+/* the hint is the id of the cause the caller expects (the last one of the event's
+ * group, or 0): when the event is of it, no key is built or looked up */
 
 /* cause_table_sorted - the causes, final failures first, then deferrals, then
  * recipients; the caller frees the array */
