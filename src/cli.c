@@ -52,8 +52,9 @@ static const struct opt table[] = {
       "output format: text (default), csv, json, html; scan and report also suppress (the "
       "addresses to remove from lists, as CSV)" },
     { "output", 'o', "FILE", C_ALL, "write the report to FILE instead of standard output" },
-    { "detail", 0, NULL, C_SCAN | C_REPORT,
-      "csv/json: one row per failure event instead of per group" },
+    { "detail", 0, NULL, C_SCAN | C_REPORT | C_PARTNER,
+      "csv/json: one row per failure event instead of per group; partner: every message and "
+      "reply, not a summary" },
     { "causes", 0, NULL, C_SCAN | C_REPORT,
       "csv: one row per cause (what one fix removes) instead of per group" },
     { "group-by", 0, "KEYS", C_SCAN | C_REPORT,
@@ -123,7 +124,8 @@ static const struct {
     { "scan", C_SCAN, "scan [OPTIONS] [FILE...|-]   read mail logs, report failed deliveries" },
     { "report", C_REPORT, "report [OPTIONS]             report from the history database" },
     { "partner", C_PARTNER,
-      "partner [OPTIONS] DOMAIN     everything about one recipient domain, address or provider" },
+      "partner [OPTIONS] PARTNER    everything about one recipient domain, address, provider, "
+      "queue id or Message-ID" },
     { "check", C_CHECK, "check [OPTIONS] ADDR...|-    look up IPs or domains in DNS blocklists" },
     { "vacuum", C_VACUUM, "vacuum [--db PATH]           compact the history database" },
 };

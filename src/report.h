@@ -18,6 +18,7 @@
 
 #include "aggregate.h"
 #include "classify.h"
+#include "delivered.h"
 #include "event.h"
 #include "pipeline.h"
 
@@ -76,18 +77,44 @@ int write_html(FILE *fp, const struct report *r);
 int write_suppress(FILE *fp, const struct report *r);
 
 /* one partner's story (`partner`): cmd_report.c builds it, write_partner.c writes it */
+enum partner_kind {
+    PARTNER_DOMAIN,     /* a domain and its subdomains */
+    PARTNER_ADDRESS,    /* one recipient address */
+    PARTNER_PROVIDER,   /* a provider by name ("Microsoft 365") */
+    PARTNER_QUEUE_ID,   /* one message by the MTA's queue id */
+    PARTNER_MESSAGE_ID, /* one message by its Message-ID */
+};
 struct partner_report {
-    const char *who;         /* as asked: a domain, an address or a provider */
-    bool is_domain;          /* deliveries were counted for exactly this domain */
+    const char *who; /* as asked */
+    enum partner_kind kind;
     struct event *const *ev; /* the partner's failures, by time (at least one) */
     size_t n;
-    size_t streak_from;        /* the last run of failures with the same cause starts here */
-    uint64_t sent, sent_since; /* deliveries, in all and since ev[streak_from] */
+    struct delivered *const *dl; /* the kept deliveries (delivered.h), by time */
+    size_t n_dl;
+    struct aggregate *agg; /* the failures' groups and causes */
+    /* deliveries counted for exactly what was asked: a domain's from the hourly
+     * counts; an address's, a message's: the kept ones (every delivery to an
+     * address after its first failure); a provider's are not counted */
+    bool sent_known;
+    uint64_t sent;
+    int64_t last_delivery;        /* the last delivery known (0: none) */
+    int64_t first_delivery_after; /* the first delivery after the last failure (0: none) */
+    int64_t last_delivery_before; /* the last delivery before the last failure (0: none) */
     /* the blocklist answers earlier scans stored for ip, appended to out; 0: none */
     int (*describe_ip)(void *ctx, const char *ip, struct strbuf *out);
     void *ctx;
+    bool detail;                 /* every message and reply, not the summary of a long story */
+    int64_t generated;           /* time of the run */
+    const struct report *events; /* csv, json: the implicated IPs' status for event rows */
 };
-int write_partner(FILE *fp, const struct partner_report *pr);
+/* write_partner - the story in format "text", "csv", "json" or "html" */
+int write_partner(FILE *fp, const char *format, const struct partner_report *pr);
+/* partner_kind_name - "domain", "address", "provider", "queue id", "message-id" */
+const char *partner_kind_name(enum partner_kind kind);
+
+/* html_template - the file name of the reports directory ($BOUNCESCOPE_REPORTS, else
+ * the build's) into out; -1 with a message when it cannot be read (write_html.c) */
+int html_template(const char *name, struct strbuf *out);
 
 /* `check`: the blocklist answers of d in format "text", "csv" or "json" */
 struct dnsbl;

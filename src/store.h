@@ -100,13 +100,15 @@ int store_vacuum(struct store *s, struct strbuf *err);
 /* ---- reading back (report, partner, tests) ----------------------------- */
 
 struct store_query {
-    int64_t since, until;  /* 0: open */
-    const char *domain;    /* domain or parent domain */
-    const char *recipient; /* exact address */
-    const char *provider;  /* provider name, case-insensitive */
-    const char *sender;    /* address or "@domain" */
-    unsigned statuses;     /* bit per delivery_status; 0: all */
-    bool any_of;           /* domain/recipient/provider: match any one of them (partner) */
+    int64_t since, until;   /* 0: open */
+    const char *domain;     /* domain or parent domain */
+    const char *recipient;  /* exact address */
+    const char *provider;   /* provider name, case-insensitive */
+    const char *sender;     /* address or "@domain" */
+    const char *qid;        /* the MTA's queue id (partner QUEUE-ID) */
+    const char *message_id; /* the Message-ID, without <> (partner MESSAGE-ID) */
+    unsigned statuses;      /* bit per delivery_status; 0: all */
+    bool any_of;            /* domain/recipient/provider: match any one of them (partner) */
 };
 
 /* store_each_event - call fn for every stored event matching q, in the order read.

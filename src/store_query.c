@@ -40,6 +40,10 @@ static void where_clause(const struct store_query *q, struct strbuf *sql, const 
         if (q->provider)
             strbuf_adds(sql, " AND lower(provider) = lower(:provider)");
     }
+    if (q->qid && has_recipient)
+        strbuf_adds(sql, " AND queue_id = :qid");
+    if (q->message_id && has_recipient)
+        strbuf_adds(sql, " AND message_id = :message_id");
 }
 
 /* bind_if - bind a query value when the statement asks for it */
@@ -66,6 +70,8 @@ static void bind_query(sqlite3_stmt *st, const struct store_query *q)
     bind_text_if(st, ":provider", q->provider);
     bind_text_if(st, ":sender", q->sender);
     bind_int_if(st, ":statuses", q->statuses);
+    bind_text_if(st, ":qid", q->qid);
+    bind_text_if(st, ":message_id", q->message_id);
 }
 
 int store_each_event(struct store *s, const struct store_query *q, struct classifier *c,

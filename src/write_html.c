@@ -1069,6 +1069,18 @@ static int read_template(const char *dir, const char *name, struct strbuf *out)
     return rc;
 }
 
+/* reports_dir - $BOUNCESCOPE_REPORTS, else the directory set at build time */
+static const char *reports_dir(void)
+{
+    const char *dir = getenv("BOUNCESCOPE_REPORTS");
+    return dir && dir[0] ? dir : BS_REPORTS_DIR;
+}
+
+int html_template(const char *name, struct strbuf *out)
+{
+    return read_template(reports_dir(), name, out);
+}
+
 /* flush - hand what is buffered to the stream */
 static void flush(struct page *pg)
 {
@@ -1148,9 +1160,7 @@ static bool contains_ci(const struct strbuf *s, const char *needle)
 
 int write_html(FILE *fp, const struct report *r)
 {
-    const char *dir = getenv("BOUNCESCOPE_REPORTS");
-    if (!dir || !dir[0])
-        dir = BS_REPORTS_DIR;
+    const char *dir = reports_dir();
     struct strbuf tpl = STRBUF_INIT, css = STRBUF_INIT, js = STRBUF_INIT, head = STRBUF_INIT;
     struct page pg = { .fp = fp, .b = STRBUF_INIT, .r = r };
     int rc = -1;
