@@ -47,6 +47,7 @@ static void free_group(void *p)
     free(g->provider);
     free(g->remote_host);
     free(g->domain);
+    free(g->sender);
     free(g->dsn);
     free(g->sample_text);
     free(g->sample_recipient);
@@ -125,9 +126,13 @@ int aggregate_parse_group_by(const char *spec, unsigned *fields, struct strbuf *
         const char *name;
         unsigned bit;
     } names[] = {
-        { "provider", GROUP_BY_PROVIDER },       { "host", GROUP_BY_HOST },
-        { "domain", GROUP_BY_DOMAIN },           { "reason", GROUP_BY_REASON },
+        { "provider", GROUP_BY_PROVIDER },
+        { "host", GROUP_BY_HOST },
+        { "domain", GROUP_BY_DOMAIN },
+        { "reason", GROUP_BY_REASON },
         { "fingerprint", GROUP_BY_FINGERPRINT },
+        { "sender", GROUP_BY_SENDER },
+        { "sender-domain", GROUP_BY_SENDER_DOMAIN },
     };
     *fields = 0;
     const char *p = spec;
@@ -141,7 +146,7 @@ int aggregate_parse_group_by(const char *spec, unsigned *fields, struct strbuf *
         if (!bit) {
             strbuf_addf(err,
                         "--group-by: '%.*s' is not one of provider, host, domain, reason, "
-                        "fingerprint",
+                        "fingerprint, sender, sender-domain",
                         (int)len, p);
             return -1;
         }
@@ -334,6 +339,10 @@ uint32_t aggregate_add(struct aggregate *a, const struct event *e)
         add_key_part(&a->key, e->domain);
     if (a->fields & GROUP_BY_REASON)
         add_key_part(&a->key, slice_cstr(e->reason ? e->reason->name : ""));
+    if (a->fields & GROUP_BY_SENDER)
+        add_key_lower(&a->key, e->sender);
+    if (a->fields & GROUP_BY_SENDER_DOMAIN)
+        add_key_lower(&a->key, recipient_domain(e->sender));
     if (a->fields & GROUP_BY_FINGERPRINT) {
         /* as hex: the key is also the group's name in the history database */
         char hex[17];
@@ -350,6 +359,7 @@ uint32_t aggregate_add(struct aggregate *a, const struct event *e)
         g->provider = xmemdup(label.p, label.n);
         g->remote_host = xmemdup(e->remote_host.p, e->remote_host.n);
         g->domain = xmemdup(e->domain.p, e->domain.n);
+        g->sender = xmemdup(e->sender.p, e->sender.n);
         g->reason = e->reason;
         g->blocklist = e->blocklist;
         g->fingerprint = e->fingerprint;
@@ -598,6 +608,11 @@ struct time_bucket **aggregate_buckets(struct aggregate *a, size_t *n, int64_t *
 size_t aggregate_n_reasons(const struct aggregate *a)
 {
     return a->n_reasons;
+}
+
+unsigned aggregate_fields(const struct aggregate *a)
+{
+    return a->fields;
 }
 
 struct cause **aggregate_causes(struct aggregate *a, size_t *n)

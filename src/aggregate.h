@@ -34,6 +34,8 @@ enum group_field {
     GROUP_BY_DOMAIN = 4,
     GROUP_BY_REASON = 8,
     GROUP_BY_FINGERPRINT = 16,
+    GROUP_BY_SENDER = 32,        /* the envelope sender (lower case): one sending account */
+    GROUP_BY_SENDER_DOMAIN = 64, /* the sender's domain (lower case) */
 };
 
 struct ip_tally {
@@ -48,6 +50,7 @@ struct group {
     char *provider;    /* provider name, or remote host, or "" */
     char *remote_host; /* first remote host seen */
     char *domain;      /* first recipient domain seen */
+    char *sender;      /* first envelope sender seen (the sending account) */
     const struct reason *reason;
     const struct blocklist_ref *blocklist;
     uint64_t fingerprint;
@@ -137,6 +140,8 @@ const struct aggregate_totals *aggregate_totals(const struct aggregate *a);
 /* aggregate_buckets - time buckets (hourly), in time order; caller frees the array */
 struct time_bucket **aggregate_buckets(struct aggregate *a, size_t *n, int64_t *width);
 size_t aggregate_n_reasons(const struct aggregate *a);
+/* aggregate_fields - the --group-by fields (enum group_field bits) */
+unsigned aggregate_fields(const struct aggregate *a);
 
 /* causes above the groups (cause.h), counted with the groups by aggregate_add */
 /* aggregate_causes - final failures first; the caller frees the array */

@@ -58,8 +58,8 @@ static const struct opt table[] = {
     { "causes", 0, NULL, C_SCAN | C_REPORT,
       "csv: one row per cause (what one fix removes) instead of per group" },
     { "group-by", 0, "KEYS", C_SCAN | C_REPORT,
-      "group failures by a comma list of provider, host, domain, reason, fingerprint "
-      "(default " AGGREGATE_DEFAULT_GROUP_BY ")" },
+      "group failures by a comma list of provider, host, domain, reason, fingerprint, sender "
+      "(the sending account), sender-domain (default " AGGREGATE_DEFAULT_GROUP_BY ")" },
     { "domain", 0, "DOMAIN", C_SCAN | C_REPORT,
       "only failures to this recipient domain (and its subdomains)" },
     { "sender", 0, "ADDR", C_SCAN | C_REPORT,

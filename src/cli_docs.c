@@ -378,7 +378,8 @@ static void completion_script(FILE *fp)
         else if (!strcmp(kind, "status"))
             fputs(") list=\"deferred bounced expired\" ;;\n", fp);
         else if (!strcmp(kind, "group-by"))
-            fputs(") list=\"provider host domain reason fingerprint\" ;;\n", fp);
+            fputs(") list=\"provider host domain reason fingerprint sender sender-domain\" ;;\n",
+                  fp);
         else if (!strcmp(kind, "dir"))
             fputs(")\n            compopt -o filenames 2>/dev/null\n"
                   "            COMPREPLY=($(compgen -d -- \"$cur\"))\n"

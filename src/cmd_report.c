@@ -158,6 +158,7 @@ int cmd_report(const struct options *o)
     cmd_report_init(&r, "report", o, p); /* stats NULL: the writers leave out "What was read" */
     r.delivered = rb.kept;
     r.n_delivered = rb.n_kept;
+    r.domain_sent_unknown = q.sender != NULL;
     cmd_add_our_ips(o, r.agg);
     /* new means a new cause (store_causes.c) */
     size_t n = 0;

@@ -60,7 +60,10 @@ struct report {
     /* --format suppress: the deliveries kept (delivered.h), and --disabled-days */
     struct delivered *const *delivered;
     size_t n_delivered;
-    long disabled_days;   /* 0: REPORT_DISABLED_DAYS */
+    long disabled_days; /* 0: REPORT_DISABLED_DAYS */
+    /* report --sender: deliveries are kept per sender, not per sender and domain, so
+     * the domains' delivered counts (and rates) are unknown: shown as "-" / null */
+    bool domain_sent_unknown;
     int64_t generated;    /* time of the run */
     const char *group_by; /* as given, for the header */
 };

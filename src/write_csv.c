@@ -94,6 +94,7 @@ static const char *const group_columns[] = {
     "text_source",
     "example_domains",
     "causes",
+    "sender",
 };
 
 /* cause_rank - the rank of cause id among the sorted causes (0: none) */
@@ -175,6 +176,7 @@ static int write_groups(FILE *fp, const struct report *r)
         for (unsigned k = 0; k < g->n_causes; k++)
             strbuf_addf(&tmp, "%s%zu", k ? ";" : "", cause_rank(causes, n_causes, g->causes[k]));
         cell(&row, &first, strbuf_slice(&tmp));
+        cell(&row, &first, slice_cstr(g->sender));
         strbuf_adds(&row, "\r\n");
         fwrite(row.s, 1, row.len, fp);
     }

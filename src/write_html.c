@@ -918,12 +918,17 @@ static void section_domains(struct page *pg)
     for (size_t i = 0; i < shown; i++) {
         const struct domain_tally *t = d[i];
         uint64_t fin = finals(t->count), all = fin + t->count[DELIVERY_SENT];
+        if (pg->r->domain_sent_unknown)
+            all = 0; /* report --sender: the domains' deliveries are not known */
         put(pg, "<tr><th scope=\"row\" class=\"mono\">");
         esc_max(&pg->b, t->domain, 255);
         put(pg, "</th><td>");
         esc_max(&pg->b, t->provider, 200);
         put(pg, "</td>");
-        td_num(pg, t->count[DELIVERY_SENT]);
+        if (pg->r->domain_sent_unknown)
+            put(pg, "<td class=\"n\" data-v=\"-1\">–</td>");
+        else
+            td_num(pg, t->count[DELIVERY_SENT]);
         td_num(pg, t->count[DELIVERY_DEFERRED]);
         td_num(pg, t->count[DELIVERY_BOUNCED]);
         td_num(pg, t->count[DELIVERY_EXPIRED]);

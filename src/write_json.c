@@ -176,6 +176,7 @@ static void write_group(struct jw *w, const struct report *r, const struct group
     jw_cstr(w, "provider", g->provider);
     jw_cstr(w, "remote_host", g->remote_host);
     jw_cstr(w, "domain", g->domain);
+    jw_cstr(w, "sender", g->sender);
     jw_cstr(w, "reason", g->reason ? g->reason->name : "undefined");
     jw_cstr(w, "reason_label", g->reason ? g->reason->label : "");
     jw_cstr(w, "dsn", g->dsn);
@@ -412,11 +413,15 @@ static void write_domains(struct jw *w, const struct report *r, size_t max)
         jw_open(w, NULL, '{', true);
         jw_cstr(w, "domain", d[i]->domain);
         jw_cstr(w, "provider", d[i]->provider);
-        jw_u64(w, "sent", d[i]->count[DELIVERY_SENT]);
+        if (r->domain_sent_unknown)
+            jw_null(w, "sent");
+        else
+            jw_u64(w, "sent", d[i]->count[DELIVERY_SENT]);
         jw_u64(w, "deferred", d[i]->count[DELIVERY_DEFERRED]);
         jw_u64(w, "bounced", d[i]->count[DELIVERY_BOUNCED]);
         jw_u64(w, "expired", d[i]->count[DELIVERY_EXPIRED]);
-        jw_rate(w, "failure_rate", finals, finals + d[i]->count[DELIVERY_SENT]);
+        jw_rate(w, "failure_rate", finals,
+                r->domain_sent_unknown ? 0 : finals + d[i]->count[DELIVERY_SENT]);
         jw_close(w, '}');
     }
     jw_close(w, ']');

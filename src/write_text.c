@@ -183,8 +183,24 @@ static void write_group(struct text_out *o, const struct report *r, const struct
     if (g->is_new)
         add(o, "NEW %s ", sep);
     status_counts(o, g->count);
-    add(o, " %s ", sep);
-    add_cut(o, g->provider, TEXT_PROVIDER_COLS);
+    /* grouped by the sending account: it names the group */
+    unsigned fields = aggregate_fields(r->agg);
+    if (fields & (GROUP_BY_SENDER | GROUP_BY_SENDER_DOMAIN)) {
+        struct slice from = slice_cstr(g->sender);
+        if (!(fields & GROUP_BY_SENDER))
+            from = recipient_domain(from);
+        add(o, " %s from ", sep);
+        struct strbuf f = STRBUF_INIT;
+        strbuf_add(&f, from.p, from.n);
+        add_cut(o, from.n ? strbuf_cstr(&f) : "(no sender)", TEXT_PROVIDER_COLS);
+        strbuf_free(&f);
+    }
+    /* the provider, unless the groups are cut by sender only (then it is just the first one's) */
+    if (!(fields & (GROUP_BY_SENDER | GROUP_BY_SENDER_DOMAIN)) ||
+        (fields & (GROUP_BY_PROVIDER | GROUP_BY_HOST))) {
+        add(o, " %s ", sep);
+        add_cut(o, g->provider, TEXT_PROVIDER_COLS);
+    }
     add(o, " %s %s", sep, g->reason ? g->reason->name : "undefined");
     if (g->dsn[0])
         add(o, " %s dsn %s", sep, g->dsn);
@@ -316,7 +332,7 @@ static void write_ips(struct text_out *o, const struct report *r)
 /* the domain table's columns after domain and provider */
 enum { COL_SENT, COL_DEFERRED, COL_BOUNCED, COL_EXPIRED, COL_FAILED, N_COLS };
 
-static void write_domains(struct text_out *o, const struct aggregate *agg_c)
+static void write_domains(struct text_out *o, const struct aggregate *agg_c, bool sent_unknown)
 {
     static const char *const head[N_COLS] = { "sent", "deferred", "bounced", "expired", "failed" };
     struct aggregate *agg = (struct aggregate *)agg_c;
@@ -346,10 +362,13 @@ static void write_domains(struct text_out *o, const struct aggregate *agg_c)
         const uint64_t *k = d[i]->count;
         uint64_t final = k[DELIVERY_SENT] + k[DELIVERY_BOUNCED] + k[DELIVERY_EXPIRED];
         fmt_count(k[DELIVERY_SENT], cell[i][COL_SENT], 32);
+        if (sent_unknown)
+            snprintf(cell[i][COL_SENT], 32, "-");
         fmt_count(k[DELIVERY_DEFERRED], cell[i][COL_DEFERRED], 32);
         fmt_count(k[DELIVERY_BOUNCED], cell[i][COL_BOUNCED], 32);
         fmt_count(k[DELIVERY_EXPIRED], cell[i][COL_EXPIRED], 32);
-        fmt_percent(k[DELIVERY_BOUNCED] + k[DELIVERY_EXPIRED], final, cell[i][COL_FAILED], 32);
+        fmt_percent(k[DELIVERY_BOUNCED] + k[DELIVERY_EXPIRED], sent_unknown ? 0 : final,
+                    cell[i][COL_FAILED], 32);
         for (int c = 0; c < N_COLS; c++)
             if (strlen(cell[i][c]) > w[c])
                 w[c] = strlen(cell[i][c]);
@@ -677,7 +696,7 @@ int write_text(FILE *fp, const struct report *r)
     free(groups);
     free(causes);
     write_ips(&o, r);
-    write_domains(&o, r->agg);
+    write_domains(&o, r->agg, r->domain_sent_unknown);
     write_read(&o, r);
     strbuf_free(&o.raw);
     strbuf_free(&o.safe);
