@@ -430,6 +430,12 @@ uint32_t aggregate_add(struct aggregate *a, const struct event *e)
     if (e->domain.n) {
         struct domain_tally *d = domain_of(a, e->domain, e->provider);
         d->count[e->status]++;
+        /* which groups hold its failures (the HTML page links a domain to them) */
+        bool have = false;
+        for (unsigned i = 0; i < d->n_groups && !have; i++)
+            have = d->groups[i] == g->id;
+        if (!have && d->n_groups < GROUP_MAX_SAMPLES)
+            d->groups[d->n_groups++] = g->id;
     }
     a->totals.count[e->status]++;
     span(&a->totals, e->when, e->tz_minutes);

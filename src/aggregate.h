@@ -82,7 +82,9 @@ struct group {
 struct domain_tally {
     char *domain;
     char *provider;
-    uint64_t count[4]; /* sent, deferred, bounced, expired */
+    uint64_t count[4];                  /* sent, deferred, bounced, expired */
+    uint32_t groups[GROUP_MAX_SAMPLES]; /* ids of the first groups with its failures */
+    unsigned n_groups;
 };
 
 struct ip_summary {

@@ -119,6 +119,19 @@ const char *report_share(uint64_t part, uint64_t whole, char *buf, size_t size)
     return buf;
 }
 
+/* first_listing_label - the label of the first list that lists ip (DNS), or NULL */
+static const char *first_listing_label(const struct report *r, const char *ip)
+{
+    if (!r->dns.checked || !r->dns.listings)
+        return NULL;
+    const struct report_listing *ls;
+    size_t n = r->dns.listings(r->dns.ctx, ip, &ls);
+    for (size_t i = 0; i < n; i++)
+        if (ls[i].status && !strcmp(ls[i].status, "listed"))
+            return ls[i].list_label ? ls[i].list_label : ls[i].zone;
+    return NULL;
+}
+
 void report_headline(const struct report *r, struct strbuf *out)
 {
     const struct aggregate_totals *t = aggregate_totals(r->agg);
@@ -153,6 +166,17 @@ void report_headline(const struct report *r, struct strbuf *out)
     strbuf_addf(out, "; %s cause, %s of them: ", n == 1 ? "the one" : "the largest",
                 report_share(part, total, pc, sizeof pc));
     cause_title(top, out);
+    /* what the DNS check says of our IP now, when it ran */
+    if (top->ip[0]) {
+        const char *st = report_ip_status(r, top->ip);
+        const char *listed = first_listing_label(r, top->ip);
+        if (!strcmp(st, "listed"))
+            strbuf_addf(out, ", listed now by %s", listed ? listed : "a blocklist");
+        else if (!strcmp(st, "not_listed"))
+            strbuf_adds(out, ", not listed in DNS now");
+        else if (!strcmp(st, "unknown"))
+            strbuf_adds(out, ", DNS check failed");
+    }
     strbuf_addf(out, " (%s)", cause_who_acts(top));
     free(causes);
 }
