@@ -434,9 +434,9 @@ unsigned correlate_expire(struct correlator *c, struct queue_msg *m, struct slic
     return n;
 }
 
-int queue_msg_nrcpt(const struct queue_msg *m)
+int queue_msg_open(const struct queue_msg *m)
 {
-    return m ? m->nrcpt : 0;
+    return m && m->nrcpt > 0 ? m->nrcpt - (int)m->n_ended : -1;
 }
 
 bool queue_msg_had_failure(const struct queue_msg *m)

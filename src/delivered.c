@@ -111,12 +111,13 @@ struct slice delivered_queued_as(struct delivered_parser *p, struct slice reply)
 /* ---- the ring ------------------------------------------------------------ */
 
 struct ring_entry {
-    uint64_t key;        /* hash of host and qid */
     struct delivered *d; /* in the same allocation, after the entry */
 };
 
 struct delivered_ring {
     struct ring_entry **slot;
+    uint64_t *keys; /* hash of host and qid per slot, 0: empty - scanned without
+                     * touching the entries, a lookup costs a few hundred compares */
     size_t cap, next;
 };
 
@@ -125,6 +126,7 @@ struct delivered_ring *delivered_ring_new(size_t capacity)
     struct delivered_ring *r = xcalloc(1, sizeof *r);
     r->cap = capacity ? capacity : 1;
     r->slot = xcalloc(r->cap, sizeof *r->slot);
+    r->keys = xcalloc(r->cap, sizeof *r->keys);
     return r;
 }
 
@@ -135,6 +137,7 @@ void delivered_ring_free(struct delivered_ring *r)
     for (size_t i = 0; i < r->cap; i++)
         free(r->slot[i]);
     free(r->slot);
+    free(r->keys);
     free(r);
 }
 
@@ -186,10 +189,10 @@ void delivered_ring_put(struct delivered_ring *r, struct slice host, const struc
 {
     struct delivered *c;
     struct ring_entry *e = copy_into(d, sizeof(struct ring_entry), &c);
-    e->key = ring_key(host, d->qid);
     e->d = c;
     free(r->slot[r->next]);
     r->slot[r->next] = e;
+    r->keys[r->next] = ring_key(host, d->qid);
     r->next = (r->next + 1) % r->cap;
 }
 
@@ -201,12 +204,15 @@ size_t delivered_ring_take(struct delivered_ring *r, struct slice host, struct s
     /* oldest first: from the next slot to be overwritten round to the newest */
     for (size_t k = 0; k < r->cap; k++) {
         size_t i = (r->next + k) % r->cap;
+        if (r->keys[i] != key)
+            continue;
         struct ring_entry *e = r->slot[i];
-        if (!e || e->key != key || !slice_eq(e->d->qid, qid))
+        if (!e || !slice_eq(e->d->qid, qid))
             continue;
         fn(ctx, e->d);
         free(e);
         r->slot[i] = NULL;
+        r->keys[i] = 0;
         n++;
     }
     return n;

@@ -40,6 +40,11 @@ struct delivered {
     unsigned attempts; /* deferrals of the recipient before it */
     const char *file;  /* borrowed for the run */
     uint64_t line;
+    /* raw: reply is still the line's whole message part, and provider and
+     * queued_as are not looked up yet - a delivery held in the ring is parsed
+     * only if a failure of its message comes (most never do) */
+    bool raw;
+    enum mta_kind mta;
 };
 
 struct delivered_parser;

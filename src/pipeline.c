@@ -168,10 +168,28 @@ void pipeline_watch(struct pipeline *p, struct slice recipient)
         u64set_add(&p->watch, watch_key(recipient));
 }
 
-/* keep_delivered - a delivery worth keeping: to the sink, and to the list */
-static void keep_delivered(void *ctx, const struct delivered *d)
+/* keep_delivered - a delivery worth keeping: its reply, queue id and provider
+ * read from the line it kept (raw), then to the sink and to the list */
+static void keep_delivered(void *ctx, const struct delivered *raw)
 {
     struct pipeline *p = ctx;
+    struct delivered dd = *raw, *d = &dd;
+    if (raw->raw) {
+        struct slice reply, dsn;
+        if (delivered_reply(p->dp, raw->mta, raw->reply, &reply, &dsn)) {
+            dd.reply = reply;
+            if (!dd.dsn.n)
+                dd.dsn = dsn;
+            dd.queued_as = delivered_queued_as(p->dp, reply);
+        } else {
+            dd.reply = SLICE_EMPTY;
+        }
+        if (!dd.provider.n) {
+            const struct provider *prov = provider_for(p->providers, dd.remote_host, dd.domain);
+            dd.provider = prov ? slice_cstr(prov->name) : SLICE_EMPTY;
+        }
+        dd.raw = false;
+    }
     if (p->cfg.sink.delivered)
         p->cfg.sink.delivered(p->cfg.sink.ctx, d);
     if (!p->cfg.collect_deliveries)
@@ -362,11 +380,12 @@ static void failure_event(struct pipeline *p, const struct log_header *h,
  * (yet) goes to the ring, kept if a failure of the message follows */
 static void track_delivery(struct pipeline *p, const struct log_header *h,
                            const struct mta_record *rec, struct slice rcpt, struct slice domain,
-                           unsigned prior_deferrals, bool failed_before, int nrcpt)
+                           unsigned prior_deferrals, bool failed_before, int open)
 {
     bool watched = rcpt.n && p->watch.count && u64set_has(&p->watch, watch_key(rcpt));
     bool keep = prior_deferrals || failed_before || watched;
-    if (!keep && !(nrcpt > 1 && rec->qid.n))
+    /* held back only while other recipients of the message are still open */
+    if (!keep && !(open > 1 && rec->qid.n))
         return;
     struct delivered d = {
         .when = h->when,
@@ -387,18 +406,15 @@ static void track_delivery(struct pipeline *p, const struct log_header *h,
     while (host.n && host.p[host.n - 1] == '.')
         host.n--;
     d.remote_host = lower(&p->sent_host, host);
-    bool ours = rec->relay_ours ||
-                provider_is_relay(p->providers, d.remote_host, rec->relay_ip, rec->relay_port);
-    const struct provider *prov =
-        ours ? provider_relay(p->providers) : provider_for(p->providers, d.remote_host, domain);
-    d.provider = prov ? slice_cstr(prov->name) : SLICE_EMPTY;
-    struct slice dsn;
-    if (delivered_reply(p->dp, rec->mta, h->message, &d.reply, &dsn)) {
-        d.dsn = rec->dsn.n ? rec->dsn : dsn;
-        d.queued_as = delivered_queued_as(p->dp, d.reply);
-    } else {
-        d.dsn = rec->dsn;
-    }
+    d.mta = rec->mta;
+    d.dsn = rec->dsn;
+    if (rec->relay_ours ||
+        provider_is_relay(p->providers, d.remote_host, rec->relay_ip, rec->relay_port))
+        d.provider = slice_cstr(provider_relay(p->providers)->name);
+    /* the reply, its queue id and the provider are read when the delivery is
+     * kept (keep_delivered): most held in the ring never see a failure */
+    d.reply = h->message;
+    d.raw = true;
     if (keep)
         keep_delivered(p, &d);
     else
@@ -417,7 +433,7 @@ static void handle_delivery(struct pipeline *p, const struct log_header *h,
         strbuf_add(&p->sent_sender, s.p, s.n);
         struct slice sender = strbuf_slice(&p->sent_sender);
         bool failed_before = queue_msg_had_failure(m);
-        int nrcpt = queue_msg_nrcpt(m);
+        int open = queue_msg_open(m);
         if (p->cfg.track_deliveries) {
             strbuf_reset(&p->sent_msgid);
             s = queue_msg_message_id(m);
@@ -428,7 +444,7 @@ static void handle_delivery(struct pipeline *p, const struct log_header *h,
             correlate_attempt(p->correlator, m, p->cur_host, rec->qid, rcpt, NULL, 0, &info);
         if (p->cfg.track_deliveries &&
             passes(&p->cfg.filter, DELIVERY_SENT, domain, sender, h->when))
-            track_delivery(p, h, rec, rcpt, domain, info.prior_deferrals, failed_before, nrcpt);
+            track_delivery(p, h, rec, rcpt, domain, info.prior_deferrals, failed_before, open);
         if (passes(&p->cfg.filter, DELIVERY_SENT, domain, sender, h->when)) {
             /* no provider lookup here: the domain table shows it only for
              * domains with failures, which look it up themselves */

@@ -32,46 +32,80 @@
 
 /* ---- writing ------------------------------------------------------------ */
 
-static sqlite3_stmt *stmt(struct store *s, sqlite3_stmt **st, const char *sql)
+/* stmt - the statement of sql, prepared on first use, its parameters' numbers
+ * (names[i] -> param[i]) looked up then: a search by name for every row costs
+ * more than the row */
+static sqlite3_stmt *stmt(struct store *s, sqlite3_stmt **st, const char *sql,
+                          const char *const *names, int *param, size_t n)
 {
-    if (!*st && !s->failure.len)
+    if (!*st && !s->failure.len) {
         *st = store_prepare(s, sql);
+        for (size_t i = 0; *st && i < n; i++)
+            param[i] = store_param(*st, names[i]);
+    }
     return *st;
 }
 
-static void bind_slice(sqlite3_stmt *st, const char *name, struct slice v)
+static void bind_slice(sqlite3_stmt *st, int param, struct slice v)
 {
-    sqlite3_bind_text(st, store_param(st, name), v.n ? v.p : "", (int)v.n, SQLITE_STATIC);
+    sqlite3_bind_text(st, param, v.n ? v.p : "", (int)v.n, SQLITE_STATIC);
 }
+
+static const char *const dl_names[17] = {
+    ":run",       ":time",        ":tz",        ":queue_id", ":sender", ":recipient",
+    ":domain",    ":remote_host", ":remote_ip", ":provider", ":dsn",    ":reply",
+    ":queued_as", ":message_id",  ":attempts",  ":file",     ":line",
+};
+enum {
+    DL_RUN,
+    DL_TIME,
+    DL_TZ,
+    DL_QID,
+    DL_SENDER,
+    DL_RCPT,
+    DL_DOMAIN,
+    DL_HOST,
+    DL_IP,
+    DL_PROVIDER,
+    DL_DSN,
+    DL_REPLY,
+    DL_QUEUED_AS,
+    DL_MSGID,
+    DL_ATTEMPTS,
+    DL_FILE,
+    DL_LINE
+};
 
 static void sink_delivered(void *ctx, const struct delivered *d)
 {
     struct store *s = ctx;
+    int *p = s->dl_param;
     sqlite3_stmt *st = stmt(
         s, &s->ins_delivered,
         "INSERT OR IGNORE INTO delivered(run, time, tz, queue_id, sender, recipient, domain,"
         " remote_host, remote_ip, provider, dsn, reply, queued_as, message_id, attempts, file,"
         " line) VALUES(:run, :time, :tz, :queue_id, :sender, :recipient, :domain, :remote_host,"
-        " :remote_ip, :provider, :dsn, :reply, :queued_as, :message_id, :attempts, :file, :line)");
+        " :remote_ip, :provider, :dsn, :reply, :queued_as, :message_id, :attempts, :file, :line)",
+        dl_names, p, 17);
     if (!st || s->failure.len)
         return;
-    store_bind_int(st, ":run", s->run);
-    store_bind_int(st, ":time", d->when);
-    store_bind_int(st, ":tz", d->tz_minutes);
-    bind_slice(st, ":queue_id", d->qid);
-    bind_slice(st, ":sender", d->sender);
-    bind_slice(st, ":recipient", d->recipient);
-    bind_slice(st, ":domain", d->domain);
-    bind_slice(st, ":remote_host", d->remote_host);
-    bind_slice(st, ":remote_ip", d->remote_ip);
-    bind_slice(st, ":provider", d->provider);
-    bind_slice(st, ":dsn", d->dsn);
-    bind_slice(st, ":reply", d->reply);
-    bind_slice(st, ":queued_as", d->queued_as);
-    bind_slice(st, ":message_id", d->message_id);
-    store_bind_int(st, ":attempts", d->attempts);
-    bind_slice(st, ":file", slice_cstr(d->file ? d->file : ""));
-    store_bind_int(st, ":line", (int64_t)d->line);
+    sqlite3_bind_int64(st, p[DL_RUN], s->run);
+    sqlite3_bind_int64(st, p[DL_TIME], d->when);
+    sqlite3_bind_int64(st, p[DL_TZ], d->tz_minutes);
+    bind_slice(st, p[DL_QID], d->qid);
+    bind_slice(st, p[DL_SENDER], d->sender);
+    bind_slice(st, p[DL_RCPT], d->recipient);
+    bind_slice(st, p[DL_DOMAIN], d->domain);
+    bind_slice(st, p[DL_HOST], d->remote_host);
+    bind_slice(st, p[DL_IP], d->remote_ip);
+    bind_slice(st, p[DL_PROVIDER], d->provider);
+    bind_slice(st, p[DL_DSN], d->dsn);
+    bind_slice(st, p[DL_REPLY], d->reply);
+    bind_slice(st, p[DL_QUEUED_AS], d->queued_as);
+    bind_slice(st, p[DL_MSGID], d->message_id);
+    sqlite3_bind_int64(st, p[DL_ATTEMPTS], d->attempts);
+    bind_slice(st, p[DL_FILE], slice_cstr(d->file ? d->file : ""));
+    sqlite3_bind_int64(st, p[DL_LINE], (int64_t)d->line);
     if (sqlite3_step(st) != SQLITE_DONE)
         store_fail(s, "storing a delivery");
     sqlite3_reset(st);
@@ -81,14 +115,15 @@ static void sink_delivered(void *ctx, const struct delivered *d)
 static void sink_watch(void *ctx, struct slice recipient, int64_t when)
 {
     struct store *s = ctx;
-    sqlite3_stmt *st =
-        stmt(s, &s->put_watch,
-             "INSERT INTO watch(recipient, last) VALUES(:recipient, :last)"
-             " ON CONFLICT(recipient) DO UPDATE SET last = max(last, excluded.last)");
+    static const char *const names[2] = { ":recipient", ":last" };
+    sqlite3_stmt *st = stmt(s, &s->put_watch,
+                            "INSERT INTO watch(recipient, last) VALUES(:recipient, :last)"
+                            " ON CONFLICT(recipient) DO UPDATE SET last = max(last, excluded.last)",
+                            names, s->watch_param, 2);
     if (!st || s->failure.len)
         return;
-    bind_slice(st, ":recipient", recipient);
-    store_bind_int(st, ":last", when);
+    bind_slice(st, s->watch_param[0], recipient);
+    sqlite3_bind_int64(st, s->watch_param[1], when);
     if (sqlite3_step(st) != SQLITE_DONE)
         store_fail(s, "storing a recipient to watch");
     sqlite3_reset(st);
@@ -132,12 +167,15 @@ int store_delivered_flush(struct store *s)
 {
     if (!s->pending_senders || !hashmap_count(s->pending_senders))
         return 0;
+    static const char *const names[6] = { ":hour", ":sender", ":tz", ":count", ":first", ":last" };
+    int *p = s->sender_param;
     sqlite3_stmt *st = stmt(
         s, &s->upsert_sent_sender,
         "INSERT INTO sent_sender(hour, sender, tz, count, first, last)"
         " VALUES(:hour, :sender, :tz, :count, :first, :last) ON CONFLICT(hour, sender) DO UPDATE"
         " SET count = count + excluded.count, first = min(first, excluded.first),"
-        " last = max(last, excluded.last), tz = excluded.tz");
+        " last = max(last, excluded.last), tz = excluded.tz",
+        names, p, 6);
     if (!st)
         return -1;
     const char *key;
@@ -146,12 +184,13 @@ int store_delivered_flush(struct store *s)
     int rc = 0;
     for (size_t it = 0; rc == 0 && hashmap_next(s->pending_senders, &it, &key, &keylen, &v);) {
         struct sender_cell *c = v;
-        store_bind_int(st, ":hour", c->hour);
-        store_bind_text(st, ":sender", key + sizeof(int64_t), keylen - sizeof(int64_t));
-        store_bind_int(st, ":tz", c->tz);
-        store_bind_int(st, ":count", (int64_t)c->count);
-        store_bind_int(st, ":first", c->first);
-        store_bind_int(st, ":last", c->last);
+        sqlite3_bind_int64(st, p[0], c->hour);
+        sqlite3_bind_text(st, p[1], key + sizeof(int64_t), (int)(keylen - sizeof(int64_t)),
+                          SQLITE_STATIC);
+        sqlite3_bind_int64(st, p[2], c->tz);
+        sqlite3_bind_int64(st, p[3], (int64_t)c->count);
+        sqlite3_bind_int64(st, p[4], c->first);
+        sqlite3_bind_int64(st, p[5], c->last);
         if (sqlite3_step(st) != SQLITE_DONE) {
             store_fail(s, "storing deliveries per sender");
             rc = -1;

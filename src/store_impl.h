@@ -75,6 +75,7 @@ struct store {
     /* store_delivered.c: deliveries worth proving, watched recipients, per-sender
      * delivery counts (prepared on first use; the sums written at each checkpoint) */
     sqlite3_stmt *ins_delivered, *put_watch, *upsert_sent_sender;
+    int dl_param[17], watch_param[2], sender_param[6]; /* their parameters, by name once */
     struct hashmap *pending_senders; /* NULL until the first delivery */
     struct strbuf key;
     struct strbuf failure; /* first database error of the run */

@@ -63,7 +63,6 @@
     "  reply TEXT, queued_as TEXT, message_id TEXT, attempts INTEGER, file TEXT, line INTEGER," \
     "  UNIQUE(time, queue_id, recipient));"                                                     \
     "CREATE INDEX IF NOT EXISTS delivered_recipient ON delivered(recipient);"                   \
-    "CREATE INDEX IF NOT EXISTS delivered_domain ON delivered(domain, time);"                   \
     "CREATE TABLE IF NOT EXISTS watch(recipient TEXT PRIMARY KEY, last INTEGER);"               \
     "CREATE TABLE IF NOT EXISTS sent_sender(hour INTEGER NOT NULL, sender TEXT NOT NULL,"       \
     "  tz INTEGER, count INTEGER NOT NULL, first INTEGER, last INTEGER,"                        \
