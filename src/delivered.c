@@ -201,19 +201,22 @@ size_t delivered_ring_take(struct delivered_ring *r, struct slice host, struct s
 {
     uint64_t key = ring_key(host, qid);
     size_t n = 0;
-    /* oldest first: from the next slot to be overwritten round to the newest */
-    for (size_t k = 0; k < r->cap; k++) {
-        size_t i = (r->next + k) % r->cap;
-        if (r->keys[i] != key)
-            continue;
-        struct ring_entry *e = r->slot[i];
-        if (!e || !slice_eq(e->d->qid, qid))
-            continue;
-        fn(ctx, e->d);
-        free(e);
-        r->slot[i] = NULL;
-        r->keys[i] = 0;
-        n++;
+    /* oldest first: from the next slot to be overwritten round to the newest; the
+     * keys are compared in two plain runs (no division per slot) */
+    for (int run = 0; run < 2; run++) {
+        size_t from = run ? 0 : r->next, to = run ? r->next : r->cap;
+        for (size_t i = from; i < to; i++) {
+            if (r->keys[i] != key)
+                continue;
+            struct ring_entry *e = r->slot[i];
+            if (!e || !slice_eq(e->d->qid, qid))
+                continue;
+            fn(ctx, e->d);
+            free(e);
+            r->slot[i] = NULL;
+            r->keys[i] = 0;
+            n++;
+        }
     }
     return n;
 }
