@@ -42,6 +42,7 @@ struct aggregate {
     size_t n_live;        /* ordinary groups now */
     struct group **other; /* per reason index (+1 for none): its "other texts" group */
     struct domain_tally *other_domains;
+    struct cause_table *causes; /* what one fix removes (cause.h) */
 };
 
 static void free_group(void *p)
@@ -51,6 +52,7 @@ static void free_group(void *p)
     free(g->provider);
     free(g->remote_host);
     free(g->domain);
+    free(g->sender);
     free(g->dsn);
     free(g->sample_text);
     free(g->sample_recipient);
@@ -99,6 +101,7 @@ struct aggregate *aggregate_new(unsigned group_fields, size_t n_reasons)
     a->registrable = hashmap_new(free);
     a->max_groups = AGGREGATE_MAX_GROUPS;
     a->other = xcalloc(n_reasons + 2, sizeof *a->other);
+    a->causes = cause_table_new();
     return a;
 }
 
@@ -129,6 +132,7 @@ void aggregate_free(struct aggregate *a)
     u64set_free(&a->seen_host);
     strbuf_free(&a->key);
     strbuf_free(&a->label);
+    cause_table_free(a->causes);
     free(a);
 }
 
@@ -138,9 +142,13 @@ int aggregate_parse_group_by(const char *spec, unsigned *fields, struct strbuf *
         const char *name;
         unsigned bit;
     } names[] = {
-        { "provider", GROUP_BY_PROVIDER },       { "host", GROUP_BY_HOST },
-        { "domain", GROUP_BY_DOMAIN },           { "reason", GROUP_BY_REASON },
+        { "provider", GROUP_BY_PROVIDER },
+        { "host", GROUP_BY_HOST },
+        { "domain", GROUP_BY_DOMAIN },
+        { "reason", GROUP_BY_REASON },
         { "fingerprint", GROUP_BY_FINGERPRINT },
+        { "sender", GROUP_BY_SENDER },
+        { "sender-domain", GROUP_BY_SENDER_DOMAIN },
     };
     *fields = 0;
     const char *p = spec;
@@ -154,7 +162,7 @@ int aggregate_parse_group_by(const char *spec, unsigned *fields, struct strbuf *
         if (!bit) {
             strbuf_addf(err,
                         "--group-by: '%.*s' is not one of provider, host, domain, reason, "
-                        "fingerprint",
+                        "fingerprint, sender, sender-domain",
                         (int)len, p);
             return -1;
         }
@@ -170,9 +178,9 @@ int aggregate_parse_group_by(const char *spec, unsigned *fields, struct strbuf *
     return 0;
 }
 
-static uint64_t pair_hash(uint32_t id, struct slice s)
+/* pair_hash - (group, value) for the distinct sets, from the value's hash */
+static uint64_t pair_hash(uint32_t id, uint64_t h)
 {
-    uint64_t h = hash_bytes_ci(s.p, s.n);
     return h ^ ((uint64_t)id * 0x9E3779B97F4A7C15ULL);
 }
 
@@ -193,6 +201,12 @@ static char *visible_dup(struct slice s)
     char *out = xmemdup(b.s, b.len);
     strbuf_free(&b);
     return out;
+}
+
+/* ci_hash - a value's hash as the distinct sets use it (0: empty) */
+static uint64_t ci_hash(struct slice s)
+{
+    return s.n ? hash_bytes_ci(s.p, s.n) : 0;
 }
 
 static void add_sample(char **arr, unsigned *n, struct slice s)
@@ -443,6 +457,7 @@ static struct group *other_group(struct aggregate *a, const struct reason *r)
     g->provider = xstrdup(AGGREGATE_OTHER_TEXTS);
     g->remote_host = xstrdup("");
     g->domain = xstrdup("");
+    g->sender = xstrdup("");
     g->dsn = xstrdup("");
     g->sample_text = xstrdup("");
     g->sample_recipient = xstrdup("");
@@ -473,7 +488,7 @@ static uint64_t merge_distinct(struct u64set *set, uint32_t id, uint64_t have, u
         return n;
     uint64_t fresh = n > k ? n - k : 0;
     for (unsigned i = 0; i < k && i < n; i++)
-        fresh += u64set_add(set, pair_hash(id, slice_cstr(known[i])));
+        fresh += u64set_add(set, pair_hash(id, ci_hash(slice_cstr(known[i]))));
     return fresh;
 }
 
@@ -530,6 +545,16 @@ static void fold_one(struct aggregate *a, struct group *g, struct group *o)
     for (unsigned i = 0; i < g->n_sample_recipients; i++)
         add_sample(o->sample_recipients, &o->n_sample_recipients,
                    slice_cstr(g->sample_recipients[i]));
+    /* the causes of its events stay where they were counted (cause.h); o lists them */
+    for (unsigned i = 0; i < g->n_causes; i++) {
+        bool known = false;
+        for (unsigned j = 0; j < o->n_causes; j++)
+            known |= o->causes[j] == g->causes[i];
+        if (!known && o->n_causes < GROUP_MAX_CAUSES)
+            o->causes[o->n_causes++] = g->causes[i];
+    }
+    if (!o->cause_id)
+        o->cause_id = g->cause_id;
     o->folded++;
     problem_note(PROBLEM_GROUPS_FOLDED, g->sample_file, g->sample_line, slice_cstr(g->sample_text));
     hashmap_take(a->groups, g->key, g->keylen);
@@ -589,6 +614,9 @@ static void fold_groups(struct aggregate *a)
     struct u64set shown = { 0 };
     for (size_t it = 0; hashmap_next(a->groups, &it, NULL, NULL, &val);)
         u64set_add(&shown, (uint64_t)(uintptr_t)((struct group *)val)->template_text);
+    /* and by the causes, which keep their first event's template */
+    for (uint32_t id = 1; id <= cause_table_count(a->causes); id++)
+        u64set_add(&shown, (uint64_t)(uintptr_t)cause_table_get(a->causes, id)->template_text);
     struct strbuf doomed = STRBUF_INIT;
     const char *key;
     for (size_t it = 0; hashmap_next(a->templates, &it, &key, NULL, &val);)
@@ -612,6 +640,10 @@ uint32_t aggregate_add(struct aggregate *a, const struct event *e)
         add_key_part(&a->key, e->domain);
     if (a->fields & GROUP_BY_REASON)
         add_key_part(&a->key, slice_cstr(e->reason ? e->reason->name : ""));
+    if (a->fields & GROUP_BY_SENDER)
+        add_key_lower(&a->key, e->sender);
+    if (a->fields & GROUP_BY_SENDER_DOMAIN)
+        add_key_lower(&a->key, recipient_domain(e->sender));
     if (a->fields & GROUP_BY_FINGERPRINT) {
         /* as hex: the key is also the group's name in the history database */
         char hex[17];
@@ -631,6 +663,7 @@ uint32_t aggregate_add(struct aggregate *a, const struct event *e)
         g->provider = visible_dup(label);
         g->remote_host = visible_dup(e->remote_host);
         g->domain = visible_dup(e->domain);
+        g->sender = visible_dup(e->sender);
         g->reason = e->reason;
         g->blocklist = e->blocklist;
         g->fingerprint = e->fingerprint;
@@ -676,14 +709,18 @@ uint32_t aggregate_add(struct aggregate *a, const struct event *e)
     /* distinct counts of what is known: an event of unknown recipients (an
      * expiry of a message the input did not show, a per-MX failure) or
      * without a remote host adds no "" recipient, message, domain or host */
-    if (e->recipient.n && u64set_add(&a->seen_rcpt, pair_hash(g->id, e->recipient)))
+    /* each value hashed once: the group's and the cause's distinct sets share it */
+    struct cause_hashes hs = { ci_hash(e->recipient), 0, ci_hash(e->domain) };
+    hs.message = e->qid.n ? ci_hash(e->qid) : hs.recipient;
+    if (e->recipient.n && u64set_add(&a->seen_rcpt, pair_hash(g->id, hs.recipient)))
         g->recipients++;
-    struct slice msgkey = e->qid.n ? e->qid : e->recipient;
-    if (msgkey.n && u64set_add(&a->seen_msg, pair_hash(g->id, msgkey)))
+    if ((e->qid.n || e->recipient.n) && u64set_add(&a->seen_msg, pair_hash(g->id, hs.message)))
         g->messages++;
-    if (e->domain.n && u64set_add(&a->seen_domain, pair_hash(g->id, e->domain)))
+    if (e->domain.n && u64set_add(&a->seen_domain, pair_hash(g->id, hs.domain)))
         g->domains++;
-    if (e->remote_host.n && u64set_add(&a->seen_host, pair_hash(g->id, e->remote_host)))
+    if (e->remote_host.n &&
+        u64set_add(&a->seen_host,
+                   pair_hash(g->id, hash_bytes_ci(e->remote_host.p, e->remote_host.n))))
         g->hosts++;
     add_sample(g->sample_domains, &g->n_sample_domains, e->domain);
     add_sample(g->sample_recipients, &g->n_sample_recipients, e->recipient);
@@ -697,10 +734,27 @@ uint32_t aggregate_add(struct aggregate *a, const struct event *e)
     if (e->domain.n) {
         struct domain_tally *d = domain_of(a, e->domain, e->provider);
         d->count[e->status]++;
+        /* which groups hold its failures (the HTML page links a domain to them) */
+        bool have = false;
+        for (unsigned i = 0; i < d->n_groups && !have; i++)
+            have = d->groups[i] == g->id;
+        if (!have && d->n_groups < GROUP_MAX_SAMPLES)
+            d->groups[d->n_groups++] = g->id;
     }
     a->totals.count[e->status]++;
     span(&a->totals, e->when, e->tz_minutes);
     count_time(a, e);
+    /* the cause: its template is the group's when the group is keyed by it */
+    const char *tmpl = g->fingerprint == e->fingerprint ? g->template_text : template_of(a, e);
+    uint32_t cause = cause_table_add(a->causes, e, tmpl, label, &hs, g->last_cause);
+    g->last_cause = cause;
+    if (!g->cause_id)
+        g->cause_id = cause;
+    bool known = false;
+    for (unsigned i = 0; i < g->n_causes; i++)
+        known |= g->causes[i] == cause;
+    if (!known && g->n_causes < GROUP_MAX_CAUSES)
+        g->causes[g->n_causes++] = cause;
     return g->id;
 }
 
@@ -871,4 +925,19 @@ struct time_bucket **aggregate_buckets(struct aggregate *a, size_t *n, int64_t *
 size_t aggregate_n_reasons(const struct aggregate *a)
 {
     return a->n_reasons;
+}
+
+unsigned aggregate_fields(const struct aggregate *a)
+{
+    return a->fields;
+}
+
+struct cause **aggregate_causes(struct aggregate *a, size_t *n)
+{
+    return cause_table_sorted(a->causes, n);
+}
+
+struct cause *aggregate_cause(struct aggregate *a, uint32_t id)
+{
+    return cause_table_get(a->causes, id);
 }

@@ -34,11 +34,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cause.h"
 #include "event.h"
 #include "util/strbuf.h"
 
 #define GROUP_MAX_IPS 8
 #define GROUP_MAX_SAMPLES 5
+#define GROUP_MAX_CAUSES 4 /* causes a group's events belong to, first ones */
 
 enum group_field {
     GROUP_BY_PROVIDER = 1,
@@ -46,6 +48,8 @@ enum group_field {
     GROUP_BY_DOMAIN = 4,
     GROUP_BY_REASON = 8,
     GROUP_BY_FINGERPRINT = 16,
+    GROUP_BY_SENDER = 32,        /* the envelope sender (lower case): one sending account */
+    GROUP_BY_SENDER_DOMAIN = 64, /* the sender's domain (lower case) */
 };
 
 struct ip_tally {
@@ -60,6 +64,7 @@ struct group {
     char *provider;    /* provider name, or remote host, or "" */
     char *remote_host; /* first remote host seen */
     char *domain;      /* first recipient domain seen */
+    char *sender;      /* first envelope sender seen (the sending account) */
     const struct reason *reason;
     const struct blocklist_ref *blocklist;
     uint64_t fingerprint;
@@ -81,14 +86,20 @@ struct group {
     unsigned n_sample_domains;
     char *sample_recipients[GROUP_MAX_SAMPLES];
     unsigned n_sample_recipients;
-    bool is_new;     /* not seen in the previous run (history) */
-    uint64_t folded; /* an "other texts" group: the groups folded into it (0: an ordinary one) */
+    uint64_t folded;   /* an "other texts" group: the groups folded into it (0: an ordinary one) */
+    bool is_new;       /* first seen in this run, and a cause of it is new (history) */
+    uint32_t cause_id; /* the cause of its first event (aggregate_cause) */
+    uint32_t causes[GROUP_MAX_CAUSES]; /* the causes of its events (cause_id first) */
+    unsigned n_causes;
+    uint32_t last_cause; /* of its last event: the next one is most likely of it too */
 };
 
 struct domain_tally {
     char *domain;
     char *provider;
-    uint64_t count[4]; /* sent, deferred, bounced, expired */
+    uint64_t count[4];                  /* sent, deferred, bounced, expired */
+    uint32_t groups[GROUP_MAX_SAMPLES]; /* ids of the first groups with its failures */
+    unsigned n_groups;
 };
 
 struct ip_summary {
@@ -160,5 +171,13 @@ const struct aggregate_totals *aggregate_totals(const struct aggregate *a);
 /* aggregate_buckets - time buckets (hourly), in time order; caller frees the array */
 struct time_bucket **aggregate_buckets(struct aggregate *a, size_t *n, int64_t *width);
 size_t aggregate_n_reasons(const struct aggregate *a);
+/* aggregate_fields - the --group-by fields (enum group_field bits) */
+unsigned aggregate_fields(const struct aggregate *a);
+
+/* causes above the groups (cause.h), counted with the groups by aggregate_add */
+/* aggregate_causes - final failures first; the caller frees the array */
+struct cause **aggregate_causes(struct aggregate *a, size_t *n);
+/* aggregate_cause - by id, NULL when there is none */
+struct cause *aggregate_cause(struct aggregate *a, uint32_t id);
 
 #endif

@@ -16,7 +16,11 @@
  *   ... table access: classifier_reason*, classifier_blocklist, classifier_rule_count
  *
  * THE TABLES
- *   reasons.conf        [reason NAME] label/advice/description/blocklists;
+ *   reasons.conf        [reason NAME] label/advice/description/blocklists,
+ *                       side (us | recipient | receiver: who must act, how
+ *                       causes are keyed, cause.h), action (a cause's one
+ *                       action, with {ip} {list} {provider}), suppress (yes |
+ *                       lasting: the list to clean, write_suppress.c);
  *                       [rule NAME] (a user's: text, dsn, stage, host, status,
  *                       source - PCRE2 - and blocklist); [implicated-ip] pattern
  *   provider-codes.conf [code ID] provider, text, dsn, class, blocklist,
@@ -112,9 +116,10 @@ static const char *const layer_names[] = {
 
 struct reason_entry {
     struct reason pub;
-    bool blocklists; /* may a text of this class name a blocklist */
-    bool bl_set;     /* blocklists was given (the first section that says decides) */
-    int shipped_pos; /* position in the last (shipped) file, -1 if user-only */
+    bool blocklists;             /* may a text of this class name a blocklist */
+    bool bl_set;                 /* blocklists was given (the first section that says decides) */
+    bool side_set, suppress_set; /* the same for side and suppress */
+    int shipped_pos;             /* position in the last (shipped) file, -1 if user-only */
 };
 
 struct list_entry {
@@ -305,6 +310,51 @@ static struct rx *compile(const char *pattern, const char *file, int line, struc
     return r;
 }
 
+const char *reason_side_name(enum reason_side side)
+{
+    static const char *const names[] = { "unknown", "us", "recipient", "receiver" };
+    return (unsigned)side < sizeof names / sizeof *names ? names[side] : "unknown";
+}
+
+/* parse_side - `side = us|recipient|receiver`; the first section that says decides */
+static int parse_side(struct reason_entry *r, const struct conf_entry *e, struct strbuf *err)
+{
+    enum reason_side side = SIDE_UNKNOWN;
+    for (int k = SIDE_US; k <= SIDE_RECEIVER; k++)
+        if (!strcmp(e->value, reason_side_name((enum reason_side)k)))
+            side = (enum reason_side)k;
+    if (side == SIDE_UNKNOWN) {
+        strbuf_addf(err, "%s:%d: side '%s' is not one of us, recipient, receiver", e->file, e->line,
+                    e->value);
+        return -1;
+    }
+    if (!r->side_set)
+        r->pub.side = side;
+    r->side_set = true;
+    return 0;
+}
+
+/* parse_suppress - `suppress = yes|lasting|no`; the first section that says decides */
+static int parse_suppress(struct reason_entry *r, const struct conf_entry *e, struct strbuf *err)
+{
+    enum reason_suppress v;
+    if (!strcmp(e->value, "yes"))
+        v = SUPPRESS_YES;
+    else if (!strcmp(e->value, "lasting"))
+        v = SUPPRESS_LASTING;
+    else if (!strcmp(e->value, "no"))
+        v = SUPPRESS_NO;
+    else {
+        strbuf_addf(err, "%s:%d: suppress '%s' is not one of yes, lasting, no", e->file, e->line,
+                    e->value);
+        return -1;
+    }
+    if (!r->suppress_set)
+        r->pub.suppress = v;
+    r->suppress_set = true;
+    return 0;
+}
+
 /* load_reasons - the [reason] sections: one entry per name, keys taken from
  * the first section that has them (a user's override comes first) */
 static int load_reasons(struct classifier *c, struct strbuf *err)
@@ -342,6 +392,15 @@ static int load_reasons(struct classifier *c, struct strbuf *err)
                 if (!r->bl_set)
                     r->blocklists = strcmp(e->value, "no") != 0;
                 r->bl_set = true;
+            } else if (strcmp(e->key, "side") == 0) {
+                if (parse_side(r, e, err) < 0)
+                    return -1;
+            } else if (strcmp(e->key, "action") == 0) {
+                if (!r->pub.action)
+                    r->pub.action = e->value;
+            } else if (strcmp(e->key, "suppress") == 0) {
+                if (parse_suppress(r, e, err) < 0)
+                    return -1;
             } else if (strcmp(e->key, "description") != 0) {
                 strbuf_addf(err, "%s:%d: unknown key '%s' in [reason]", e->file, e->line, e->key);
                 return -1;
@@ -354,6 +413,8 @@ static int load_reasons(struct classifier *c, struct strbuf *err)
             r->pub.label = r->pub.name;
         if (!r->pub.advice)
             r->pub.advice = "";
+        if (!r->pub.action)
+            r->pub.action = "";
     }
     /* stable order: shipped order first, then user-only reasons as they came */
     c->order = xcalloc(c->n_reasons ? c->n_reasons : 1, sizeof *c->order);

@@ -48,12 +48,35 @@
 #include "util/slice.h"
 #include "util/strbuf.h"
 
+/* who must act on failures of a reason (reasons.conf `side`): a cause is keyed
+ * by what one fix removes, which depends on the side (cause.h) */
+enum reason_side {
+    SIDE_UNKNOWN,   /* not said: someone must read the text (keyed by its template) */
+    SIDE_US,        /* our IP, domain, content or settings: `side = us` */
+    SIDE_RECIPIENT, /* the address or its domain: `side = recipient` */
+    SIDE_RECEIVER,  /* the receiving site's servers or policy: `side = receiver` */
+};
+
+/* whether an address whose last outcome is a final failure of this reason belongs on
+ * the list to clean (reasons.conf `suppress`; write_suppress.c) */
+enum reason_suppress {
+    SUPPRESS_NO,
+    SUPPRESS_YES,     /* `suppress = yes`: permanent (unknown user, domain gone, moved) */
+    SUPPRESS_LASTING, /* `suppress = lasting`: only when it has failed so for N days */
+};
+
 struct reason {
     const char *name;   /* "blocked", "userunknown", ... (Sisimai v5 names where one fits) */
     const char *label;  /* one line for people */
     const char *advice; /* what to do */
     int index;          /* position in reasons.conf, for stable ordering */
+    enum reason_side side;
+    const char *action; /* a cause's one action, with {ip} {list} {provider}; "" none */
+    enum reason_suppress suppress;
 };
+
+/* reason_side_name - "us", "recipient", "receiver", "unknown" */
+const char *reason_side_name(enum reason_side side);
 
 struct blocklist_ref {
     const char *id;         /* "spamhaus", "spamcop", "microsoft", ... */

@@ -16,6 +16,7 @@
 #include "aggregate.h"
 #include "correlate.h"
 #include "dnsbl.h"
+#include "report.h"
 #include "store.h"
 #include "text_layout.h"
 #include "util/kv.h"
@@ -48,13 +49,18 @@ struct opt {
 };
 
 static const struct opt table[] = {
-    { "format", 'f', "FMT", C_ALL, "output format: text (default), csv, json, html" },
+    { "format", 'f', "FMT", C_ALL,
+      "output format: text (default), csv, json, html; scan and report also suppress (the "
+      "addresses to remove from lists, as CSV)" },
     { "output", 'o', "FILE", C_ALL, "write the report to FILE instead of standard output" },
-    { "detail", 0, NULL, C_SCAN | C_REPORT,
-      "csv/json: one row per failure event instead of per group" },
+    { "detail", 0, NULL, C_SCAN | C_REPORT | C_PARTNER,
+      "csv/json: one row per failure event instead of per group; partner: every message and "
+      "reply, not a summary" },
+    { "causes", 0, NULL, C_SCAN | C_REPORT,
+      "csv: one row per cause (what one fix removes) instead of per group" },
     { "group-by", 0, "KEYS", C_SCAN | C_REPORT,
-      "group failures by a comma list of provider, host, domain, reason, fingerprint "
-      "(default " AGGREGATE_DEFAULT_GROUP_BY ")" },
+      "group failures by a comma list of provider, host, domain, reason, fingerprint, sender "
+      "(the sending account), sender-domain (default " AGGREGATE_DEFAULT_GROUP_BY ")" },
     { "domain", 0, "DOMAIN", C_SCAN | C_REPORT,
       "only failures to this recipient domain (and its subdomains)" },
     { "sender", 0, "ADDR", C_SCAN | C_REPORT,
@@ -75,6 +81,9 @@ static const struct opt table[] = {
     { "journal-dir", 0, "DIR", C_SCAN, "read the journal files in DIR (like journalctl -D)" },
     { "journal-file", 0, "FILE", C_SCAN,
       "read the journal file FILE (repeatable; like journalctl --file)" },
+    { "disabled-days", 0, "DAYS", C_SCAN | C_REPORT,
+      "suppress: list a disabled mailbox once it has failed so for DAYS (default " STR(
+          REPORT_DISABLED_DAYS) ")" },
     { "year", 0, "YEAR", C_SCAN,
       "year of syslog lines without one (default: from the file's mtime)" },
     { "db", 0, "PATH", C_ALL,
@@ -114,7 +123,7 @@ static const struct opt table[] = {
     { "force", 0, NULL, C_SCAN,
       "prune (--keep) even when more than half of the stored events would go" },
     { "exit-new", 0, NULL, C_SCAN | C_REPORT,
-      "exit with status 10 when a failure group is new since the last run" },
+      "exit with status 10 when a cause of failures is new since the last run" },
     { "config", 'c', "FILE", C_ALL,
       "read options from FILE (default " DEFAULT_CONFIG " when it exists)" },
     { "dqs-key", 0, "KEY", C_CONFIG_ONLY, "Spamhaus DQS key (config file only; never printed)" },
@@ -147,7 +156,8 @@ static const struct {
     { "scan", C_SCAN, "scan [OPTIONS] [FILE...|-]   read mail logs, report failed deliveries" },
     { "report", C_REPORT, "report [OPTIONS]             report from the history database" },
     { "partner", C_PARTNER,
-      "partner [OPTIONS] DOMAIN     everything about one recipient domain, address or provider" },
+      "partner [OPTIONS] PARTNER    everything about one recipient domain, address, provider, "
+      "queue id or Message-ID" },
     { "check", C_CHECK, "check [OPTIONS] ADDR...|-    look up IPs or domains in DNS blocklists" },
     { "vacuum", C_VACUUM, "vacuum [--db PATH]           compact the history database" },
     { "explain", C_EXPLAIN,
@@ -169,8 +179,8 @@ static const struct cli_exit_status exit_statuses[] = {
     { EXIT_STORE_CREATE, "cannot create database",
       "the history database cannot be created (its directory is not writable): give `--db "
       "PATH`, run as the user that owns it, or scan without history with `--no-db`" },
-    { EXIT_NEW_PROBLEM, "new failure group (with --exit-new)",
-      "with `--exit-new`: a failure group appeared that the history had not seen" },
+    { EXIT_NEW_PROBLEM, "new cause (with --exit-new)",
+      "with `--exit-new`: a cause of failures appeared that the history had not seen" },
     { EXIT_CHECK_LISTED, "check: listed",
       "`check`: at least one address is listed on a blocklist" },
     { EXIT_CHECK_UNKNOWN, "check: could not check",
@@ -230,8 +240,9 @@ static int apply(struct options *o, const struct opt *op, const char *v)
     const char *n = op->name;
     long x;
     if (!strcmp(n, "format")) {
-        if (strcmp(v, "text") && strcmp(v, "csv") && strcmp(v, "json") && strcmp(v, "html")) {
-            msg_error("--format: '%s' is not one of text, csv, json, html", v);
+        if (strcmp(v, "text") && strcmp(v, "csv") && strcmp(v, "json") && strcmp(v, "html") &&
+            strcmp(v, "suppress")) {
+            msg_error("--format: '%s' is not one of text, csv, json, html, suppress", v);
             return -1;
         }
         o->format = v;
@@ -239,6 +250,8 @@ static int apply(struct options *o, const struct opt *op, const char *v)
         o->output = v;
     } else if (!strcmp(n, "detail")) {
         o->detail = true;
+    } else if (!strcmp(n, "causes")) {
+        o->causes = true;
     } else if (!strcmp(n, "group-by")) {
         o->group_by = v;
     } else if (!strcmp(n, "domain")) {
@@ -255,6 +268,9 @@ static int apply(struct options *o, const struct opt *op, const char *v)
         o->day = v;
     } else if (!strcmp(n, "top")) {
         if (parse_long(n, v, 1, 1000000, &o->top))
+            return -1;
+    } else if (!strcmp(n, "disabled-days")) {
+        if (parse_long(n, v, 0, 36500, &o->disabled_days))
             return -1;
     } else if (!strcmp(n, "year")) {
         if (parse_long(n, v, 1970, 2200, &x))
@@ -444,6 +460,9 @@ static int decide_format(struct options *o, const char *cmd_format, bool output_
     const char *named = o->output && strcmp(o->output, "-") ? format_of_name(o->output) : NULL;
     const char *given = cmd_format ? cmd_format : o->format;
     bool given_wins = cmd_format || !output_on_cmdline;
+    /* the suppression list is CSV: a .csv name agrees with it */
+    if (named && given && !strcmp(named, "csv") && !strcmp(given, "suppress"))
+        named = given;
     if (named && given && strcmp(named, given) && given_wins) {
         msg_error("--format %s%s contradicts -o %s (whose name asks for %s): "
                   "drop one or make them agree",

@@ -34,7 +34,7 @@ enum {
     EXIT_INTERNAL = MSG_EXIT_INTERNAL, /* out of memory, internal error (util/msg.h) */
     EXIT_STORE = 4,                    /* the store (database) is unusable or locked */
     EXIT_STORE_CREATE = 5,             /* the store cannot be created where it should be */
-    EXIT_NEW_PROBLEM = 10,             /* with --exit-new: a new failure group appeared */
+    EXIT_NEW_PROBLEM = 10,             /* with --exit-new: a new cause of failures appeared */
     EXIT_CHECK_LISTED = 11,            /* check: an address is listed somewhere */
     EXIT_CHECK_UNKNOWN = 12            /* check: none listed, but some lookups failed */
 };
@@ -43,18 +43,20 @@ enum {
 
 struct options {
     const char *command; /* scan, report, partner, check, vacuum, explain, help, version */
-    const char *format;  /* text (default), csv, json, html */
+    const char *format;  /* text (default), csv, json, html, suppress */
     const char *output;  /* NULL: stdout */
     bool detail;
+    bool causes;          /* csv: one row per cause */
     const char *group_by; /* NULL: AGGREGATE_DEFAULT_GROUP_BY */
     const char *domain;
     const char *sender;
     const char *status; /* comma list */
     const char *since;
     const char *until;
-    const char *day; /* --day yesterday|today|DATE: one calendar day */
-    long top;        /* 0: default */
-    int year;        /* 0: infer */
+    const char *day;    /* --day yesterday|today|DATE: one calendar day */
+    long top;           /* 0: default */
+    long disabled_days; /* --disabled-days; 0: REPORT_DISABLED_DAYS */
+    int year;           /* 0: infer */
     const char *db;
     bool no_db;
     const char *dns_servers[CLI_MAX_MULTI];

@@ -374,11 +374,12 @@ static void completion_script(FILE *fp)
         if (op.shortname)
             fprintf(fp, "|-%c", op.shortname);
         if (!strcmp(kind, "format"))
-            fputs(") values=\"text csv json html\" ;;\n", fp);
+            fputs(") values=\"text csv json html suppress\" ;;\n", fp);
         else if (!strcmp(kind, "status"))
             fputs(") list=\"deferred bounced expired\" ;;\n", fp);
         else if (!strcmp(kind, "group-by"))
-            fputs(") list=\"provider host domain reason fingerprint\" ;;\n", fp);
+            fputs(") list=\"provider host domain reason fingerprint sender sender-domain\" ;;\n",
+                  fp);
         else if (!strcmp(kind, "dir"))
             fputs(")\n            compopt -o filenames 2>/dev/null\n"
                   "            COMPREPLY=($(compgen -d -- \"$cur\"))\n"

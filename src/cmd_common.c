@@ -64,6 +64,12 @@ int cmd_pipeline_config(const struct options *o, struct pipeline_config *cfg)
     cfg->queue_max_ids = (uint64_t)o->queue_max_ids; /* 0: CORRELATE_MAX_LIVE */
     cfg->max_groups = (size_t)o->max_groups;         /* 0: AGGREGATE_MAX_GROUPS */
     cfg->spool_events = o->detail;
+    if (o->format && !strcmp(o->format, "suppress")) {
+        /* the list to clean reads the failures back, and the deliveries that follow them */
+        cfg->spool_events = true;
+        cfg->track_deliveries = true;
+        cfg->collect_deliveries = true;
+    }
     cfg->filter.domain = o->domain;
     cfg->filter.sender = o->sender;
     if (o->status && parse_statuses(o->status, &cfg->filter.statuses) < 0)
@@ -126,6 +132,9 @@ void cmd_report_init(struct report *r, const char *command, const struct options
     r->problems = &problems_global;
     r->top = (size_t)o->top;
     r->detail = o->detail;
+    r->causes = o->causes;
+    r->disabled_days = o->disabled_days;
+    r->delivered = pipeline_deliveries(p, &r->n_delivered);
     r->generated = report_time();
     r->group_by = o->group_by;
 }

@@ -38,4 +38,13 @@ void cmd_add_our_ips(const struct options *o, struct aggregate *agg);
  * result with dns_stage_free after writing */
 struct dns_stage *cmd_run_dns(const struct options *o, struct report *r, struct store *store);
 
+/* for report and partner (cmd_report.c): */
+/* cmd_open_and_build - options -> pipeline (its classifier, aggregate and spool; no
+ * input is read) -> store opened for reading; EXIT_OK or an exit status (printed) */
+int cmd_open_and_build(const struct options *o, bool spool, struct pipeline_config *cfg,
+                       struct pipeline **p, struct store **s);
+/* cmd_query_from - the store query of the options' filters (--since, --until,
+ * --domain, --sender, --status) */
+struct store_query cmd_query_from(const struct pipeline_config *cfg);
+
 #endif

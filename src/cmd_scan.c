@@ -411,8 +411,10 @@ int cmd_scan(const struct options *o)
         return EXIT_USAGE;
     }
     strbuf_free(&err);
-    if (store)
+    if (store) {
         store_attach_pipeline(store, p); /* queue state of earlier runs */
+        store_load_watch(store, p);      /* recipients that failed in earlier runs */
+    }
     struct scan_inputs in;
     scan_inputs_choose(o, store != NULL, &in);
     struct strbuf earlier = STRBUF_INIT, nothing_new = STRBUF_INIT;

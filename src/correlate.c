@@ -48,9 +48,10 @@ struct queue_msg {
     size_t n_rcpts, cap_rcpts;
     char *key; /* borrowed from the map for dropping */
     size_t keylen;
-    bool dirty;      /* changed since the last correlate_save */
-    bool stored;     /* saved or loaded once: a drop must be passed on to correlate_save */
-    bool had_expiry; /* a recipient expired (this run; not kept between runs) */
+    bool dirty;       /* changed since the last correlate_save */
+    bool stored;      /* saved or loaded once: a drop must be passed on to correlate_save */
+    bool had_expiry;  /* a recipient expired (this run; not kept between runs) */
+    bool had_failure; /* a recipient failed: its deliveries are kept (delivered.h); kept */
     struct rcpt_state rcpt_inline[MSG_INLINE_RCPTS];
     size_t local_used;
     char local[MSG_LOCAL_BYTES];
@@ -484,6 +485,8 @@ void correlate_attempt(struct correlator *c, struct queue_msg *m, struct slice h
     struct rcpt_state *r = find_rcpt(m, rcpt, true);
     info->prior_deferrals = r->deferrals;
     info->last_group = r->last_deferral ? r->last_group : 0;
+    if (e)
+        m->had_failure = true;
     if (e && e->status == DELIVERY_DEFERRED) {
         r->deferrals++;
         info->attempts = r->deferrals;
@@ -514,6 +517,7 @@ unsigned correlate_expire(struct correlator *c, struct queue_msg *m, struct slic
 {
     (void)c;
     m->dirty = true;
+    m->had_failure = true;
     if (rcpt.n) {
         struct rcpt_state *r = find_rcpt(m, rcpt, true);
         fn(ctx, rcpt, r->last_deferral, r->deferrals, r->last_group);
@@ -533,6 +537,16 @@ unsigned correlate_expire(struct correlator *c, struct queue_msg *m, struct slic
     if (n)
         m->had_expiry = true;
     return n;
+}
+
+int queue_msg_open(const struct queue_msg *m)
+{
+    return m && m->nrcpt > 0 ? m->nrcpt - (int)m->n_ended : -1;
+}
+
+bool queue_msg_had_failure(const struct queue_msg *m)
+{
+    return m && m->had_failure;
 }
 
 bool queue_msg_finished(const struct queue_msg *m)
@@ -589,7 +603,8 @@ uint64_t correlate_evicted(const struct correlator *c)
 /*
  * The blob of one entry (util/varint.h: integers LEB128 varints, signed ones
  * zigzagged; a string is its length then its bytes - log bytes may hold NUL):
- *   version(2) flags(bit 0 sender, bit 1 message-id) [sender] [message-id]
+ *   version(2) flags(bit 0 sender, bit 1 message-id, bit 2 had a failure)
+ *   [sender] [message-id]
  *   size nrcpt n_ended last_seen n_rcpts
  *   per recipient: addr deferrals ended has_last [event]
  *   event: event_encode (event.h): the stored event columns, each tagged with
@@ -611,7 +626,7 @@ static void serialise(const struct queue_msg *m, struct strbuf *b)
 {
     strbuf_reset(b);
     varint_put_u(b, BLOB_VERSION);
-    varint_put_u(b, (m->sender ? 1u : 0u) | (m->message_id ? 2u : 0u));
+    varint_put_u(b, (m->sender ? 1u : 0u) | (m->message_id ? 2u : 0u) | (m->had_failure ? 4u : 0u));
     if (m->sender)
         put_cstr(b, m->sender);
     if (m->message_id)
@@ -675,8 +690,9 @@ int correlate_load(struct correlator *c, struct classifier *cl, const char *key,
         return -1;
     struct queue_msg *m = xcalloc(1, sizeof *m);
     uint64_t flags = varint_get_u(&r);
-    if (flags & ~(uint64_t)3)
+    if (flags & ~(uint64_t)7)
         goto err;
+    m->had_failure = (flags & 4) != 0;
     if (flags & 1) {
         struct slice s = varint_get_bytes(&r);
         m->sender = msg_strdup(m, s);

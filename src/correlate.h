@@ -117,6 +117,14 @@ bool queue_msg_had_expiry(const struct queue_msg *m);
  * must not take it for a message the input never showed */
 bool correlate_recently_ended(struct correlator *c, struct slice host, struct slice qid);
 
+/* queue_msg_open - announced recipients without a final status yet; -1 unknown */
+int queue_msg_open(const struct queue_msg *m);
+
+/* queue_msg_had_failure - a recipient of m failed (deferred, bounced, expired),
+ * in this run or an earlier one: its deliveries prove the end of a failure's
+ * story (delivered.h). NULL: false */
+bool queue_msg_had_failure(const struct queue_msg *m);
+
 /* queue_msg_finished - every announced recipient has a final status */
 bool queue_msg_finished(const struct queue_msg *m);
 

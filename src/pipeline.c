@@ -35,6 +35,8 @@
 #include "reader.h"
 #include "syslog_header.h"
 #include "util/intern.h"
+#include "util/hashmap.h"
+#include "util/u64set.h"
 #include "util/xalloc.h"
 
 /* sweep the queue state for idle entries this often (lines) */
@@ -45,6 +47,9 @@
  * skew between hosts) before its time is suspect: the slack header_clock gives a
  * year-less stamp after its file's mtime */
 #define FUTURE_SLACK 86400
+/* deliveries of multi-recipient messages remembered until a failure of the
+ * message may follow (delivered_ring): a message's lines come close together */
+#define DELIVERED_RING 512
 
 struct pipeline {
     struct pipeline_config cfg;
@@ -57,6 +62,14 @@ struct pipeline {
     struct event_spool *spool;
     struct scan_stats stats;
     struct strbuf domain, host, tmpl, lower, keytext;
+    struct strbuf sent_sender, sent_msgid,
+        sent_host; /* a success line's, kept over correlate_attempt */
+    /* deliveries worth keeping (track_deliveries, delivered.h) */
+    struct delivered_parser *dp;
+    struct delivered_ring *ring;
+    struct u64set watch; /* hashes of the recipients that had a failure */
+    struct delivered **kept;
+    size_t n_kept, cap_kept;
     const struct reason *expired_reason;
     /* current line, for the expiry callback */
     const struct log_header *cur_h;
@@ -104,6 +117,13 @@ struct pipeline *pipeline_new(const struct pipeline_config *cfg, struct strbuf *
     aggregate_set_max_groups(p->agg, cfg->max_groups);
     if (cfg->spool_events)
         p->spool = event_spool_new();
+    if (cfg->track_deliveries) {
+        if (!(p->dp = delivered_parser_load(err))) {
+            pipeline_free(p);
+            return NULL;
+        }
+        p->ring = delivered_ring_new(DELIVERED_RING);
+    }
     return p;
 }
 
@@ -124,6 +144,15 @@ void pipeline_free(struct pipeline *p)
     strbuf_free(&p->tmpl);
     strbuf_free(&p->lower);
     strbuf_free(&p->keytext);
+    strbuf_free(&p->sent_sender);
+    strbuf_free(&p->sent_msgid);
+    strbuf_free(&p->sent_host);
+    delivered_parser_free(p->dp);
+    delivered_ring_free(p->ring);
+    u64set_free(&p->watch);
+    for (size_t i = 0; i < p->n_kept; i++)
+        free(p->kept[i]);
+    free(p->kept);
     for (size_t i = 0; i < p->stats.n_inputs; i++)
         free(p->stats.inputs[i].name);
     free(p->stats.inputs);
@@ -148,6 +177,57 @@ const struct scan_stats *pipeline_stats(const struct pipeline *p)
 struct classifier *pipeline_classifier(struct pipeline *p)
 {
     return p->classifier;
+}
+
+struct delivered *const *pipeline_deliveries(const struct pipeline *p, size_t *n)
+{
+    *n = p->n_kept;
+    return p->kept;
+}
+
+/* watch_key - a recipient compared without regard to ASCII case */
+static uint64_t watch_key(struct slice rcpt)
+{
+    return hash_bytes_ci(rcpt.p, rcpt.n);
+}
+
+void pipeline_watch(struct pipeline *p, struct slice recipient)
+{
+    if (recipient.n)
+        u64set_add(&p->watch, watch_key(recipient));
+}
+
+/* keep_delivered - a delivery worth keeping: its reply, queue id and provider
+ * read from the line it kept (raw), then to the sink and to the list */
+static void keep_delivered(void *ctx, const struct delivered *raw)
+{
+    struct pipeline *p = ctx;
+    struct delivered dd = *raw, *d = &dd;
+    if (raw->raw) {
+        struct slice reply, dsn;
+        if (delivered_reply(p->dp, raw->mta, raw->reply, &reply, &dsn)) {
+            dd.reply = reply;
+            if (!dd.dsn.n)
+                dd.dsn = dsn;
+            dd.queued_as = delivered_queued_as(p->dp, reply);
+        } else {
+            dd.reply = SLICE_EMPTY;
+        }
+        if (!dd.provider.n) {
+            const struct provider *prov = provider_for(p->providers, dd.remote_host, dd.domain);
+            dd.provider = prov ? slice_cstr(prov->name) : SLICE_EMPTY;
+        }
+        dd.raw = false;
+    }
+    if (p->cfg.sink.delivered)
+        p->cfg.sink.delivered(p->cfg.sink.ctx, d);
+    if (!p->cfg.collect_deliveries)
+        return;
+    if (p->n_kept == p->cap_kept) {
+        p->cap_kept = p->cap_kept ? p->cap_kept * 2 : 64;
+        p->kept = xrealloc(p->kept, p->cap_kept * sizeof *p->kept);
+    }
+    p->kept[p->n_kept++] = delivered_dup(d);
 }
 
 /* lower - an ASCII lower-case copy in buf (domains compare case-insensitively) */
@@ -208,6 +288,10 @@ static uint32_t count_event(struct pipeline *p, const struct event *e)
         event_spool_write(p->spool, e);
     if (p->cfg.sink.event)
         p->cfg.sink.event(p->cfg.sink.ctx, e);
+    /* a recipient that failed: its later deliveries are kept (delivered.h) */
+    if (p->cfg.track_deliveries && e->recipient.n &&
+        u64set_add(&p->watch, watch_key(e->recipient)) && p->cfg.sink.watch)
+        p->cfg.sink.watch(p->cfg.sink.ctx, e->recipient, e->when);
     return group;
 }
 
@@ -225,6 +309,9 @@ static void record_event(struct pipeline *p, struct event *e, struct queue_msg *
         else
             e->attempts = correlate_peek_deferrals(m, rcpt);
     }
+    /* the message's first failure: its deliveries remembered so far are kept */
+    if (m && p->ring && !queue_msg_had_failure(m))
+        delivered_ring_take(p->ring, p->cur_host, e->qid, keep_delivered, p);
     uint32_t group = count_event(p, e);
     /* last: a final status may end the message, and e->sender points into it */
     if (m)
@@ -317,22 +404,85 @@ static void failure_event(struct pipeline *p, const struct log_header *h,
     e->dsn = rec->dsn.n ? rec->dsn : strbuf_slice(&p->lower);
 }
 
+/* track_delivery - keep a success that ends a failure's story: of a recipient
+ * that failed before (now or in an earlier run), or of a message that had a
+ * failure; a success of a message of several recipients that has not failed
+ * (yet) goes to the ring, kept if a failure of the message follows */
+static void track_delivery(struct pipeline *p, const struct log_header *h,
+                           const struct mta_record *rec, struct slice rcpt, struct slice domain,
+                           unsigned prior_deferrals, bool failed_before, int open)
+{
+    bool watched = rcpt.n && p->watch.count && u64set_has(&p->watch, watch_key(rcpt));
+    bool keep = prior_deferrals || failed_before || watched;
+    /* held back only while other recipients of the message are still open */
+    if (!keep && !(open > 1 && rec->qid.n))
+        return;
+    struct delivered d = {
+        .when = h->when,
+        .tz_minutes = h->tz_minutes,
+        .qid = rec->qid,
+        .sender = strbuf_slice(&p->sent_sender),
+        .recipient = rcpt,
+        .domain = domain,
+        .remote_ip = rec->relay_ip,
+        .message_id = strbuf_slice(&p->sent_msgid),
+        .attempts = prior_deferrals,
+        .file = p->cur_file,
+        .line = p->cur_line,
+    };
+    /* the host as failures show it: lower case, no trailing dot (sent_host: the
+     * pipeline's host buffer is the failure path's) */
+    struct slice host = rec->relay_host;
+    while (host.n && host.p[host.n - 1] == '.')
+        host.n--;
+    d.remote_host = lower(&p->sent_host, host);
+    d.mta = rec->mta;
+    d.dsn = rec->dsn;
+    if (rec->relay_ours ||
+        provider_is_relay(p->providers, d.remote_host, rec->relay_ip, rec->relay_port))
+        d.provider = slice_cstr(provider_relay(p->providers)->name);
+    /* the reply, its queue id and the provider are read when the delivery is
+     * kept (keep_delivered): most held in the ring never see a failure */
+    d.reply = h->message;
+    d.raw = true;
+    if (keep)
+        keep_delivered(p, &d);
+    else
+        delivered_ring_put(p->ring, p->cur_host, &d);
+}
+
 static void handle_delivery(struct pipeline *p, const struct log_header *h,
                             const struct mta_record *rec, struct slice rcpt)
 {
     struct slice domain = lower(&p->domain, recipient_domain(rcpt));
     struct queue_msg *m = correlate_msg(p->correlator, p->cur_host, rec->qid, h->when, true);
     if (rec->status == DELIVERY_SENT) {
-        struct slice sender = queue_msg_sender(m);
+        /* the sender and message-id are copied: the attempt may end the message */
+        strbuf_reset(&p->sent_sender);
+        struct slice s = queue_msg_sender(m);
+        strbuf_add(&p->sent_sender, s.p, s.n);
+        struct slice sender = strbuf_slice(&p->sent_sender);
+        bool failed_before = queue_msg_had_failure(m);
+        int open = queue_msg_open(m);
+        if (p->cfg.track_deliveries) {
+            strbuf_reset(&p->sent_msgid);
+            s = queue_msg_message_id(m);
+            strbuf_add(&p->sent_msgid, s.p, s.n);
+        }
         struct attempt_info info = { 0 };
         if (m)
             correlate_attempt(p->correlator, m, p->cur_host, rec->qid, rcpt, NULL, 0, &info);
+        if (p->cfg.track_deliveries &&
+            passes(&p->cfg.filter, DELIVERY_SENT, domain, sender, h->when))
+            track_delivery(p, h, rec, rcpt, domain, info.prior_deferrals, failed_before, open);
         if (passes(&p->cfg.filter, DELIVERY_SENT, domain, sender, h->when)) {
             /* no provider lookup here: the domain table shows it only for
              * domains with failures, which look it up themselves */
             aggregate_sent(p->agg, domain, SLICE_EMPTY, h->when, h->tz_minutes);
             if (p->cfg.sink.sent)
                 p->cfg.sink.sent(p->cfg.sink.ctx, domain, SLICE_EMPTY, h->when, h->tz_minutes);
+            if (p->cfg.sink.sent_sender)
+                p->cfg.sink.sent_sender(p->cfg.sink.ctx, sender, h->when, h->tz_minutes);
             if (info.prior_deferrals && info.last_group)
                 aggregate_delivered_later(p->agg, info.last_group);
         }

@@ -19,6 +19,7 @@
 
 #include "aggregate.h"
 #include "classify.h"
+#include "delivered.h"
 #include "event.h"
 #include "log_hosts.h"
 #include "util/strbuf.h"
@@ -49,6 +50,13 @@ struct pipeline_sink {
      * line; line_key.h says what identifies it) is about to be counted: true
      * when the sink has recorded it before, and the pipeline then skips it */
     bool (*line)(void *ctx, const struct line_id *id);
+    /* with track_deliveries: a delivery worth keeping (delivered.h), and a
+     * recipient that failed for the first time (the store keeps the list, so
+     * a later run still keeps the recipient's deliveries) */
+    void (*delivered)(void *ctx, const struct delivered *d);
+    void (*watch)(void *ctx, struct slice recipient, int64_t when);
+    /* a successful delivery by its sender (report --sender counts them) */
+    void (*sent_sender)(void *ctx, struct slice sender, int64_t when, int tz_minutes);
 };
 
 struct pipeline_config {
@@ -61,6 +69,11 @@ struct pipeline_config {
     size_t max_groups;      /* failure groups at most (0: AGGREGATE_MAX_GROUPS) */
     unsigned group_fields;  /* enum group_field bits */
     bool spool_events;      /* keep every event for --detail */
+    /* keep the deliveries that end a failure's story (delivered.h): to a
+     * recipient that failed, or of a message that had a failure; they go to
+     * the sink, and with collect_deliveries also to pipeline_deliveries */
+    bool track_deliveries;
+    bool collect_deliveries;
     struct pipeline_filter filter;
     struct pipeline_sink sink;
     struct progress *progress; /* progress line on a terminal (progress.h), freed by
@@ -133,6 +146,12 @@ struct aggregate *pipeline_aggregate(struct pipeline *p);
 struct event_spool *pipeline_spool(struct pipeline *p); /* NULL unless spool_events */
 const struct scan_stats *pipeline_stats(const struct pipeline *p);
 struct classifier *pipeline_classifier(struct pipeline *p);
+/* pipeline_deliveries - the deliveries kept (collect_deliveries), in the order
+ * read; owned by the pipeline */
+struct delivered *const *pipeline_deliveries(const struct pipeline *p, size_t *n);
+/* pipeline_watch - a recipient that failed in an earlier run: its deliveries
+ * are kept (track_deliveries); the store calls it before reading */
+void pipeline_watch(struct pipeline *p, struct slice recipient);
 
 /* parse_time_arg - --since/--until: 2026-11-27[THH:MM[:SS]], today, yesterday, 7d, 12h;
  * local time; returns -1 on a bad value */

@@ -18,6 +18,7 @@
 
 #include "aggregate.h"
 #include "classify.h"
+#include "delivered.h"
 #include "event.h"
 #include "pipeline.h"
 
@@ -55,6 +56,14 @@ struct report {
     const struct problems *problems;
     size_t top; /* groups to show; 0: writer default */
     bool detail;
+    bool causes; /* csv: one row per cause */
+    /* --format suppress: the deliveries kept (delivered.h), and --disabled-days */
+    struct delivered *const *delivered;
+    size_t n_delivered;
+    long disabled_days; /* 0: REPORT_DISABLED_DAYS */
+    /* report --sender: deliveries are kept per sender, not per sender and domain, so
+     * the domains' delivered counts (and rates) are unknown: shown as "-" / null */
+    bool domain_sent_unknown;
     int64_t generated;    /* time of the run */
     const char *group_by; /* as given, for the header */
     /* why there is nothing to show, said instead of "No failed deliveries" (which
@@ -69,20 +78,50 @@ int write_json(FILE *fp, const struct report *r);
 /* write_json_cut - the same, with at most max_domains domains and max_ips IPs (0: all) */
 int write_json_cut(FILE *fp, const struct report *r, size_t max_domains, size_t max_ips);
 int write_html(FILE *fp, const struct report *r);
+/* write_suppress - the list to clean: addresses whose last outcome is a permanent
+ * failure on the recipient's side (write_suppress.c), from r->spool and r->delivered */
+#define REPORT_DISABLED_DAYS 30 /* a disabled mailbox is listed after failing this long */
+int write_suppress(FILE *fp, const struct report *r);
 
 /* one partner's story (`partner`): cmd_report.c builds it, write_partner.c writes it */
+enum partner_kind {
+    PARTNER_DOMAIN,     /* a domain and its subdomains */
+    PARTNER_ADDRESS,    /* one recipient address */
+    PARTNER_PROVIDER,   /* a provider by name ("Microsoft 365") */
+    PARTNER_QUEUE_ID,   /* one message by the MTA's queue id */
+    PARTNER_MESSAGE_ID, /* one message by its Message-ID */
+};
 struct partner_report {
-    const char *who;         /* as asked: a domain, an address or a provider */
-    bool is_domain;          /* deliveries were counted for exactly this domain */
+    const char *who; /* as asked */
+    enum partner_kind kind;
     struct event *const *ev; /* the partner's failures, by time (at least one) */
     size_t n;
-    size_t streak_from;        /* the last run of failures with the same cause starts here */
-    uint64_t sent, sent_since; /* deliveries, in all and since ev[streak_from] */
+    struct delivered *const *dl; /* the kept deliveries (delivered.h), by time */
+    size_t n_dl;
+    struct aggregate *agg; /* the failures' groups and causes */
+    /* deliveries counted for exactly what was asked: a domain's from the hourly
+     * counts; an address's, a message's: the kept ones (every delivery to an
+     * address after its first failure); a provider's are not counted */
+    bool sent_known;
+    uint64_t sent;
+    int64_t last_delivery;        /* the last delivery known (0: none) */
+    int64_t first_delivery_after; /* the first delivery after the last failure (0: none) */
+    int64_t last_delivery_before; /* the last delivery before the last failure (0: none) */
     /* the blocklist answers earlier scans stored for ip, appended to out; 0: none */
     int (*describe_ip)(void *ctx, const char *ip, struct strbuf *out);
     void *ctx;
+    bool detail;                 /* every message and reply, not the summary of a long story */
+    int64_t generated;           /* time of the run */
+    const struct report *events; /* csv, json: the implicated IPs' status for event rows */
 };
-int write_partner(FILE *fp, const struct partner_report *pr);
+/* write_partner - the story in format "text", "csv", "json" or "html" */
+int write_partner(FILE *fp, const char *format, const struct partner_report *pr);
+/* partner_kind_name - "domain", "address", "provider", "queue id", "message-id" */
+const char *partner_kind_name(enum partner_kind kind);
+
+/* html_template - the file name of the reports directory ($BOUNCESCOPE_REPORTS, else
+ * the build's) into out; -1 with a message when it cannot be read (write_html.c) */
+int html_template(const char *name, struct strbuf *out);
 
 /* `check`: the blocklist answers of d in format "text", "csv" or "json" */
 struct dnsbl;
@@ -90,7 +129,7 @@ int write_check(FILE *fp, const char *format, const struct dnsbl *d);
 
 /* where and how a command writes its report (cmd_common.c builds it from the options) */
 struct report_config {
-    const char *format; /* "text", "csv", "json", "html" */
+    const char *format; /* "text", "csv", "json", "html", "suppress" */
     const char *output; /* NULL or "-": standard output */
 };
 
@@ -119,6 +158,20 @@ const char *report_ip_status(const struct report *r, const char *ip);
 void report_ip_lists(const struct report *r, const char *ip, struct strbuf *out);
 /* report_event_ip_lookup - an ip_status_lookup for event_column_value */
 struct ip_status_lookup report_event_ip_lookup(const struct report *r);
+
+/* report_headline - the sentence every format leads with: how many deliveries
+ * failed over what span, and the largest cause with its share ("1,234
+ * deliveries failed in 24 h; the largest cause, 36% of them: Recipient address
+ * does not exist"); plain text appended to out (the writer escapes it) */
+void report_headline(const struct report *r, struct strbuf *out);
+/* report_duration - "35 min", "24 h", "3 days" */
+void report_duration(struct strbuf *out, int64_t seconds);
+/* report_share - "36%", "<1%", "-" (no whole) */
+const char *report_share(uint64_t part, uint64_t whole, char *buf, size_t size);
+/* report_cause_groups - the ids of the groups with events of cause c, in rank
+ * order, at most max into ids; returns how many groups there are in all */
+size_t report_cause_groups(struct group *const *groups, size_t n_groups, const struct cause *c,
+                           uint32_t *ids, size_t max);
 
 /* fmt_count - 1234567 -> "1,234,567" into buf (at least 32 bytes) */
 const char *fmt_count(uint64_t n, char *buf, size_t size);

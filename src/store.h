@@ -47,7 +47,7 @@
 #include "pipeline.h"
 #include "util/strbuf.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 /* a writer waits this long for another run's lock ($BOUNCESCOPE_LOCK_TIMEOUT overrides) */
 #define STORE_LOCK_SECONDS 30
 /* --keep: events older than this many days before the newest stored time that is
@@ -112,13 +112,14 @@ bool store_input_start(const struct store *s, uint64_t *line, int64_t *seen);
 /* store_failed - whether a database error stopped recording (then EXIT_STORE) */
 bool store_failed(const struct store *s);
 
-/* store_finish_run - record the run, mark groups of agg never seen before as new
- * (g->is_new), prune events older than keep_days (0: STORE_KEEP_DAYS) before the
- * newest stored time that is neither in the future (after the run's clock) nor
- * flagged (time_suspect): no event's time can make the history look old. A prune
- * that would delete more than half of the stored events is not done without
+/* store_finish_run - record the run, mark the causes of agg never seen before as
+ * new (c->is_new) and the groups first seen that hold a new cause (g->is_new),
+ * prune events older than keep_days (0: STORE_KEEP_DAYS) before the newest
+ * stored time that is neither in the future (after the run's clock) nor flagged
+ * (time_suspect): no event's time can make the history look old. A prune that
+ * would delete more than half of the stored events is not done without
  * cfg->force (a warning says so; the run goes on). Returns the number of new
- * groups, or -1 and err on a database error */
+ * causes (what --quiet and --exit-new follow), or -1 and err on a database error */
 long store_finish_run(struct store *s, struct aggregate *agg, long keep_days, struct strbuf *err);
 
 /* store_vacuum - VACUUM the database; -1 and err on failure */
@@ -127,13 +128,15 @@ int store_vacuum(struct store *s, struct strbuf *err);
 /* ---- reading back (report, partner, tests) ----------------------------- */
 
 struct store_query {
-    int64_t since, until;  /* 0: open */
-    const char *domain;    /* domain or parent domain */
-    const char *recipient; /* exact address */
-    const char *provider;  /* provider name, case-insensitive */
-    const char *sender;    /* address or "@domain" */
-    unsigned statuses;     /* bit per delivery_status; 0: all */
-    bool any_of;           /* domain/recipient/provider: match any one of them (partner) */
+    int64_t since, until;   /* 0: open */
+    const char *domain;     /* domain or parent domain */
+    const char *recipient;  /* exact address */
+    const char *provider;   /* provider name, case-insensitive */
+    const char *sender;     /* address or "@domain" */
+    const char *qid;        /* the MTA's queue id (partner QUEUE-ID) */
+    const char *message_id; /* the Message-ID, without <> (partner MESSAGE-ID) */
+    unsigned statuses;      /* bit per delivery_status; 0: all */
+    bool any_of;            /* domain/recipient/provider: match any one of them (partner) */
 };
 
 /* store_each_event - call fn for every stored event matching q, in the order read.
@@ -153,7 +156,29 @@ int store_each_sent(struct store *s, const struct store_query *q, store_sent_fn 
 /* store_span - the time of the first and last stored event or delivery (0, 0: none) */
 int store_span(struct store *s, int64_t *first, int64_t *last);
 
-/* store_mark_new - set g->is_new for groups first seen in the last finished run */
+/* the kept deliveries (delivered.h): those ending a failure's story */
+struct store_delivered_query {
+    int64_t since, until;   /* 0: open */
+    const char *recipient;  /* exact address (any letter case) */
+    const char *domain;     /* domain or parent domain */
+    const char *provider;   /* provider name, case-insensitive */
+    const char *qid;        /* the MTA's queue id */
+    const char *message_id; /* the Message-ID */
+};
+typedef void (*store_delivered_fn)(void *ctx, const struct delivered *d);
+/* store_each_delivered - the kept deliveries matching q, by time; d valid during the call */
+int store_each_delivered(struct store *s, const struct store_delivered_query *q,
+                         store_delivered_fn fn, void *ctx, struct strbuf *err);
+/* store_each_sent_sender - deliveries of q->sender (address or @domain) per hour, as
+ * store_each_sent rows with an empty domain and provider (report --sender) */
+int store_each_sent_sender(struct store *s, const struct store_query *q, store_sent_fn fn,
+                           void *ctx, struct strbuf *err);
+/* store_load_watch - tell p the recipients that failed in earlier runs (their
+ * deliveries are kept); call after store_attach_pipeline. NULL store: nothing */
+void store_load_watch(struct store *s, struct pipeline *p);
+
+/* store_mark_new - set c->is_new for causes first seen in the last finished run,
+ * and g->is_new for groups first seen then that hold such a cause */
 void store_mark_new(struct store *s, struct aggregate *agg);
 
 /* store_counts - events by status (sent from the sent table), for tests and summaries */

@@ -9,6 +9,9 @@
  *   store_dnsbl.c   the DNSBL answer cache
  *   store_keys.c    the line keys: a line recorded once whatever path it came by
  *   store_journal.c the journal as an input: its cursor, kept like a file's offset
+ *   store_causes.c  first sightings of causes: what is new
+ *   store_delivered.c  deliveries worth proving, the recipients to watch,
+ *                   deliveries per sender; the queries of partner and suppress
  *
  * Parameters are bound by name (":name") and result columns read by name,
  * never by a literal position: a statement's text is the one place that says
@@ -87,6 +90,11 @@ struct store {
     bool cur_gzip;
     uint64_t events, sent;
     struct hashmap *pending_sent; /* this batch's deliveries, written at the checkpoint */
+    /* store_delivered.c: deliveries worth proving, watched recipients, per-sender
+     * delivery counts (prepared on first use; the sums written at each checkpoint) */
+    sqlite3_stmt *ins_delivered, *put_watch, *upsert_sent_sender;
+    int dl_param[17], watch_param[2], sender_param[6]; /* their parameters, by name once */
+    struct hashmap *pending_senders;                   /* NULL until the first delivery */
     struct strbuf key;
     struct strbuf failure; /* first database error of the run */
     struct strbuf row;     /* strings returned by store_dnsbl_get */
@@ -128,6 +136,35 @@ void store_bind_text(sqlite3_stmt *st, const char *name, const char *p, size_t n
 void store_bind_blob(sqlite3_stmt *st, const char *name, const void *p, size_t n);
 /* store_column_slice - a text column as a slice ("" for NULL), valid until the next step */
 struct slice store_column_slice(sqlite3_stmt *st, int col);
+
+/* store_record_causes - at the end of a scan (in its transaction): record agg's
+ * causes, mark the new ones and keep only the groups of new causes new; returns
+ * the number of new causes (store_causes.c) */
+long store_record_causes(struct store *s, struct aggregate *agg);
+/* store_mark_new_causes - `report`: mark the causes first seen in the last run */
+void store_mark_new_causes(struct store *s, struct aggregate *agg);
+
+/* the SQL that matches the sender column against :sender as `scan --sender`
+ * does: an address in any letter case, or "@domain" for that domain and its
+ * subdomains */
+#define STORE_SENDER_MATCH                                                \
+    "(lower(sender) = lower(:sender) OR (substr(:sender, 1, 1) = '@' AND" \
+    " instr(sender, '@') > 0 AND length(sender) >= length(:sender) AND"   \
+    " (lower(substr(sender, -length(:sender))) = lower(:sender) OR"       \
+    " lower(substr(sender, -length(:sender))) = '.' || lower(substr(:sender, 2)))))"
+
+/* store_delivered.c, for the sink and the end of a run: */
+/* store_delivered_attach - make s the sink of deliveries, watched recipients and
+ * per-sender counts (cfg->track_deliveries) */
+void store_delivered_attach(struct store *s, struct pipeline_config *cfg);
+/* store_delivered_flush - write the batch's per-sender sums (in its transaction); -1 on error */
+int store_delivered_flush(struct store *s);
+/* store_delivered_rollback - forget the batch's per-sender sums (rolled back) */
+void store_delivered_rollback(struct store *s);
+/* store_delivered_prune - drop deliveries, watched recipients and per-sender counts
+ * before cutoff, the events' retention cutoff (in store_finish_run's transaction) */
+void store_delivered_prune(struct store *s, int64_t cutoff);
+void store_delivered_finalize(struct store *s);
 
 /* store_sink_prepare / store_sink_finalize - the writing run's statements */
 int store_sink_prepare(struct store *s);

@@ -15,7 +15,13 @@
  *           COLUMN; older rows read as empty / 0), and `report` reads the
  *           columns a database has.
  *   sent    successful deliveries per hour, domain and provider (count, first, last).
- *   runs    one row per writing run; groups: the first run that saw a group key.
+ *   runs    one row per writing run; groups: the first run that saw a group key;
+ *           causes: the first run that saw a cause key (cause.h; new means a new cause).
+ *   delivered  successful deliveries worth proving (store_delivered.c): to a
+ *           recipient that had a failure, or of a message that had one, with
+ *           the reply and the receiver's queue id; watch: the recipients that
+ *           had a failure (so a later run knows to keep their deliveries).
+ *   sent_sender  successful deliveries per hour and sender (report --sender).
  *   dnsbl   blocklist answers with their TTL.
  *   queue   the correlator's state (see correlate.h) by (host, qid): a blob per
  *           queue entry alive at the last checkpoint.
@@ -48,6 +54,22 @@
 #include <unistd.h>
 
 #include "util/xalloc.h"
+
+/* the tables of reports (causes, deliveries, senders): IF NOT EXISTS, so that
+ * they can be made sure of at every writing open (migrate) */
+#define STORE_REPORT_TABLES                                                                     \
+    "CREATE TABLE IF NOT EXISTS causes(key TEXT PRIMARY KEY, first_run INTEGER,"                \
+    "  first_seen INTEGER, last_seen INTEGER);"                                                 \
+    "CREATE TABLE IF NOT EXISTS delivered(id INTEGER PRIMARY KEY, run INTEGER,"                 \
+    "  time INTEGER NOT NULL, tz INTEGER NOT NULL DEFAULT 0, queue_id TEXT, sender TEXT,"       \
+    "  recipient TEXT, domain TEXT, remote_host TEXT, remote_ip TEXT, provider TEXT, dsn TEXT," \
+    "  reply TEXT, queued_as TEXT, message_id TEXT, attempts INTEGER, file TEXT, line INTEGER," \
+    "  UNIQUE(time, queue_id, recipient));"                                                     \
+    "CREATE INDEX IF NOT EXISTS delivered_recipient ON delivered(recipient);"                   \
+    "CREATE TABLE IF NOT EXISTS watch(recipient TEXT PRIMARY KEY, last INTEGER);"               \
+    "CREATE TABLE IF NOT EXISTS sent_sender(hour INTEGER NOT NULL, sender TEXT NOT NULL,"       \
+    "  tz INTEGER, count INTEGER NOT NULL, first INTEGER, last INTEGER,"                        \
+    "  PRIMARY KEY(hour, sender));"
 
 /* where a migration creates the events table from event.h's columns */
 #define CREATE_EVENTS "@events;"
@@ -82,6 +104,10 @@ static const char *const migrations[] = {
     /* 1 -> 2: line keys (a line stored once whatever path it came by) and the
      * journals' cursors */
     STORE_KEYS_SCHEMA,
+    /* 2 -> 3: causes, delivered, watch, sent_sender (STORE_REPORT_TABLES, also run at
+     * every writing open: a database whose version came from another branch of
+     * the numbering still gets them) */
+    STORE_REPORT_TABLES,
 };
 _Static_assert(sizeof migrations / sizeof *migrations == STORE_SCHEMA_VERSION,
                "one migration per schema version");
@@ -104,6 +130,7 @@ int store_failed_rc(struct store *s, struct strbuf *err)
 {
     hashmap_free(s->pending_sent); /* the batch is rolled back with its deliveries */
     s->pending_sent = hashmap_new(free);
+    store_delivered_rollback(s);
     if (s->in_txn) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         s->in_txn = false;
@@ -407,7 +434,8 @@ static int migrate(struct store *s, struct strbuf *err)
     if (s->write) {
         if (store_exec(s, "BEGIN IMMEDIATE") < 0)
             return -1;
-        if (add_columns(s) < 0 || store_exec(s, "COMMIT") < 0) {
+        if (add_columns(s) < 0 || store_exec(s, STORE_REPORT_TABLES) < 0 ||
+            store_exec(s, "COMMIT") < 0) {
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
             return -1;
         }
@@ -530,6 +558,7 @@ void store_close(struct store *s)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     store_sink_finalize(s);
     store_keys_finalize(s);
+    store_delivered_finalize(s);
     if (s->db)
         sqlite3_close(s->db);
     if (s->lock_fd >= 0)

@@ -41,6 +41,10 @@ static void where_clause(const struct store_query *q, struct strbuf *sql, const 
         if (q->provider)
             strbuf_adds(sql, " AND lower(provider) = lower(:provider)");
     }
+    if (q->qid && has_recipient)
+        strbuf_adds(sql, " AND queue_id = :qid");
+    if (q->message_id && has_recipient)
+        strbuf_adds(sql, " AND message_id = :message_id");
 }
 
 /* bind_if - bind a query value when the statement asks for it */
@@ -67,6 +71,8 @@ static void bind_query(sqlite3_stmt *st, const struct store_query *q)
     bind_text_if(st, ":provider", q->provider);
     bind_text_if(st, ":sender", q->sender);
     bind_int_if(st, ":statuses", q->statuses);
+    bind_text_if(st, ":qid", q->qid);
+    bind_text_if(st, ":message_id", q->message_id);
 }
 
 int store_each_event(struct store *s, const struct store_query *q, struct classifier *c,
@@ -88,9 +94,8 @@ int store_each_event(struct store *s, const struct store_query *q, struct classi
     where_clause(q, &sql, "time", true);
     if (q->statuses)
         strbuf_adds(&sql, " AND ((1 << status) & :statuses) != 0");
-    if (q->sender)
-        strbuf_adds(&sql, " AND (sender = :sender OR (substr(:sender, 1, 1) = '@' AND "
-                          "substr(sender, -length(:sender)) = :sender))");
+    if (q->sender) /* as scan --sender matches (STORE_SENDER_MATCH) */
+        strbuf_adds(&sql, " AND " STORE_SENDER_MATCH);
     strbuf_adds(&sql, " ORDER BY id");
     sqlite3_stmt *st = store_prepare(s, sql.s);
     strbuf_free(&sql);
@@ -195,6 +200,7 @@ void store_mark_new(struct store *s, struct aggregate *agg)
     }
     free(gs);
     sqlite3_finalize(st);
+    store_mark_new_causes(s, agg); /* a group stays new only when a cause of it is */
 }
 
 int store_counts(struct store *s, uint64_t count[4])

@@ -359,7 +359,7 @@ static void sink_checkpoint(void *ctx, const char *file, uint64_t offset, uint64
     struct store *s = ctx;
     if (s->failure.len || !s->in_txn)
         return;
-    if (flush_sent(s) < 0 || store_keys_flush(s) < 0)
+    if (flush_sent(s) < 0 || store_keys_flush(s) < 0 || store_delivered_flush(s) < 0)
         return;
     if (s->correlator) {
         s->queue_updated = (int64_t)time(NULL);
@@ -399,6 +399,7 @@ bool store_attach(struct store *s, struct pipeline_config *cfg, struct strbuf *e
     cfg->sink.sent = sink_sent;
     cfg->sink.checkpoint = sink_checkpoint;
     cfg->sink.line = store_keys_line;
+    store_delivered_attach(s, cfg); /* deliveries worth proving, per-sender counts */
     s->attached = true;
     return true;
 }
@@ -622,13 +623,13 @@ static int64_t count_where(struct store *s, const char *sql, int64_t cutoff)
  * moment it is read; counting back from the newest event let one line dated 2099
  * erase everything. A removal of more than half of the stored events is held back
  * unless --force: a wrong clock or --keep must not cost the history silently. */
-static void prune(struct store *s, long keep_days)
+static int64_t prune(struct store *s, long keep_days)
 {
     int64_t keep = (int64_t)(keep_days > 0 ? keep_days : STORE_KEEP_DAYS) * 86400;
     sqlite3_stmt *st = store_prepare(s, "SELECT max(time) AS ref FROM events WHERE time <= :now"
                                         " AND coalesce(time_suspect, 0) = 0");
     if (!st)
-        return;
+        return 0;
     store_bind_int(st, ":now", (int64_t)time(NULL));
     int rc = sqlite3_step(st);
     bool none = rc != SQLITE_ROW || sqlite3_column_type(st, store_col(st, "ref")) == SQLITE_NULL;
@@ -637,14 +638,14 @@ static void prune(struct store *s, long keep_days)
         store_fail(s, "finding the newest event");
     sqlite3_finalize(st);
     if (none)
-        return;
+        return 0;
     int64_t cutoff = ref - keep;
     int64_t old = count_where(s, "SELECT count(*) AS n FROM events WHERE time < :cutoff", cutoff);
     if (old <= 0)
-        return;
+        return cutoff;
     int64_t total = count_where(s, "SELECT count(*) AS n FROM events", 0);
     if (total < 0)
-        return;
+        return 0;
     if (old * 2 > total && !s->force) {
         char when[48];
         format_iso_time(ref, 0, when, sizeof when);
@@ -652,7 +653,7 @@ static void prune(struct store *s, long keep_days)
                  " stored events (more than half; the newest stored event not in the future is "
                  "of %s): not pruned - run with --force to prune them",
                  s->path, keep_days > 0 ? keep_days : (long)STORE_KEEP_DAYS, old, total, when);
-        return;
+        return 0;
     }
     st = store_prepare(s, "DELETE FROM events WHERE time < :cutoff");
     if (st) {
@@ -661,6 +662,7 @@ static void prune(struct store *s, long keep_days)
             store_fail(s, "pruning old events");
         sqlite3_finalize(st);
     }
+    return cutoff;
 }
 
 long store_finish_run(struct store *s, struct aggregate *agg, long keep_days, struct strbuf *err)
@@ -671,8 +673,12 @@ long store_finish_run(struct store *s, struct aggregate *agg, long keep_days, st
         return store_failed_rc(s, err);
     s->in_txn = true;
     long fresh = record_groups(s, agg);
-    prune(s, keep_days);
+    /* new means a new cause (store_causes.c): what --quiet and --exit-new follow */
+    long fresh_causes = store_record_causes(s, agg);
+    int64_t cutoff = prune(s, keep_days);
     store_keys_prune(s); /* after the events: keys follow their retention */
+    if (cutoff)
+        store_delivered_prune(s, cutoff);
     sqlite3_stmt *st =
         store_prepare(s, "UPDATE runs SET finished = :finished, events = :events, sent = :sent,"
                          " new_groups = :new_groups WHERE id = :id");
@@ -689,5 +695,5 @@ long store_finish_run(struct store *s, struct aggregate *agg, long keep_days, st
     if (s->failure.len || store_exec(s, "COMMIT") < 0)
         return store_failed_rc(s, err);
     s->in_txn = false;
-    return fresh;
+    return fresh_causes;
 }

@@ -63,6 +63,7 @@
 
 #include "escape.h"
 #include "fingerprint.h"
+#include "json.h"
 #include "problems.h"
 #include "report.h"
 #include "report_chart.h"
@@ -76,6 +77,10 @@
 #define CHART_MAX_BARS 96
 #define CHART_SERIES 6 /* reasons drawn on their own; the rest is "other" */
 #define GROUP_COLUMNS 12
+#define HTML_CAUSES 10                /* causes shown open; the rest behind "more causes" */
+#define HTML_CAUSE_GROUPS 8           /* groups linked per cause */
+#define HTML_DATA_MAX_GROUPS 20000    /* groups in the page's data for filtering and sorting */
+#define HTML_DATA_MAX_BYTES (8 << 20) /* and at most this much of it */
 
 struct page {
     FILE *fp;
@@ -86,6 +91,10 @@ struct page {
     uint32_t *rank_of; /* group id -> rank (1-based), 0 when not shown */
     struct ip_summary **ips;
     size_t n_ips;
+    struct cause **causes; /* largest first */
+    size_t n_causes;
+    size_t data_groups;  /* groups in the page's data (group_data_size) */
+    uint32_t *full_rank; /* group id -> rank (1-based) among all groups */
 };
 
 /* ---- small writers ---------------------------------------------------- */
@@ -159,6 +168,22 @@ static void time_el_br(struct page *pg, int64_t when, int tz, bool br)
 static void time_el(struct page *pg, int64_t when, int tz)
 {
     time_el_br(pg, when, tz, false);
+}
+
+/* td_num_l - td_num with the column's name for the narrow (card) layout */
+static void td_num_l(struct page *pg, uint64_t v, const char *label)
+{
+    putf(pg, "<td class=\"n\" data-v=\"%" PRIu64 "\" data-label=\"%s\">", v, label);
+    num(pg, v);
+    put(pg, "</td>");
+}
+
+/* td_time_l - a time cell with its column's name */
+static void td_time_l(struct page *pg, int64_t when, int tz, const char *label)
+{
+    putf(pg, "<td class=\"t\" data-v=\"%" PRId64 "\" data-label=\"%s\">", when, label);
+    time_el_br(pg, when, tz, true);
+    put(pg, "</td>");
 }
 
 /* td_time - a time cell that sorts by its epoch value */
@@ -242,115 +267,6 @@ static size_t ip_index(const struct page *pg, const char *ip)
     return 0;
 }
 
-/* ---- headline --------------------------------------------------------- */
-
-/* duration - "24 h", "35 min", "3 days" */
-static void duration(struct strbuf *b, int64_t secs)
-{
-    if (secs < 0)
-        secs = 0;
-    if (secs < 90 * 60)
-        strbuf_addf(b, "%" PRId64 " min", secs / 60 ? (secs + 59) / 60 : 1);
-    else if (secs < 72 * 3600)
-        strbuf_addf(b, "%" PRId64 " h", (secs + 1800) / 3600);
-    else
-        strbuf_addf(b, "%" PRId64 " days", (secs + 86399) / 86400);
-}
-
-/* share - a share for the headline: "61%", "<1%" */
-static const char *share(uint64_t part, uint64_t whole, char *buf, size_t size)
-{
-    if (!whole)
-        snprintf(buf, size, "-");
-    else if (part && part * 100 < whole)
-        snprintf(buf, size, "<1%%");
-    else
-        snprintf(buf, size, "%.0f%%", 100.0 * (double)part / (double)whole);
-    return buf;
-}
-
-/* first_listing_label - the label of the first list that lists ip (DNS), or NULL */
-static const char *first_listing_label(const struct report *r, const char *ip)
-{
-    if (!r->dns.checked || !r->dns.listings)
-        return NULL;
-    const struct report_listing *ls;
-    size_t n = r->dns.listings(r->dns.ctx, ip, &ls);
-    for (size_t i = 0; i < n; i++)
-        if (ls[i].status && !strcmp(ls[i].status, "listed"))
-            return ls[i].list_label ? ls[i].list_label : ls[i].zone;
-    return NULL;
-}
-
-/* headline - one sentence, plain text (the caller escapes it): how many
- * deliveries failed over what span, and the top cause in words */
-static void headline(const struct page *pg, struct strbuf *out)
-{
-    const struct report *r = pg->r;
-    const struct aggregate_totals *t = aggregate_totals(r->agg);
-    char a[32], pc[16];
-    uint64_t fin = finals(t->count), def = t->count[DELIVERY_DEFERRED];
-    bool by_final = fin > 0;
-    uint64_t total = by_final ? fin : def;
-    if (!pg->n_groups && r->empty_note) {
-        strbuf_adds(out, r->empty_note); /* not an all-clear: nothing was there to look at */
-        return;
-    }
-    if (!pg->n_groups || !total) {
-        strbuf_addf(out, "No failed deliveries");
-        if (t->first) {
-            strbuf_adds(out, " in ");
-            duration(out, t->last - t->first);
-        }
-        strbuf_addf(out, " (%s delivered)", fmt_count(t->count[DELIVERY_SENT], a, sizeof a));
-        return;
-    }
-    strbuf_addf(out, "%s %s %s in ", fmt_count(total, a, sizeof a),
-                total == 1 ? "delivery" : "deliveries", by_final ? "failed" : "deferred");
-    duration(out, t->last - t->first);
-    /* how many of the top causes it takes to reach half of the failures */
-    uint64_t acc = 0;
-    size_t k = 0;
-    while (k < pg->n_groups && acc * 2 < total) {
-        const struct group *g = pg->groups[k++];
-        acc += by_final ? finals(g->count) : g->count[DELIVERY_DEFERRED];
-    }
-    const struct group *g = pg->groups[0];
-    uint64_t top = by_final ? finals(g->count) : g->count[DELIVERY_DEFERRED];
-    if (k <= 1)
-        strbuf_addf(out, "; 1 cause accounts for %s: ", share(top, total, pc, sizeof pc));
-    else
-        strbuf_addf(out, "; %zu causes account for %s, the largest (%s): ", k,
-                    share(acc, total, a, sizeof a), share(top, total, pc, sizeof pc));
-    const char *ip = main_ip(g);
-    const char *prov = g->provider[0] ? g->provider : "the receiving server";
-    if (ip && (g->blocklist || (g->reason && !strcmp(g->reason->name, "blocked")))) {
-        const char *st = report_ip_status(r, ip);
-        const char *dns_label = first_listing_label(r, ip);
-        const char *named = g->blocklist ? g->blocklist->label : NULL;
-        strbuf_addf(out, "our IP %s ", ip);
-        if (!strcmp(st, "listed"))
-            strbuf_addf(out, "is listed by %s",
-                        dns_label ? dns_label
-                        : named   ? named
-                                  : "a blocklist");
-        else if (named)
-            strbuf_addf(out, "is named by %s (%s)", named,
-                        !strcmp(st, "not_listed") ? "not listed in DNS now"
-                        : !strcmp(st, "unknown")  ? "DNS check failed"
-                                                  : "blocklists not checked");
-        else
-            strbuf_addf(out, "is blocked (%s)", status_words(r, st));
-        strbuf_addf(out, ", %s rejects it", prov);
-    } else if (ip) {
-        strbuf_addf(out, "%s rejects our IP %s: %s", prov, ip,
-                    g->reason && g->reason->label ? g->reason->label : "undefined reason");
-    } else {
-        strbuf_addf(out, "%s — %s", prov,
-                    g->reason && g->reason->label ? g->reason->label : "undefined reason");
-    }
-}
-
 /* ---- sections --------------------------------------------------------- */
 
 static void section_totals(struct page *pg)
@@ -384,11 +300,31 @@ static void section_totals(struct page *pg)
 
 /* ---- chart ------------------------------------------------------------ */
 
+/* the geometry of one drawing of the chart: the page has a wide one and a
+ * narrow one (shown at most 480 px wide, CSS), whose labels stay readable
+ * because its view box is narrower and its type larger */
+struct chart_geo {
+    const char *id;    /* prefix of its title's id: "w", "n" */
+    const char *klass; /* "chart-wide", "chart-narrow" */
+    int W, H, L, R, T, B;
+    double font;   /* axis labels, in view box units */
+    size_t labels; /* x labels, about */
+    bool totals;   /* totals on the bars when they fit */
+};
+
+static const struct chart_geo chart_wide = { "w", "chart-wide", 960, 250, 52,  10,
+                                             14,  40,           11,  8,   true };
+static const struct chart_geo chart_narrow = { "n", "chart-narrow", 420, 300, 44, 8, 14, 56, 15,
+                                               3,   false };
+
 /* chart_patterns - one fill per series: colour plus a pattern, so the chart
  * reads in greyscale and for colour-blind readers */
 static void chart_patterns(struct page *pg)
 {
-    put(pg, "<defs>\n");
+    /* in an SVG of their own that is always there: the wide or the narrow drawing
+     * is hidden (display: none), and fills defined inside a hidden SVG do not paint */
+    put(pg, "<svg class=\"defs\" width=\"0\" height=\"0\" aria-hidden=\"true\" "
+            "focusable=\"false\"><defs>\n");
     static const char *const overlay[CHART_SERIES + 1] = {
         "",
         "<path class=\"hatch\" d=\"M-1,1 l2,-2 M0,8 l8,-8 M7,9 l2,-2\"/>",
@@ -404,7 +340,7 @@ static void chart_patterns(struct page *pg)
              "<pattern id=\"p%d\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\">"
              "<rect class=\"s%d\" width=\"8\" height=\"8\"/>%s</pattern>\n",
              i, i, overlay[i]);
-    put(pg, "</defs>\n");
+    put(pg, "</defs></svg>\n");
 }
 
 /* bar_label - "2018-10-19 16:00 +09:00" (or the day alone for day bars) */
@@ -420,38 +356,27 @@ static void bar_time(char *out, size_t size, int64_t when, int tz, bool day)
         snprintf(out, size, "%.10s %.5s", iso, iso + 11);
 }
 
-static void section_chart(struct page *pg)
+/* chart_svg - one drawing of the chart c in the geometry g */
+static void chart_svg(struct page *pg, const struct report_chart *cp, const struct chart_geo *g,
+                      const char *hours)
 {
-    struct report_chart c;
-    int built =
-        report_chart_build(&c, pg->r, pg->groups, pg->n_groups, CHART_SERIES, CHART_MAX_BARS);
-    if (built == 1)
-        put(pg, "<p class=\"note\">No failed attempts to chart.</p>\n");
-    if (built != 0) {
-        report_chart_free(&c);
-        return;
-    }
+    const struct report_chart c = *cp;
     const int64_t step = c.step, base = c.base, off = (int64_t)c.tz_minutes * 60;
     const int tz = c.tz_minutes;
-    const int W = 960, H = 250, L = 52, R = 10, T = 14, B = 40;
+    const int W = g->W, H = g->H, L = g->L, R = g->R, T = g->T, B = g->B;
     const double pw = W - L - R, ph = H - T - B, bw = pw / (double)c.n_bars;
     bool day = step >= 86400;
-    char t1[48], t2[48], hours[32];
-    if (step % 86400 == 0)
-        snprintf(hours, sizeof hours, "%" PRId64 " day%s", step / 86400, step == 86400 ? "" : "s");
-    else
-        snprintf(hours, sizeof hours, "%" PRId64 " h", step / 3600);
+    char t1[48], t2[48];
     putf(pg,
-         "<div class=\"panel chart\">\n<svg viewBox=\"0 0 %d %d\" role=\"img\" "
-         "aria-labelledby=\"chart-title\" xmlns=\"http://www.w3.org/2000/svg\">\n",
-         W, H);
+         "<svg class=\"%s\" viewBox=\"0 0 %d %d\" role=\"img\" aria-labelledby=\"%schart-title\" "
+         "xmlns=\"http://www.w3.org/2000/svg\">\n",
+         g->klass, W, H, g->id);
     putf(pg,
-         "<title id=\"chart-title\">Failed delivery attempts (deferred, bounced, expired) per "
+         "<title id=\"%schart-title\">Failed delivery attempts (deferred, bounced, expired) per "
          "%s, stacked by reason; highest bar ",
-         hours);
+         g->id, hours);
     num(pg, c.max);
     put(pg, "</title>\n");
-    chart_patterns(pg);
     /* grid and y labels */
     for (uint64_t i = 0; i <= c.nticks; i++) {
         double y = T + ph - ph * (double)i / (double)c.nticks;
@@ -459,7 +384,7 @@ static void section_chart(struct page *pg)
         putf(pg, "<line class=\"grid\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"/>", L, W - R, y,
              y);
         putf(pg, "<text class=\"axis\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", L - 6,
-             y + 4, fmt_count(c.ystep * i, v, sizeof v));
+             y + g->font / 3, fmt_count(c.ystep * i, v, sizeof v));
     }
     /* bars */
     for (size_t i = 0; i < c.n_bars; i++) {
@@ -497,23 +422,23 @@ static void section_chart(struct page *pg)
                  "fill=\"url(#p%zu)\"/>",
                  x, y, w, h, s < c.drawn ? s : (size_t)CHART_SERIES);
         }
-        if (bw >= 18) {
+        if (g->totals && bw >= 18) {
             char v[32];
             putf(pg, "<text class=\"total\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>",
                  x + w / 2, y - 3, fmt_count(c.total[i], v, sizeof v));
         }
         put(pg, "</g>\n");
     }
-    /* x labels: about eight, at bar starts */
-    size_t every = c.n_bars / 8 + 1;
+    /* x labels: a few, at bar starts; the narrow drawing shows times only (the
+     * day is in the line under the chart) */
+    size_t every = c.n_bars / g->labels + 1;
     for (size_t i = 0; i < c.n_bars; i += every) {
         int64_t start = base + (int64_t)i * step;
         bar_time(t1, sizeof t1, start, tz, day);
         double x = L + bw * (double)i;
-        if (day || i == 0 || (start + off) % 86400 == 0)
-            putf(pg, "<text class=\"axis\" x=\"%.1f\" y=\"%d\">%s</text>", x, H - B + 16, t1);
-        else
-            putf(pg, "<text class=\"axis\" x=\"%.1f\" y=\"%d\">%s</text>", x, H - B + 16, t1 + 11);
+        bool whole = day || ((i == 0 || (start + off) % 86400 == 0) && g->labels > 4);
+        putf(pg, "<text class=\"axis\" x=\"%.1f\" y=\"%.1f\">%s</text>", x, H - B + g->font * 1.4,
+             whole || strlen(t1) < 11 ? t1 : t1 + 11);
         putf(pg, "<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\"/>\n", x, x,
              H - B, H - B + 4);
     }
@@ -521,12 +446,40 @@ static void section_chart(struct page *pg)
         char zone[32];
         fmt_time(c.first, tz, t1, sizeof t1);
         snprintf(zone, sizeof zone, "%s", strlen(t1) == 25 ? t1 + 19 : "");
-        putf(pg,
-             "<text class=\"axis\" x=\"%d\" y=\"%d\" text-anchor=\"end\">times are UTC%s, "
-             "one bar per %s</text>\n",
-             W - R, H - 6, zone, hours);
+        if (g->labels > 4)
+            putf(pg,
+                 "<text class=\"axis\" x=\"%d\" y=\"%d\" text-anchor=\"end\">times are UTC%s, "
+                 "one bar per %s</text>\n",
+                 W - R, H - 6, zone, hours);
+        else
+            putf(pg, "<text class=\"axis\" x=\"%d\" y=\"%d\">from %.10s, UTC%s, %s a bar</text>\n",
+                 L, H - 6, t1, zone, hours);
     }
-    put(pg, "</svg>\n<ul class=\"legend\" aria-label=\"Reasons\">\n");
+    put(pg, "</svg>\n");
+}
+
+static void section_chart(struct page *pg)
+{
+    struct report_chart c;
+    int built =
+        report_chart_build(&c, pg->r, pg->groups, pg->n_groups, CHART_SERIES, CHART_MAX_BARS);
+    if (built == 1)
+        put(pg, "<p class=\"note\">No failed attempts to chart.</p>\n");
+    if (built != 0) {
+        report_chart_free(&c);
+        return;
+    }
+    char hours[32];
+    if (c.step % 86400 == 0)
+        snprintf(hours, sizeof hours, "%" PRId64 " day%s", c.step / 86400,
+                 c.step == 86400 ? "" : "s");
+    else
+        snprintf(hours, sizeof hours, "%" PRId64 " h", c.step / 3600);
+    put(pg, "<div class=\"panel chart\">\n");
+    chart_patterns(pg);
+    chart_svg(pg, &c, &chart_wide, hours);
+    chart_svg(pg, &c, &chart_narrow, hours);
+    put(pg, "<ul class=\"legend\" aria-label=\"Reasons\">\n");
     for (size_t s = 0; s < c.n_slots; s++) {
         putf(pg,
              "<li><svg viewBox=\"0 0 18 14\" aria-hidden=\"true\"><rect width=\"18\" "
@@ -546,6 +499,147 @@ static void section_chart(struct page *pg)
     }
     put(pg, "</ul>\n</div>\n");
     report_chart_free(&c);
+}
+
+/* ---- causes ----------------------------------------------------------- */
+
+/* group_rank - the rank of group id in the page's order (0: none) */
+static uint32_t group_rank(const struct page *pg, uint32_t id)
+{
+    return id <= pg->n_groups ? pg->full_rank[id] : 0;
+}
+
+static void cause_item(struct page *pg, const struct cause *c, size_t rank)
+{
+    const struct aggregate_totals *t = aggregate_totals(pg->r->agg);
+    uint64_t fin = finals(t->count), def = t->count[DELIVERY_DEFERRED];
+    char pc[16];
+    struct strbuf tmp = STRBUF_INIT;
+    bool by_final = cause_finals(c) > 0;
+    uint64_t part = by_final ? cause_finals(c) : c->count[DELIVERY_DEFERRED];
+    uint64_t whole = by_final ? fin : def;
+    double width = whole ? 100.0 * (double)part / (double)whole : 0;
+    putf(pg, "<li class=\"panel cause side-%s\" id=\"c%zu\">", reason_side_name(c->side), rank);
+    putf(pg,
+         "<div class=\"share\"><span class=\"big\">%s</span><span class=\"small\">of %s</span>"
+         "<span class=\"bar\" aria-hidden=\"true\"><span style=\"width:%.1f%%\"></span></span>"
+         "</div>",
+         report_share(part, whole, pc, sizeof pc), by_final ? "final failures" : "deferrals",
+         width);
+    putf(pg, "<div class=\"body\"><h3><span class=\"rank\">C%zu</span> ", rank);
+    if (c->is_new)
+        put(pg, "<span class=\"badge st-new\">new</span> ");
+    cause_title(c, &tmp);
+    html_text(&pg->b, strbuf_slice(&tmp));
+    put(pg, "</h3>\n<p class=\"facts\">Who acts: <strong>");
+    esc(pg, cause_who(c));
+    put(pg, "</strong>");
+    static const enum delivery_status order[] = { DELIVERY_BOUNCED, DELIVERY_EXPIRED,
+                                                  DELIVERY_DEFERRED };
+    for (size_t k = 0; k < 3; k++)
+        if (c->count[order[k]]) {
+            putf(pg, " · %s ", delivery_status_name(order[k]));
+            num(pg, c->count[order[k]]);
+        }
+    put(pg, " · ");
+    num(pg, c->recipients);
+    put(pg, c->recipients == 1 ? " recipient · " : " recipients · ");
+    num(pg, c->domains);
+    put(pg, c->domains == 1 ? " domain · " : " domains · ");
+    num(pg, c->providers);
+    put(pg, c->providers == 1 ? " provider" : " providers");
+    if (c->ip[0]) {
+        put(pg, " · <code>");
+        esc(pg, c->ip);
+        put(pg, "</code> ");
+        badge(pg, report_ip_status(pg->r, c->ip));
+    }
+    put(pg, "</p>\n<p class=\"advice\">");
+    strbuf_reset(&tmp);
+    cause_action(c, &tmp);
+    html_text(&pg->b, strbuf_slice(&tmp));
+    put(pg, "</p>\n<p class=\"small\">");
+    if (c->n_sample_providers) {
+        put(pg, "At ");
+        for (unsigned i = 0; i < c->n_sample_providers; i++) {
+            if (i)
+                put(pg, ", ");
+            esc_max(&pg->b, c->sample_providers[i], 200);
+        }
+        if (c->providers > c->n_sample_providers) {
+            put(pg, " and ");
+            num(pg, c->providers - c->n_sample_providers);
+            put(pg, " more");
+        }
+        put(pg, ". ");
+    }
+    uint32_t ids[HTML_CAUSE_GROUPS];
+    size_t k = report_cause_groups(pg->groups, pg->n_groups, c, ids, HTML_CAUSE_GROUPS);
+    if (k) {
+        put(pg, k == 1 ? "Group " : "Groups ");
+        for (size_t i = 0; i < k && i < HTML_CAUSE_GROUPS; i++) {
+            uint32_t gr = group_rank(pg, ids[i]);
+            putf(pg, "%s<a href=\"#g%" PRIu32 "\" data-filter=\"cause:%zu\">#%" PRIu32 "</a>",
+                 i ? ", " : "", gr, rank, gr);
+        }
+        if (k > HTML_CAUSE_GROUPS) {
+            put(pg, " and ");
+            num(pg, k - HTML_CAUSE_GROUPS);
+            putf(pg, " more (<a href=\"#h-groups\" data-filter=\"cause:%zu\">show all</a>)", rank);
+        }
+        put(pg, ".");
+    }
+    put(pg, "</p></div></li>\n");
+    strbuf_free(&tmp);
+}
+
+/* section_causes - what is new first, then the causes, largest first */
+static void section_causes(struct page *pg)
+{
+    if (!pg->n_causes) {
+        /* an empty run is not an all-clear: the groups section says what was read */
+        if (!pg->r->empty_note)
+            put(pg, "<p class=\"panel\">No failed deliveries: no cause to act on.</p>\n");
+        return;
+    }
+    struct strbuf tmp = STRBUF_INIT;
+    size_t fresh = 0;
+    for (size_t i = 0; i < pg->n_causes; i++)
+        fresh += pg->causes[i]->is_new;
+    if (fresh) {
+        putf(pg,
+             "<div class=\"panel new\" id=\"new-causes\"><h3>New since the last run: %zu "
+             "cause%s</h3><ul>\n",
+             fresh, fresh == 1 ? "" : "s");
+        for (size_t i = 0; i < pg->n_causes; i++) {
+            if (!pg->causes[i]->is_new)
+                continue;
+            strbuf_reset(&tmp);
+            cause_title(pg->causes[i], &tmp);
+            putf(pg, "<li><a href=\"#c%zu\">C%zu</a> ", i + 1, i + 1);
+            html_text(&pg->b, strbuf_slice(&tmp));
+            put(pg, "</li>\n");
+        }
+        put(pg, "</ul></div>\n");
+    }
+    putf(pg,
+         "<p class=\"note\">%zu cause%s: what one fix removes (our side: a reason, its reply "
+         "and our IP or the list named; the recipient's: a reason; the receiving site's: a "
+         "reason at a provider).</p>\n<ol class=\"causes\">\n",
+         pg->n_causes, pg->n_causes == 1 ? "" : "s");
+    for (size_t i = 0; i < pg->n_causes && i < HTML_CAUSES; i++)
+        cause_item(pg, pg->causes[i], i + 1);
+    put(pg, "</ol>\n");
+    if (pg->n_causes > HTML_CAUSES) {
+        putf(pg,
+             "<details class=\"more-causes\"><summary>%zu more causes</summary>"
+             "<ol class=\"causes\" start=\"%d\">\n",
+             pg->n_causes - HTML_CAUSES, HTML_CAUSES + 1);
+        for (size_t i = HTML_CAUSES; i < pg->n_causes; i++)
+            cause_item(pg, pg->causes[i], i + 1);
+        put(pg, "</ol></details>\n");
+    }
+    strbuf_free(&tmp);
 }
 
 /* ---- groups ----------------------------------------------------------- */
@@ -569,7 +663,7 @@ static void sample_list(struct page *pg, char *const *items, unsigned n, uint64_
 static void group_ip_cell(struct page *pg, const struct group *g)
 {
     const char *ip = main_ip(g);
-    put(pg, "<td>");
+    put(pg, "<td data-label=\"IP · blocklist\">");
     if (ip) {
         size_t idx = ip_index(pg, ip);
         put(pg, "<code>");
@@ -690,9 +784,21 @@ static void section_groups(struct page *pg)
             "<span id=\"filter-count\" class=\"note\" aria-live=\"polite\"></span></div>\n");
     if (pg->shown < pg->n_groups)
         putf(pg,
-             "<p class=\"cut\">Showing the top %s of %s groups (final failures first); "
-             "<code>--top N</code> or <code>--format csv</code> lists more.</p>\n",
+             "<p class=\"cut\" id=\"groups-cut\">Showing the top %s of %s groups (final failures "
+             "first). ",
              fmt_count(pg->shown, a, sizeof a), fmt_count(pg->n_groups, b, sizeof b));
+    else
+        put(pg, "<p class=\"cut\" id=\"groups-cut\">");
+    if (pg->data_groups == pg->n_groups)
+        put(pg, "The filter and the column headers search and sort all of them: the page holds "
+                "every group's data");
+    else
+        putf(pg,
+             "The filter and the column headers search and sort the first %s: the page holds "
+             "the data of at most %s groups (about %d MB); <code>--format csv</code> lists all",
+             fmt_count(pg->data_groups, a, sizeof a), fmt_count(HTML_DATA_MAX_GROUPS, b, sizeof b),
+             HTML_DATA_MAX_BYTES >> 20);
+    put(pg, " (details open only on the rows drawn here).</p>\n");
     put(pg, "<div class=\"scroll\"><table id=\"groups\" class=\"data sortable\">\n"
             "<caption>Failures grouped so that one real problem is one row, final failures "
             "first. Open a row's details for a real sample, the template, the advice and who "
@@ -715,10 +821,16 @@ static void section_groups(struct page *pg)
         char hex[17];
         fingerprint_hex(g->fingerprint, hex);
         putf(pg, "<tbody class=\"g\" id=\"g%zu\"><tr class=\"row\">", i + 1);
-        putf(pg, "<th scope=\"row\" class=\"n\" data-v=\"%zu\">%zu</th>", i + 1, i + 1);
-        put(pg, "<td><span class=\"prov\">");
+        putf(pg, "<th scope=\"row\" class=\"n\" data-v=\"%zu\" data-label=\"#\">%zu</th>", i + 1,
+             i + 1);
+        put(pg, "<td data-label=\"Provider / host\"><span class=\"prov\">");
         esc_max(&pg->b, g->provider, 200);
         put(pg, "</span>");
+        if (aggregate_fields(pg->r->agg) & (GROUP_BY_SENDER | GROUP_BY_SENDER_DOMAIN)) {
+            put(pg, "<br><span class=\"host\">from ");
+            esc_max(&pg->b, g->sender[0] ? g->sender : "(no sender)", 200);
+            put(pg, "</span>");
+        }
         if (g->is_new)
             put(pg, " <span class=\"badge st-new\">new</span>");
         if (g->remote_host[0] && strcmp(g->remote_host, g->provider)) {
@@ -728,7 +840,7 @@ static void section_groups(struct page *pg)
                 putf(pg, " +%" PRIu64 " more", g->hosts - 1);
             put(pg, "</span>");
         }
-        put(pg, "</td><td class=\"reason\">");
+        put(pg, "</td><td class=\"reason\" data-label=\"Reason\">");
         if (g->reason) {
             esc(pg, g->reason->label);
             put(pg, "<br><span class=\"rname\">");
@@ -737,13 +849,13 @@ static void section_groups(struct page *pg)
         } else {
             put(pg, "undefined");
         }
-        put(pg, "</td><td class=\"mono\">");
+        put(pg, "</td><td class=\"mono\" data-label=\"DSN\">");
         esc_max(&pg->b, g->dsn, 16);
         putf(pg,
              "<br><span class=\"fp\" title=\"fingerprint of the reason text's "
              "template\">%s</span></td>",
              hex);
-        putf(pg, "<td class=\"n\" data-v=\"%" PRIu64 "\">", finals(g->count));
+        putf(pg, "<td class=\"n\" data-v=\"%" PRIu64 "\" data-label=\"Failed\">", finals(g->count));
         num(pg, finals(g->count));
         if (g->count[DELIVERY_EXPIRED] && g->count[DELIVERY_BOUNCED]) {
             put(pg, "<br><span class=\"small\">");
@@ -753,13 +865,13 @@ static void section_groups(struct page *pg)
             put(pg, "<br><span class=\"small\">expired</span>");
         }
         put(pg, "</td>");
-        td_num(pg, g->count[DELIVERY_DEFERRED]);
-        td_num(pg, g->recipients);
-        td_num(pg, g->messages);
-        td_num(pg, g->domains);
+        td_num_l(pg, g->count[DELIVERY_DEFERRED], "Deferred");
+        td_num_l(pg, g->recipients, "Recipients");
+        td_num_l(pg, g->messages, "Messages");
+        td_num_l(pg, g->domains, "Domains");
         group_ip_cell(pg, g);
-        td_time(pg, g->first, g->tz_minutes);
-        td_time(pg, g->last, g->tz_minutes);
+        td_time_l(pg, g->first, g->tz_minutes, "First seen");
+        td_time_l(pg, g->last, g->tz_minutes, "Last seen");
         put(pg, "</tr>\n");
         putf(pg, "<tr class=\"more\"><td colspan=\"%d\">", GROUP_COLUMNS);
         group_details(pg, g);
@@ -770,6 +882,123 @@ static void section_groups(struct page *pg)
         }
     }
     put(pg, "</table></div>\n");
+}
+
+/* ---- the groups' data: filtering and sorting over all of them ----------- */
+
+/* row_estimate - about how many bytes a group's row of data takes */
+static size_t row_estimate(const struct group *g)
+{
+    size_t n = 160 + strlen(g->provider) + strlen(g->remote_host) + strlen(g->dsn) +
+               strlen(g->sender) + (g->reason && g->reason->label ? strlen(g->reason->label) : 0);
+    for (unsigned i = 0; i < g->n_sample_domains; i++)
+        n += strlen(g->sample_domains[i]) + 1;
+    return n;
+}
+
+/* group_data_size - how many groups the page's data holds: all of them, up to
+ * HTML_DATA_MAX_GROUPS and about HTML_DATA_MAX_BYTES */
+static size_t group_data_size(const struct page *pg)
+{
+    size_t bytes = 0, n = 0;
+    while (n < pg->n_groups && n < HTML_DATA_MAX_GROUPS) {
+        bytes += row_estimate(pg->groups[n]);
+        if (bytes > HTML_DATA_MAX_BYTES)
+            break;
+        n++;
+    }
+    return n;
+}
+
+/* write_group_data - the groups as compact rows (README "HTML and JSON"), the
+ * templates they point at, and each shown domain's groups: the page's script
+ * filters and sorts over these, not only over the rows drawn */
+static int write_group_data(struct page *pg)
+{
+    struct jw w;
+    char hex[17], t1[48], t2[48];
+    uint32_t *cause_rank = calloc(pg->n_causes + 2, sizeof *cause_rank);
+    const char **tmpl = calloc(pg->data_groups + 1, sizeof *tmpl);
+    size_t n_tmpl = 0;
+    if (!cause_rank || !tmpl) {
+        free(cause_rank);
+        free(tmpl);
+        return -1;
+    }
+    for (size_t i = 0; i < pg->n_causes; i++)
+        if (pg->causes[i]->id <= pg->n_causes)
+            cause_rank[pg->causes[i]->id] = (uint32_t)(i + 1);
+    jw_begin(&w, pg->fp);
+    jw_open(&w, NULL, '{', true);
+    jw_u64(&w, "total", pg->n_groups);
+    jw_u64(&w, "rows_total", pg->data_groups);
+    jw_u64(&w, "cap", HTML_DATA_MAX_GROUPS);
+    jw_open(&w, "rows", '[', true);
+    for (size_t i = 0; i < pg->data_groups; i++) {
+        const struct group *g = pg->groups[i];
+        size_t ti = 0;
+        while (ti < n_tmpl && tmpl[ti] != g->template_text)
+            ti++;
+        if (ti == n_tmpl)
+            tmpl[n_tmpl++] = g->template_text;
+        const char *ip = main_ip(g);
+        jw_open(&w, NULL, '[', true);
+        jw_u64(&w, NULL, i + 1);
+        jw_cstr(&w, NULL, g->provider);
+        jw_cstr(&w, NULL, g->remote_host);
+        jw_cstr(&w, NULL, g->reason ? g->reason->name : "undefined");
+        jw_cstr(&w, NULL, g->reason ? g->reason->label : "");
+        jw_cstr(&w, NULL, g->dsn);
+        fingerprint_hex(g->fingerprint, hex);
+        jw_cstr(&w, NULL, hex);
+        jw_u64(&w, NULL, finals(g->count));
+        jw_u64(&w, NULL, g->count[DELIVERY_EXPIRED]);
+        jw_u64(&w, NULL, g->count[DELIVERY_DEFERRED]);
+        jw_u64(&w, NULL, g->recipients);
+        jw_u64(&w, NULL, g->messages);
+        jw_u64(&w, NULL, g->domains);
+        jw_cstr(&w, NULL, ip ? ip : "");
+        jw_cstr(&w, NULL, ip ? report_ip_status(pg->r, ip) : "");
+        jw_cstr(&w, NULL, g->blocklist ? g->blocklist->label : "");
+        jw_u64(&w, NULL, (uint64_t)g->first);
+        jw_u64(&w, NULL, (uint64_t)g->last);
+        jw_cstr(&w, NULL, fmt_time(g->first, g->tz_minutes, t1, sizeof t1));
+        jw_cstr(&w, NULL, fmt_time(g->last, g->tz_minutes, t2, sizeof t2));
+        jw_u64(&w, NULL, g->is_new);
+        jw_open(&w, NULL, '[', true);
+        for (unsigned k = 0; k < g->n_causes; k++)
+            jw_u64(&w, NULL, g->causes[k] <= pg->n_causes ? cause_rank[g->causes[k]] : 0);
+        jw_close(&w, ']');
+        jw_cstr(&w, NULL, g->sender);
+        jw_open(&w, NULL, '[', true);
+        for (unsigned k = 0; k < g->n_sample_domains; k++)
+            jw_cstr(&w, NULL, g->sample_domains[k]);
+        jw_close(&w, ']');
+        jw_u64(&w, NULL, ti);
+        jw_close(&w, ']');
+    }
+    jw_close(&w, ']');
+    jw_open(&w, "templates", '[', true);
+    for (size_t i = 0; i < n_tmpl; i++)
+        jw_cstr(&w, NULL, tmpl[i]);
+    jw_close(&w, ']');
+    /* a domain's groups, for the domain table's links (ranks) */
+    size_t nd;
+    struct domain_tally **d = aggregate_domains(pg->r->agg, &nd);
+    jw_open(&w, "domains", '{', true);
+    for (size_t i = 0; i < nd && i < HTML_MAX_DOMAINS; i++) {
+        jw_open(&w, d[i]->domain, '[', true);
+        for (unsigned k = 0; k < d[i]->n_groups; k++)
+            jw_u64(&w, NULL, group_rank(pg, d[i]->groups[k]));
+        jw_close(&w, ']');
+    }
+    jw_close(&w, '}');
+    free(d);
+    jw_close(&w, '}');
+    free(cause_rank);
+    free(tmpl);
+    /* jw_end adds a newline: harmless inside the script element */
+    return jw_end(&w);
 }
 
 /* ---- implicated IPs and blocklists ------------------------------------ */
@@ -928,16 +1157,27 @@ static void section_domains(struct page *pg)
     for (size_t i = 0; i < shown; i++) {
         const struct domain_tally *t = d[i];
         uint64_t fin = finals(t->count), all = fin + t->count[DELIVERY_SENT];
-        put(pg, "<tr><th scope=\"row\" class=\"mono\">");
+        if (pg->r->domain_sent_unknown)
+            all = 0; /* report --sender: the domains' deliveries are not known */
+        /* the domain links to its failures: its first group, or (script) all of them */
+        put(pg, "<tr><th scope=\"row\" class=\"mono\" data-label=\"Domain\">");
+        uint32_t first = t->n_groups ? group_rank(pg, t->groups[0]) : 0;
+        if (first && first <= pg->shown)
+            putf(pg, "<a href=\"#g%" PRIu32 "\" data-filter=\"domain:\">", first);
+        else
+            put(pg, "<a href=\"#h-groups\" data-filter=\"domain:\">");
         esc_max(&pg->b, t->domain, 255);
-        put(pg, "</th><td>");
+        put(pg, "</a></th><td data-label=\"Provider\">");
         esc_max(&pg->b, t->provider, 200);
         put(pg, "</td>");
-        td_num(pg, t->count[DELIVERY_SENT]);
-        td_num(pg, t->count[DELIVERY_DEFERRED]);
-        td_num(pg, t->count[DELIVERY_BOUNCED]);
-        td_num(pg, t->count[DELIVERY_EXPIRED]);
-        putf(pg, "<td class=\"n\" data-v=\"%.6f\">%s</td></tr>\n",
+        if (pg->r->domain_sent_unknown)
+            put(pg, "<td class=\"n\" data-v=\"-1\" data-label=\"Delivered\">–</td>");
+        else
+            td_num_l(pg, t->count[DELIVERY_SENT], "Delivered");
+        td_num_l(pg, t->count[DELIVERY_DEFERRED], "Deferred");
+        td_num_l(pg, t->count[DELIVERY_BOUNCED], "Bounced");
+        td_num_l(pg, t->count[DELIVERY_EXPIRED], "Expired");
+        putf(pg, "<td class=\"n\" data-v=\"%.6f\" data-label=\"Failure rate\">%s</td></tr>\n",
              all ? (double)fin / (double)all : -1.0, fmt_percent(fin, all, pc, sizeof pc));
     }
     put(pg, "</tbody></table></div>\n");
@@ -1079,6 +1319,18 @@ static int read_template(const char *dir, const char *name, struct strbuf *out)
     return rc;
 }
 
+/* reports_dir - $BOUNCESCOPE_REPORTS, else the directory set at build time */
+static const char *reports_dir(void)
+{
+    const char *dir = getenv("BOUNCESCOPE_REPORTS");
+    return dir && dir[0] ? dir : BS_REPORTS_DIR;
+}
+
+int html_template(const char *name, struct strbuf *out)
+{
+    return read_template(reports_dir(), name, out);
+}
+
 /* flush - hand what is buffered to the stream */
 static void flush(struct page *pg)
 {
@@ -1116,6 +1368,11 @@ static int fill(struct page *pg, struct slice name, const struct strbuf *css,
         strbuf_add(&pg->b, css->s ? css->s : "", css->len);
     } else if (slice_eq_cstr(name, "js")) {
         strbuf_add(&pg->b, js->s ? js->s : "", js->len);
+    } else if (slice_eq_cstr(name, "causes")) {
+        section_causes(pg);
+    } else if (slice_eq_cstr(name, "groupdata")) {
+        flush(pg);
+        return write_group_data(pg);
     } else if (slice_eq_cstr(name, "totals")) {
         section_totals(pg);
     } else if (slice_eq_cstr(name, "chart")) {
@@ -1158,9 +1415,7 @@ static bool contains_ci(const struct strbuf *s, const char *needle)
 
 int write_html(FILE *fp, const struct report *r)
 {
-    const char *dir = getenv("BOUNCESCOPE_REPORTS");
-    if (!dir || !dir[0])
-        dir = BS_REPORTS_DIR;
+    const char *dir = reports_dir();
     struct strbuf tpl = STRBUF_INIT, css = STRBUF_INIT, js = STRBUF_INIT, head = STRBUF_INIT;
     struct page pg = { .fp = fp, .b = STRBUF_INIT, .r = r };
     int rc = -1;
@@ -1177,12 +1432,18 @@ int write_html(FILE *fp, const struct report *r)
     if (pg.shown > pg.n_groups)
         pg.shown = pg.n_groups;
     pg.rank_of = calloc(pg.n_groups + 1, sizeof *pg.rank_of);
-    if (!pg.rank_of)
+    pg.full_rank = calloc(pg.n_groups + 1, sizeof *pg.full_rank);
+    if (!pg.rank_of || !pg.full_rank)
         goto out;
+    for (size_t i = 0; i < pg.n_groups; i++)
+        if (pg.groups[i]->id <= pg.n_groups)
+            pg.full_rank[pg.groups[i]->id] = (uint32_t)(i + 1);
     for (size_t i = 0; i < pg.shown; i++)
         pg.rank_of[pg.groups[i]->id <= pg.n_groups ? pg.groups[i]->id : 0] = (uint32_t)(i + 1);
     pg.ips = aggregate_ips(r->agg, &pg.n_ips);
-    headline(&pg, &head);
+    pg.causes = aggregate_causes(r->agg, &pg.n_causes);
+    pg.data_groups = group_data_size(&pg);
+    report_headline(r, &head); /* the top cause with its share */
 
     const char *p = tpl.s ? tpl.s : "", *end = p + tpl.len;
     while (p < end) {
@@ -1205,7 +1466,9 @@ int write_html(FILE *fp, const struct report *r)
 out:
     free(pg.groups);
     free(pg.ips);
+    free(pg.causes);
     free(pg.rank_of);
+    free(pg.full_rank);
     strbuf_free(&pg.b);
     strbuf_free(&tpl);
     strbuf_free(&css);

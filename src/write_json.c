@@ -215,6 +215,7 @@ static void write_group(struct jw *w, const struct report *r, const struct group
     jw_cstr(w, "provider", g->provider);
     jw_cstr(w, "remote_host", g->remote_host);
     jw_cstr(w, "domain", g->domain);
+    jw_cstr(w, "sender", g->sender);
     jw_cstr(w, "reason", g->reason ? g->reason->name : "undefined");
     jw_cstr(w, "reason_label", g->reason ? g->reason->label : "");
     jw_cstr(w, "dsn", g->dsn);
@@ -233,6 +234,7 @@ static void write_group(struct jw *w, const struct report *r, const struct group
     jw_time(w, "first_seen", g->first, g->tz_minutes);
     jw_time(w, "last_seen", g->last, g->tz_minutes);
     jw_bool(w, "is_new", g->is_new);
+    jw_u64(w, "cause", g->cause_id);
     jw_open(w, "implicated_ips", '[', false);
     for (unsigned k = 0; k < g->n_ips; k++) {
         jw_open(w, NULL, '{', true);
@@ -282,6 +284,108 @@ static void write_groups(struct jw *w, const struct report *r)
         write_group(w, r, groups[i], i + 1);
     jw_close(w, ']');
     free(groups);
+}
+
+#define JSON_CAUSE_GROUPS 20 /* group ids listed per cause */
+
+static void write_cause(struct jw *w, const struct report *r, const struct cause *c, size_t rank,
+                        struct group *const *groups, size_t n_groups)
+{
+    const struct aggregate_totals *t = aggregate_totals(r->agg);
+    uint64_t fin = t->count[DELIVERY_BOUNCED] + t->count[DELIVERY_EXPIRED];
+    struct strbuf tmp = STRBUF_INIT;
+    char hex[17];
+    jw_open(w, NULL, '{', false);
+    jw_u64(w, "rank", rank);
+    jw_u64(w, "id", c->id);
+    jw_str(w, "key", slice_make(c->key, c->keylen));
+    jw_cstr(w, "side", reason_side_name(c->side));
+    jw_cstr(w, "who", cause_who(c));
+    jw_cstr(w, "reason", c->reason ? c->reason->name : "undefined");
+    jw_cstr(w, "reason_label", c->reason ? c->reason->label : "");
+    cause_title(c, &tmp);
+    jw_str(w, "title", strbuf_slice(&tmp));
+    if (c->side == SIDE_US || c->side == SIDE_UNKNOWN) {
+        fingerprint_hex(c->fingerprint, hex);
+        jw_cstr(w, "fingerprint", hex);
+    } else {
+        jw_null(w, "fingerprint");
+    }
+    jw_cstr(w, "template", c->template_text);
+    jw_cstr_or_null(w, "implicated_ip", c->ip);
+    if (c->ip[0]) {
+        jw_cstr(w, "ip_status", report_ip_status(r, c->ip));
+        strbuf_reset(&tmp);
+        report_ip_lists(r, c->ip, &tmp);
+        jw_str(w, "ip_lists", strbuf_slice(&tmp));
+    } else {
+        jw_null(w, "ip_status");
+        jw_null(w, "ip_lists");
+    }
+    write_blocklist_ref(w, "blocklist", c->blocklist);
+    if (c->side == SIDE_RECEIVER)
+        jw_cstr(w, "provider", c->provider);
+    else
+        jw_null(w, "provider");
+    jw_cstr(w, "dsn", c->dsn);
+    jw_u64(w, "bounced", c->count[DELIVERY_BOUNCED]);
+    jw_u64(w, "expired", c->count[DELIVERY_EXPIRED]);
+    jw_u64(w, "deferred", c->count[DELIVERY_DEFERRED]);
+    jw_u64(w, "final_failures", cause_finals(c));
+    jw_rate(w, "final_share", cause_finals(c), fin);
+    jw_rate(w, "deferral_share", c->count[DELIVERY_DEFERRED], t->count[DELIVERY_DEFERRED]);
+    jw_u64(w, "recipients", c->recipients);
+    jw_u64(w, "messages", c->messages);
+    jw_u64(w, "domains", c->domains);
+    jw_u64(w, "providers", c->providers);
+    jw_open(w, "sample_providers", '[', true);
+    for (unsigned k = 0; k < c->n_sample_providers; k++)
+        jw_cstr(w, NULL, c->sample_providers[k]);
+    jw_close(w, ']');
+    jw_open(w, "sample_domains", '[', true);
+    for (unsigned k = 0; k < c->n_sample_domains; k++)
+        jw_cstr(w, NULL, c->sample_domains[k]);
+    jw_close(w, ']');
+    jw_time(w, "first_seen", c->first, c->tz_minutes);
+    jw_time(w, "last_seen", c->last, c->tz_minutes);
+    jw_bool(w, "is_new", c->is_new);
+    strbuf_reset(&tmp);
+    cause_action(c, &tmp);
+    jw_str(w, "action", strbuf_slice(&tmp));
+    uint32_t ids[JSON_CAUSE_GROUPS];
+    size_t k = report_cause_groups(groups, n_groups, c, ids, JSON_CAUSE_GROUPS);
+    jw_u64(w, "groups_total", k);
+    jw_open(w, "groups", '[', true);
+    for (size_t i = 0; i < k && i < JSON_CAUSE_GROUPS; i++)
+        jw_u64(w, NULL, ids[i]);
+    jw_close(w, ']');
+    jw_close(w, '}');
+    strbuf_free(&tmp);
+}
+
+/* write_causes - the headline, the new causes' ids, and every cause (they are few) */
+static void write_causes(struct jw *w, const struct report *r)
+{
+    struct strbuf head = STRBUF_INIT;
+    report_headline(r, &head);
+    jw_str(w, "headline", strbuf_slice(&head));
+    strbuf_free(&head);
+    size_t n, n_groups;
+    struct cause **causes = aggregate_causes(r->agg, &n);
+    struct group **groups = aggregate_groups(r->agg, &n_groups);
+    /* what is new comes first: the ids of the causes no earlier run saw */
+    jw_open(w, "new_causes", '[', true);
+    for (size_t i = 0; i < n; i++)
+        if (causes[i]->is_new)
+            jw_u64(w, NULL, causes[i]->id);
+    jw_close(w, ']');
+    jw_u64(w, "causes_total", n);
+    jw_open(w, "causes", '[', false);
+    for (size_t i = 0; i < n; i++)
+        write_cause(w, r, causes[i], i + 1, groups, n_groups);
+    jw_close(w, ']');
+    free(groups);
+    free(causes);
 }
 
 static void write_listing(struct jw *w, const struct report_listing *l)
@@ -368,11 +472,15 @@ static void write_domains(struct jw *w, const struct report *r, size_t max)
         jw_open(w, NULL, '{', true);
         jw_cstr(w, "domain", d[i]->domain);
         jw_cstr(w, "provider", d[i]->provider);
-        jw_u64(w, "sent", d[i]->count[DELIVERY_SENT]);
+        if (r->domain_sent_unknown)
+            jw_null(w, "sent");
+        else
+            jw_u64(w, "sent", d[i]->count[DELIVERY_SENT]);
         jw_u64(w, "deferred", d[i]->count[DELIVERY_DEFERRED]);
         jw_u64(w, "bounced", d[i]->count[DELIVERY_BOUNCED]);
         jw_u64(w, "expired", d[i]->count[DELIVERY_EXPIRED]);
-        jw_rate(w, "failure_rate", finals, finals + d[i]->count[DELIVERY_SENT]);
+        jw_rate(w, "failure_rate", finals,
+                r->domain_sent_unknown ? 0 : finals + d[i]->count[DELIVERY_SENT]);
         jw_close(w, '}');
     }
     jw_close(w, ']');
@@ -500,7 +608,7 @@ int write_json_cut(FILE *fp, const struct report *r, size_t max_domains, size_t 
     jw_begin(&w, fp);
     jw_open(&w, NULL, '{', false);
     jw_cstr(&w, "format", "bouncescope-report");
-    jw_u64(&w, "version", 1);
+    jw_u64(&w, "version", 2);
     jw_cstr(&w, "generator", "bouncescope " BS_VERSION);
     jw_cstr(&w, "command", r->command);
     jw_cstr_or_null(
@@ -513,6 +621,7 @@ int write_json_cut(FILE *fp, const struct report *r, size_t max_domains, size_t 
     write_run(&w, r);
     write_problems(&w, r->problems);
     write_totals(&w, aggregate_totals(r->agg));
+    write_causes(&w, r);
     write_groups(&w, r);
     write_blocklists(&w, r, max_ips);
     write_domains(&w, r, max_domains);

@@ -2,7 +2,10 @@
  * write_text.c - the terminal report: a summary a person reads in a minute,
  * in 80 columns.
  *
- * Totals first (whose log, what period, how many deliveries failed), then
+ * A headline first (how many deliveries failed, and the largest cause with
+ * its share), then the totals (whose log, what period), then what is new
+ * since the last run, then the causes (what one fix removes, cause.h: its
+ * share of final failures and of deferrals, who must act, the action), then
  * the groups that matter most (final failures first), each with its counts,
  * time span, reason and advice, the blocklist its texts name, the implicated
  * IPs and their DNS status, the template and one real sample; then
@@ -41,6 +44,8 @@
 #include "text_layout.h"
 
 #define TEXT_DEFAULT_TOP 20
+#define TEXT_DEFAULT_CAUSES 10 /* causes shown in full; the new ones are all listed */
+#define TEXT_CAUSE_GROUPS 5    /* group ranks named per cause */
 #define TEXT_DOMAINS 15
 #define TEXT_WIDTH 80
 #define TEXT_HOSTS_NAMED 4 /* log hosts named in the heading; the rest are counted */
@@ -159,8 +164,17 @@ static void status_counts(struct text_out *o, const uint64_t count[4])
     }
 }
 
+/* cause_rank - the rank of cause id among the sorted causes (0: none) */
+static size_t cause_rank(struct cause *const *causes, size_t n, uint32_t id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (causes[i]->id == id)
+            return i + 1;
+    return 0;
+}
+
 static void write_group(struct text_out *o, const struct report *r, const struct group *g,
-                        size_t rank)
+                        size_t rank, struct cause *const *causes, size_t n_causes)
 {
     const char *sep = o->g->sep;
     char a[64], b[64], c[64], d[40], e[40];
@@ -169,15 +183,38 @@ static void write_group(struct text_out *o, const struct report *r, const struct
     if (g->is_new)
         add(o, "NEW %s ", sep);
     status_counts(o, g->count);
-    add(o, " %s ", sep);
-    add_cut(o, g->provider, TEXT_PROVIDER_COLS);
+    /* grouped by the sending account: it names the group */
+    unsigned fields = aggregate_fields(r->agg);
+    if (fields & (GROUP_BY_SENDER | GROUP_BY_SENDER_DOMAIN)) {
+        struct slice from = slice_cstr(g->sender);
+        if (!(fields & GROUP_BY_SENDER))
+            from = recipient_domain(from);
+        add(o, " %s from ", sep);
+        struct strbuf f = STRBUF_INIT;
+        strbuf_add(&f, from.p, from.n);
+        add_cut(o, from.n ? strbuf_cstr(&f) : "(no sender)", TEXT_PROVIDER_COLS);
+        strbuf_free(&f);
+    }
+    /* the provider, unless the groups are cut by sender only (then it is just the first one's) */
+    if (!(fields & (GROUP_BY_SENDER | GROUP_BY_SENDER_DOMAIN)) ||
+        (fields & (GROUP_BY_PROVIDER | GROUP_BY_HOST))) {
+        add(o, " %s ", sep);
+        add_cut(o, g->provider, TEXT_PROVIDER_COLS);
+    }
     add(o, " %s %s", sep, g->reason ? g->reason->name : "undefined");
     if (g->dsn[0])
         add(o, " %s dsn %s", sep, g->dsn);
     out_line(o, 4, 0);
     if (g->reason && g->reason->label)
         field(o, "why", 0, "%s", g->reason->label);
-    size_t hang = label(o, "affected");
+    size_t hang;
+    if (g->n_causes) {
+        hang = label(o, g->n_causes == 1 ? "cause" : "causes");
+        for (unsigned i = 0; i < g->n_causes; i++)
+            add(o, "%sC%zu", i ? ", " : "", cause_rank(causes, n_causes, g->causes[i]));
+        out_line(o, hang, 0);
+    }
+    hang = label(o, "affected");
     add(o, "%s, %s, %s", layout_count(g->recipients, "recipient", NULL, a, sizeof a),
         layout_count(g->messages, "message", NULL, b, sizeof b),
         layout_count(g->domains, "domain", NULL, c, sizeof c));
@@ -295,7 +332,7 @@ static void write_ips(struct text_out *o, const struct report *r)
 /* the domain table's columns after domain and provider */
 enum { COL_SENT, COL_DEFERRED, COL_BOUNCED, COL_EXPIRED, COL_FAILED, N_COLS };
 
-static void write_domains(struct text_out *o, const struct aggregate *agg_c)
+static void write_domains(struct text_out *o, const struct aggregate *agg_c, bool sent_unknown)
 {
     static const char *const head[N_COLS] = { "sent", "deferred", "bounced", "expired", "failed" };
     struct aggregate *agg = (struct aggregate *)agg_c;
@@ -325,10 +362,13 @@ static void write_domains(struct text_out *o, const struct aggregate *agg_c)
         const uint64_t *k = d[i]->count;
         uint64_t final = k[DELIVERY_SENT] + k[DELIVERY_BOUNCED] + k[DELIVERY_EXPIRED];
         fmt_count(k[DELIVERY_SENT], cell[i][COL_SENT], 32);
+        if (sent_unknown)
+            snprintf(cell[i][COL_SENT], 32, "-");
         fmt_count(k[DELIVERY_DEFERRED], cell[i][COL_DEFERRED], 32);
         fmt_count(k[DELIVERY_BOUNCED], cell[i][COL_BOUNCED], 32);
         fmt_count(k[DELIVERY_EXPIRED], cell[i][COL_EXPIRED], 32);
-        fmt_percent(k[DELIVERY_BOUNCED] + k[DELIVERY_EXPIRED], final, cell[i][COL_FAILED], 32);
+        fmt_percent(k[DELIVERY_BOUNCED] + k[DELIVERY_EXPIRED], sent_unknown ? 0 : final,
+                    cell[i][COL_FAILED], 32);
         for (int c = 0; c < N_COLS; c++)
             if (strlen(cell[i][c]) > w[c])
                 w[c] = strlen(cell[i][c]);
@@ -472,6 +512,117 @@ static void write_read(struct text_out *o, const struct report *r)
     }
 }
 
+/* write_cause - one cause: its share, who acts, its title, what it touches, the action */
+static void write_cause(struct text_out *o, const struct report *r, const struct cause *c,
+                        size_t rank, struct group *const *groups, size_t n_groups)
+{
+    const struct aggregate_totals *t = aggregate_totals(r->agg);
+    uint64_t fin = t->count[DELIVERY_BOUNCED] + t->count[DELIVERY_EXPIRED];
+    const char *sep = o->g->sep;
+    char a[64], b[64], c1[64], d[40], e[40], pc[16];
+    struct strbuf tmp = STRBUF_INIT;
+    add(o, "C%zu  ", rank);
+    if (c->is_new)
+        add(o, "NEW %s ", sep);
+    if (cause_finals(c))
+        add(o, "%s of final failures", report_share(cause_finals(c), fin, pc, sizeof pc));
+    if (c->count[DELIVERY_DEFERRED])
+        add(o, "%s%s of deferrals", cause_finals(c) ? ", " : "",
+            report_share(c->count[DELIVERY_DEFERRED], t->count[DELIVERY_DEFERRED], pc, sizeof pc));
+    add(o, " %s ", sep);
+    status_counts(o, c->count);
+    out_line(o, 4, 0);
+    cause_title(c, &tmp);
+    add(o, "    %s", strbuf_cstr(&tmp));
+    out_line(o, 4, 0);
+    field(o, "who acts", 0, "%s", cause_who(c));
+    size_t hang = label(o, "affected");
+    add(o, "%s, %s, %s", layout_count(c->recipients, "recipient", NULL, a, sizeof a),
+        layout_count(c->domains, "domain", NULL, b, sizeof b),
+        layout_count(c->providers, "provider", NULL, c1, sizeof c1));
+    out_line(o, hang, 0);
+    if (c->n_sample_providers && (c->side != SIDE_RECEIVER || !c->provider[0])) {
+        strbuf_reset(&tmp);
+        for (unsigned i = 0; i < c->n_sample_providers; i++)
+            strbuf_addf(&tmp, "%s%s", i ? ", " : "", c->sample_providers[i]);
+        if (c->providers > c->n_sample_providers)
+            strbuf_addf(&tmp, " and %s more",
+                        fmt_count(c->providers - c->n_sample_providers, a, sizeof a));
+        field(o, "providers", 2, "%s", strbuf_cstr(&tmp));
+    }
+    field(o, "seen", 0, "%s %s %s", fmt_time(c->first, c->tz_minutes, d, sizeof d), o->g->ellipsis,
+          fmt_time(c->last, c->tz_minutes, e, sizeof e));
+    if (c->ip[0]) {
+        struct strbuf lists = STRBUF_INIT;
+        report_ip_lists(r, c->ip, &lists);
+        field(o, "blocklists", 0, "%s: %s%s%s%s", c->ip, status_of(r, c->ip), lists.len ? " [" : "",
+              strbuf_cstr(&lists), lists.len ? "]" : "");
+        strbuf_free(&lists);
+    }
+    if (c->side == SIDE_US || c->side == SIDE_UNKNOWN)
+        field(o, "template", 2, "%s", c->template_text ? c->template_text : "");
+    strbuf_reset(&tmp);
+    cause_action(c, &tmp);
+    if (tmp.len)
+        field(o, "action", 0, "%s", strbuf_cstr(&tmp));
+    uint32_t ids[TEXT_CAUSE_GROUPS];
+    size_t k = report_cause_groups(groups, n_groups, c, ids, TEXT_CAUSE_GROUPS);
+    if (k) {
+        strbuf_reset(&tmp);
+        for (size_t i = 0; i < k && i < TEXT_CAUSE_GROUPS; i++) {
+            size_t gr = 0;
+            for (size_t j = 0; j < n_groups && !gr; j++)
+                if (groups[j]->id == ids[i])
+                    gr = j + 1;
+            strbuf_addf(&tmp, "%s#%zu", i ? ", " : "", gr);
+        }
+        if (k > TEXT_CAUSE_GROUPS)
+            strbuf_addf(&tmp, " and %s more", fmt_count(k - TEXT_CAUSE_GROUPS, a, sizeof a));
+        field(o, k == 1 ? "group" : "groups", 0, "%s", strbuf_cstr(&tmp));
+    }
+    out_blank(o);
+    strbuf_free(&tmp);
+}
+
+/* write_causes - what is new first, then the largest causes */
+static void write_causes(struct text_out *o, const struct report *r, struct cause *const *causes,
+                         size_t n, struct group *const *groups, size_t n_groups)
+{
+    const struct aggregate_totals *t = aggregate_totals(r->agg);
+    uint64_t fin = t->count[DELIVERY_BOUNCED] + t->count[DELIVERY_EXPIRED];
+    char a[32], b[32], pc[16];
+    size_t fresh = 0;
+    for (size_t i = 0; i < n; i++)
+        fresh += causes[i]->is_new;
+    struct strbuf tmp = STRBUF_INIT;
+    if (fresh) {
+        add(o, "New since the last run: %s", layout_count(fresh, "cause", NULL, a, sizeof a));
+        out_line(o, 2, 0);
+        for (size_t i = 0; i < n; i++) {
+            if (!causes[i]->is_new)
+                continue;
+            strbuf_reset(&tmp);
+            cause_title(causes[i], &tmp);
+            add(o, "  C%zu  %s (%s of final failures, %s)", i + 1, strbuf_cstr(&tmp),
+                report_share(cause_finals(causes[i]), fin, pc, sizeof pc),
+                layout_count(causes[i]->count[DELIVERY_BOUNCED] +
+                                 causes[i]->count[DELIVERY_EXPIRED] +
+                                 causes[i]->count[DELIVERY_DEFERRED],
+                             "failure", NULL, b, sizeof b));
+            out_line(o, 8, 0);
+        }
+        out_blank(o);
+    }
+    size_t top = n < TEXT_DEFAULT_CAUSES ? n : TEXT_DEFAULT_CAUSES;
+    add(o, "Causes: %s (what one fix removes; showing %s, the largest first)",
+        fmt_count(n, a, sizeof a), fmt_count(top, b, sizeof b));
+    out_line(o, 2, 0);
+    out_blank(o);
+    for (size_t i = 0; i < top; i++)
+        write_cause(o, r, causes[i], i + 1, groups, n_groups);
+    strbuf_free(&tmp);
+}
+
 static void write_heading(struct text_out *o, const struct report *r)
 {
     const struct aggregate_totals *t = aggregate_totals(r->agg);
@@ -482,6 +633,13 @@ static void write_heading(struct text_out *o, const struct report *r)
         add(o, " %s %s from %s", o->g->dash, layout_count(st->lines, "line", NULL, a, sizeof a),
             layout_count(st->n_inputs, "input", NULL, b, sizeof b));
     out_line(o, 2, 0);
+    if (aggregate_totals(r->agg)->first) {
+        struct strbuf head = STRBUF_INIT;
+        report_headline(r, &head);
+        add(o, "%s.", strbuf_cstr(&head));
+        out_line(o, 2, 0);
+        strbuf_free(&head);
+    }
     if (st && st->hosts.n) {
         add(o, "Mail %s: ", st->hosts.n == 1 && !st->hosts.other_lines ? "host" : "hosts");
         add_hosts(o, &st->hosts, TEXT_HOSTS_NAMED, false);
@@ -516,9 +674,12 @@ int write_text(FILE *fp, const struct report *r)
 {
     struct text_out o = { .fp = fp, .g = layout_glyphs(layout_locale_utf8()) };
     write_heading(&o, r);
-    size_t n;
+    size_t n, n_causes;
     struct group **groups = aggregate_groups(r->agg, &n);
+    struct cause **causes = aggregate_causes(r->agg, &n_causes);
     size_t top = r->top ? r->top : TEXT_DEFAULT_TOP;
+    if (n_causes)
+        write_causes(&o, r, causes, n_causes, groups, n);
     if (!n && r->empty_note) {
         add(&o, "%s", r->empty_note); /* not an all-clear: nothing was there to look at */
         out_line(&o, 0, 0);
@@ -534,11 +695,12 @@ int write_text(FILE *fp, const struct report *r)
         out_line(&o, 2, 0);
         out_blank(&o);
         for (size_t i = 0; i < n && i < top; i++)
-            write_group(&o, r, groups[i], i + 1);
+            write_group(&o, r, groups[i], i + 1, causes, n_causes);
     }
     free(groups);
+    free(causes);
     write_ips(&o, r);
-    write_domains(&o, r->agg);
+    write_domains(&o, r->agg, r->domain_sent_unknown);
     write_read(&o, r);
     strbuf_free(&o.raw);
     strbuf_free(&o.safe);

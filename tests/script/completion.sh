@@ -78,12 +78,12 @@ want "--completion --help --man --markdown" bouncescope help --
 want "--completion --help --man --markdown -h" bouncescope help -
 
 # values: each one offered is one the binary accepts
-want "csv html json text" bouncescope scan --format ""
+want "csv html json suppress text" bouncescope scan --format ""
 want "json" bouncescope report --format j
 want "csv" bouncescope scan -f c
 want "--format=csv" bouncescope scan --format=c           # "=" not a word break
 want "html" bouncescope scan --format = h                 # "=" a word break (the default)
-want "csv html json text" bouncescope scan --format =
+want "csv html json suppress text" bouncescope scan --format =
 for f in $(comp bouncescope scan --format ""); do
     "$BIN" help --format "$f" > /dev/null 2>&1 || fail "--format $f is offered but refused"
 done

@@ -89,7 +89,7 @@ expect cache "$TMP/cached" "implicated IP: 219.94.129.185 (1 failure) — blockl
 expect cache "$TMP/cached" "from the cache"
 # partner shows what the last scans learnt about the implicated IP
 "$BIN" partner --db "$TMP/h.db" jumonji-u.ac.jp > "$TMP/partner" 2>&1
-expect partner "$TMP/partner" "blocklists (last scan): zen.test listed 127.0.0.2,127.0.0.4 (checked "
+expect partner "$TMP/partner" "blocklists (last check): zen.test listed 127.0.0.2,127.0.0.4 (checked"
 
 if [ $fails -ne 0 ]; then
     echo "scan_dnsbl: 0 passed, $fails failed"

@@ -21,10 +21,17 @@
 #include "problems.h"
 #include "report.h"
 
-static const struct reason r_blocked = { "blocked", "Our IP is on a blocklist",
-                                         "Check the listing <b>now</b>", 0 };
-static const struct reason r_user = { "userunknown", "Recipient address does not exist",
-                                      "Remove the address", 1 };
+static const struct reason r_blocked = { "blocked",
+                                         "Our IP is on a blocklist",
+                                         "Check the listing <b>now</b>",
+                                         0,
+                                         SIDE_US,
+                                         "Get {ip} off {list}",
+                                         SUPPRESS_NO };
+static const struct reason r_user = { "userunknown",        "Recipient address does not exist",
+                                      "Remove the address", 1,
+                                      SIDE_RECIPIENT,       "",
+                                      SUPPRESS_YES };
 static const struct blocklist_ref bl_spamhaus = { "spamhaus", "Spamhaus",
                                                   "https://check.spamhaus.org/" };
 static const struct blocklist_ref bl_evil = { "evil", "Evil <i>list</i>", "javascript:alert(7)" };
@@ -218,7 +225,8 @@ START_TEST(test_xss_escaped)
         ck_assert_msg(strstr(html, cases[i].escaped), "case %zu: want %s in the page", i,
                       cases[i].escaped);
     }
-    ck_assert_msg(count(html, "<script") == 2, "got %zu <script elements, want 2",
+    /* the script, the report's data and the groups' rows (both JSON) */
+    ck_assert_msg(count(html, "<script") == 3, "got %zu <script elements, want 3",
                   count(html, "<script"));
     const char *bad = check_tags(html);
     ck_assert_msg(!bad, "got tag %s, want no event handler or javascript: URL in a tag", bad);
@@ -243,14 +251,20 @@ START_TEST(test_headline_and_cut)
     char *html = render(&f.r, &rc);
     ck_assert_int_eq(rc, 0);
     static const char *const want[] = {
-        ("4 deliveries failed in 62 min; 1 cause accounts for 75%: our IP 198.51.100.7 is listed "
-         "by Spamhaus ZEN, Microsoft 365 rejects it"),
+        "4 deliveries failed in 62 min; the largest cause, 75% of them: Our IP is on a blocklist: "
+        "our IP 198.51.100.7, named by Spamhaus, listed now by Spamhaus ZEN (we must act)",
+        "<li class=\"panel cause side-us\" id=\"c1\">", /* the causes, first */
+        "Who acts: <strong>us</strong>",
+        "Get 198.51.100.7 off Spamhaus (https://check.spamhaus.org/)", /* the action */
+        "the page holds every group's data",
         "Showing the top 1 of 2 groups",
         "<th scope=\"col\"",
-        "data-v=\"3\">3</td>", /* counts right-aligned with a sort value */
+        "data-v=\"3\" data-label=\"", /* counts with a sort value, and their name for cards */
         "<time datetime=\"2024-03-14T09:26:53+00:00\">", /* times with their zone */
         "prefers-color-scheme: dark",
-        "<svg viewBox",
+        "<svg class=\"chart-wide\" viewBox",
+        "<svg class=\"chart-narrow\" viewBox", /* a drawing for narrow screens */
+        "\"rows_total\": 2", /* every group in the page's data, though one is drawn */
         "Content-Security-Policy",
         "Could not read: ",
         "\"groups_shown\": 1", /* the embedded JSON has the same cut */
@@ -260,6 +274,11 @@ START_TEST(test_headline_and_cut)
         ck_assert_msg(strstr(html, want[i]), "want %s in the page (headline: %.200s)", want[i],
                       h1 ? h1 : "none");
     ck_assert_msg(!strstr(html, "id=\"g2\""), "got group 2 past the cut of 1");
+    /* the causes come before everything else */
+    /* as offsets: GCC -O3 takes a pointer into the page for a dangling one */
+    size_t at_causes = strlen(html) - strlen(strstr(html, "id=\"h-causes\"") ?: "");
+    size_t at_totals = strlen(html) - strlen(strstr(html, "id=\"h-totals\"") ?: "");
+    ck_assert_msg(at_causes < at_totals, "want the cause section before the totals");
     ck_assert_msg(!strstr(html, "http://") || !strstr(html, "src=\"http"),
                   "got an external resource");
     free(html);
@@ -276,8 +295,8 @@ START_TEST(test_unchecked_headline)
     int rc;
     char *html = render(&f.r, &rc);
     ck_assert_int_eq(rc, 0);
-    const char *want = "our IP 198.51.100.7 is named by Spamhaus (blocklists not checked), "
-                       "Microsoft 365 rejects it";
+    const char *want = "the largest cause, 75% of them: Our IP is on a blocklist: our IP "
+                       "198.51.100.7, named by Spamhaus (we must act)</h1>";
     ck_assert_msg(strstr(html, want), "want headline %s", want);
     free(html);
     fixture_free(&f);

@@ -140,8 +140,11 @@ static bool json_valid(const char *s, size_t n)
 
 /* ---- fixture ---- */
 
-static const struct reason r_blocked = { "blocked", "Our IP is on a blocklist", "Check it", 0 };
-static const struct reason r_user = { "userunknown", "No such user", "Remove it", 1 };
+static const struct reason r_blocked = { "blocked", "Our IP is on a blocklist", "Check it", 0,
+                                         SIDE_US,   "Get {ip} off {list}",      SUPPRESS_NO };
+static const struct reason r_user = {
+    "userunknown", "No such user", "Remove it", 1, SIDE_RECIPIENT, "", SUPPRESS_YES
+};
 static const struct blocklist_ref bl = { "spamhaus", "Spamhaus", "https://check.spamhaus.org/" };
 
 static void make_event(struct event *e, const char *rcpt, const char *text, const struct reason *re,

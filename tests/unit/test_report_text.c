@@ -20,13 +20,19 @@
 #include "text_layout.h"
 
 static const struct reason r_blocked = {
-    "blocked", "Our IP is on a blocklist",
+    "blocked",
+    "Our IP is on a blocklist",
     "Look up the implicated IP on the named list and follow its removal procedure; find and "
     "stop the cause first, or the listing returns. Averyveryveryveryveryveryveryveryveryvery"
     "veryveryveryveryveryveryveryverylongwordwithoutanyspaceinit and more words after it.",
-    0
+    0,
+    SIDE_US,
+    "Get {ip} off {list}: find and stop what sent spam from it",
+    SUPPRESS_NO
 };
-static const struct reason r_user = { "userunknown", "No such user", "Remove it", 1 };
+static const struct reason r_user = {
+    "userunknown", "No such user", "Remove it", 1, SIDE_RECIPIENT, "", SUPPRESS_YES
+};
 static const struct blocklist_ref bl = { "spamhaus", "Spamhaus", "https://check.spamhaus.org/" };
 
 /* hostile pieces: ESC sequences, a C1 CSI, a bidi override, an invalid byte, wide text */
