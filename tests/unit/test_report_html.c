@@ -251,8 +251,8 @@ START_TEST(test_headline_and_cut)
     char *html = render(&f.r, &rc);
     ck_assert_int_eq(rc, 0);
     static const char *const want[] = {
-        "4 deliveries failed in 62 min; the largest cause, 75% of them: Our IP is on a blocklist: "
-        "our IP 198.51.100.7, named by Spamhaus, listed now by Spamhaus ZEN (we must act)",
+        ("4 deliveries failed in 62 min; the largest cause, 75% of them: Our IP is on a blocklist: "
+         "our IP 198.51.100.7, named by Spamhaus, listed now by Spamhaus ZEN (we must act)"),
         "<li class=\"panel cause side-us\" id=\"c1\">", /* the causes, first */
         "Who acts: <strong>us</strong>",
         "Get 198.51.100.7 off Spamhaus (https://check.spamhaus.org/)", /* the action */
