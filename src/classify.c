@@ -2260,6 +2260,8 @@ static void start(struct classifier *c, const struct classify_input *in, struct 
     out->implicated_ip = SLICE_EMPTY;
     x->in = in;
     x->text = slice_trim(in->text);
+    if (!x->text.p)
+        x->text = SLICE_EMPTY; /* a cleared record's text: no NULL + 0 in the layers */
     x->reading = SLICE_EMPTY;
     x->source = in->text_source;
     x->stage = stage_index(c, in->stage);
