@@ -1924,6 +1924,25 @@ static bool user_answer(struct classifier *c, struct ctx *x, enum classify_layer
     return false;
 }
 
+/* ip_is_subject - whether the bracketed address at ip is followed by a verb that
+ * makes "name [ip]" the subject of the sentence ("[ip] is", "[ip]:port has been") */
+static bool ip_is_subject(struct slice text, struct slice ip)
+{
+    const char *q = ip.p + ip.n, *end = text.p + text.n;
+    if (q < end && (*q == ']' || *q == ')'))
+        q++;
+    if (q < end && *q == ':')
+        for (q++; q < end && is_digit(*q); q++)
+            ;
+    static const char *const verbs[] = { " is ", " has ", " was ", " are " };
+    for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++) {
+        size_t n = strlen(verbs[i]);
+        if ((size_t)(end - q) >= n && strncasecmp(q, verbs[i], n) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* third_party - whether the IP at ip is the remote server's own or another
  * host's that the text names: the logged remote IP; "host[ip]" with a dotted
  * host name ("host mx[ip] said", "connect to mx[ip]:25"), not a word
@@ -1989,8 +2008,10 @@ static bool third_party(const struct classify_input *in, struct slice text, stru
         if (wl == strlen(other[i]) && strncasecmp(wb, other[i], wl) == 0)
             return true;
     /* at the start of the text (or of an Exim tag line) the name is the host
-     * that answered; after "from" or other words it is the client */
-    return w == start;
+     * that answered - unless the reply makes it its subject ("550-mail.example.org
+     * [ip] is currently not permitted to relay" once the code is gone); after
+     * "from" or other words it is the client */
+    return w == start && !ip_is_subject(text, ip);
 }
 
 /* ip_valid - whether the run is an IPv4 or IPv6 address (a sentence's
