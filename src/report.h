@@ -122,6 +122,11 @@ const char *partner_kind_name(enum partner_kind kind);
 /* html_template - the file name of the reports directory ($BOUNCESCOPE_REPORTS, else
  * the build's) into out; -1 with a message when it cannot be read (write_html.c) */
 int html_template(const char *name, struct strbuf *out);
+/* html_expand - write template tpl to fp with each {{name}} marker replaced by what
+ * fill writes for it (fill returns -1 for a name it does not know: the expansion
+ * stops there and returns -1); 0, or -1 on a write error (write_html.c) */
+typedef int (*html_fill_fn)(void *ctx, struct slice name, FILE *fp);
+int html_expand(FILE *fp, const struct strbuf *tpl, html_fill_fn fill, void *ctx);
 
 /* `check`: the blocklist answers of d in format "text", "csv" or "json" */
 struct dnsbl;

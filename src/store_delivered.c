@@ -131,12 +131,6 @@ static void sink_watch(void *ctx, struct slice recipient, int64_t when)
 }
 
 /* deliveries of one (hour, sender) in the current batch */
-struct sender_cell {
-    int64_t hour, first, last;
-    uint64_t count;
-    int tz;
-};
-
 static void sink_sent_sender(void *ctx, struct slice sender, int64_t when, int tz_minutes)
 {
     struct store *s = ctx;
@@ -148,19 +142,7 @@ static void sink_sent_sender(void *ctx, struct slice sender, int64_t when, int t
     strbuf_reset(&s->key);
     strbuf_add(&s->key, &hour, sizeof hour);
     strbuf_add(&s->key, sender.p, sender.n);
-    void **slot = hashmap_slot(s->pending_senders, s->key.s, s->key.len);
-    struct sender_cell *c = *slot;
-    if (!c) {
-        c = *slot = xcalloc(1, sizeof *c);
-        c->hour = hour;
-        c->first = c->last = when;
-    }
-    c->count++;
-    if (when < c->first)
-        c->first = when;
-    if (when > c->last)
-        c->last = when;
-    c->tz = tz_minutes;
+    hour_cell_count(hashmap_slot(s->pending_senders, s->key.s, s->key.len), hour, when, tz_minutes);
 }
 
 int store_delivered_flush(struct store *s)
@@ -183,7 +165,7 @@ int store_delivered_flush(struct store *s)
     void *v;
     int rc = 0;
     for (size_t it = 0; rc == 0 && hashmap_next(s->pending_senders, &it, &key, &keylen, &v);) {
-        struct sender_cell *c = v;
+        struct hour_cell *c = v;
         sqlite3_bind_int64(st, p[0], c->hour);
         sqlite3_bind_text(st, p[1], key + sizeof(int64_t), (int)(keylen - sizeof(int64_t)),
                           SQLITE_STATIC);

@@ -164,6 +164,16 @@ void store_delivered_rollback(struct store *s);
 /* store_delivered_prune - drop deliveries, watched recipients and per-sender counts
  * before cutoff, the events' retention cutoff (in store_finish_run's transaction) */
 void store_delivered_prune(struct store *s, int64_t cutoff);
+
+/* an hour's deliveries pending in a batch (per domain and provider in store_sink.c,
+ * per sender in store_delivered.c), keyed in a hashmap by the caller */
+struct hour_cell {
+    int64_t hour, first, last;
+    uint64_t count;
+    int tz;
+};
+/* hour_cell_count - count a delivery at when in *slot (made on first use) */
+void hour_cell_count(void **slot, int64_t hour, int64_t when, int tz_minutes);
 void store_delivered_finalize(struct store *s);
 
 /* store_sink_prepare / store_sink_finalize - the writing run's statements */

@@ -175,11 +175,21 @@ static void sink_event(void *ctx, const struct event *e)
 }
 
 /* deliveries of one (hour, domain, provider) in the current batch */
-struct sent_cell {
-    int64_t hour, first, last;
-    uint64_t count;
-    int tz;
-};
+void hour_cell_count(void **slot, int64_t hour, int64_t when, int tz_minutes)
+{
+    struct hour_cell *c = *slot;
+    if (!c) {
+        c = *slot = xcalloc(1, sizeof *c);
+        c->hour = hour;
+        c->first = c->last = when;
+    }
+    c->count++;
+    if (when < c->first)
+        c->first = when;
+    if (when > c->last)
+        c->last = when;
+    c->tz = tz_minutes;
+}
 
 static void sink_sent(void *ctx, struct slice domain, struct slice provider, int64_t when,
                       int tz_minutes)
@@ -197,19 +207,7 @@ static void sink_sent(void *ctx, struct slice domain, struct slice provider, int
     strbuf_add(&s->key, &dn, sizeof dn); /* a length, not a separator: log bytes may be NUL */
     strbuf_add(&s->key, domain.p, domain.n);
     strbuf_add(&s->key, provider.p, provider.n);
-    void **slot = hashmap_slot(s->pending_sent, s->key.s, s->key.len);
-    struct sent_cell *c = *slot;
-    if (!c) {
-        c = *slot = xcalloc(1, sizeof *c);
-        c->hour = hour;
-        c->first = c->last = when;
-    }
-    c->count++;
-    if (when < c->first)
-        c->first = when;
-    if (when > c->last)
-        c->last = when;
-    c->tz = tz_minutes;
+    hour_cell_count(hashmap_slot(s->pending_sent, s->key.s, s->key.len), hour, when, tz_minutes);
     s->sent++;
 }
 
@@ -221,7 +219,7 @@ static int flush_sent(struct store *s)
     size_t keylen;
     void *v;
     for (size_t it = 0; hashmap_next(s->pending_sent, &it, &key, &keylen, &v);) {
-        struct sent_cell *c = v;
+        struct hour_cell *c = v;
         uint32_t dn;
         memcpy(&dn, key + sizeof(int64_t), sizeof dn);
         const char *domain = key + sizeof(int64_t) + sizeof dn;

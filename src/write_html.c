@@ -1331,6 +1331,24 @@ int html_template(const char *name, struct strbuf *out)
     return read_template(reports_dir(), name, out);
 }
 
+int html_expand(FILE *fp, const struct strbuf *tpl, html_fill_fn fill, void *ctx)
+{
+    const char *p = tpl->s ? tpl->s : "", *end = p + tpl->len;
+    while (p < end) {
+        const char *open = memmem(p, (size_t)(end - p), "{{", 2);
+        const char *close = open ? memmem(open + 2, (size_t)(end - open - 2), "}}", 2) : NULL;
+        if (!open || !close) {
+            fwrite(p, 1, (size_t)(end - p), fp);
+            break;
+        }
+        fwrite(p, 1, (size_t)(open - p), fp);
+        if (fill(ctx, slice_trim(slice_make(open + 2, (size_t)(close - open - 2))), fp) < 0)
+            return -1;
+        p = close + 2;
+    }
+    return ferror(fp) ? -1 : 0;
+}
+
 /* flush - hand what is buffered to the stream */
 static void flush(struct page *pg)
 {
@@ -1403,6 +1421,24 @@ static int fill(struct page *pg, struct slice name, const struct strbuf *css,
     return 0;
 }
 
+/* the report page's markers for html_expand */
+struct page_fill {
+    struct page *pg;
+    const struct strbuf *css, *js, *head;
+    const char *dir;
+};
+
+static int page_fill(void *ctx, struct slice name, FILE *fp)
+{
+    struct page_fill *pf = ctx;
+    if (fill(pf->pg, name, pf->css, pf->js, pf->head) < 0) {
+        if (!ferror(fp))
+            msg_error("%s/report.html: unknown marker {{%.*s}}", pf->dir, (int)name.n, name.p);
+        return -1;
+    }
+    return 0;
+}
+
 /* contains_ci - s holds needle, ignoring ASCII case */
 static bool contains_ci(const struct strbuf *s, const char *needle)
 {
@@ -1445,24 +1481,8 @@ int write_html(FILE *fp, const struct report *r)
     pg.data_groups = group_data_size(&pg);
     report_headline(r, &head); /* the top cause with its share */
 
-    const char *p = tpl.s ? tpl.s : "", *end = p + tpl.len;
-    while (p < end) {
-        const char *open = memmem(p, (size_t)(end - p), "{{", 2);
-        const char *close = open ? memmem(open + 2, (size_t)(end - open - 2), "}}", 2) : NULL;
-        if (!open || !close) {
-            fwrite(p, 1, (size_t)(end - p), fp);
-            break;
-        }
-        fwrite(p, 1, (size_t)(open - p), fp);
-        struct slice name = slice_trim(slice_make(open + 2, (size_t)(close - open - 2)));
-        if (fill(&pg, name, &css, &js, &head) < 0) {
-            if (!ferror(fp))
-                msg_error("%s/report.html: unknown marker {{%.*s}}", dir, (int)name.n, name.p);
-            goto out;
-        }
-        p = close + 2;
-    }
-    rc = ferror(fp) ? -1 : 0;
+    struct page_fill pf = { &pg, &css, &js, &head, dir };
+    rc = html_expand(fp, &tpl, page_fill, &pf);
 out:
     free(pg.groups);
     free(pg.ips);

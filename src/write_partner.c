@@ -474,6 +474,30 @@ static bool same_fp(const struct event *a, const struct event *b)
     return a->fingerprint == b->fingerprint && a->reason == b->reason;
 }
 
+#define IP_NAMED_MAX 16 /* blocklists named per implicated IP, at most */
+
+/* ip_failures - the failures from pr->ev[i] on that name the same implicated IP as
+ * it (marked done), and the blocklists they name (named[IP_NAMED_MAX], each once) */
+static size_t ip_failures(const struct partner_report *pr, size_t i, bool *done,
+                          const struct blocklist_ref **named, size_t *n_named)
+{
+    const struct event *e = pr->ev[i];
+    size_t c = 0;
+    *n_named = 0;
+    for (size_t j = i; j < pr->n; j++) {
+        if (!slice_eq(pr->ev[j]->implicated_ip, e->implicated_ip))
+            continue;
+        done[j] = true, c++;
+        const struct blocklist_ref *bl = pr->ev[j]->blocklist;
+        bool have = !bl;
+        for (size_t k = 0; k < *n_named && !have; k++)
+            have = named[k] == bl;
+        if (!have && *n_named < IP_NAMED_MAX)
+            named[(*n_named)++] = bl;
+    }
+    return c;
+}
+
 static int partner_text(FILE *fp, const struct partner_report *pr, const struct story *st)
 {
     struct tout o = { .fp = fp, .g = layout_glyphs(layout_locale_utf8()) };
@@ -581,21 +605,11 @@ static int partner_text(FILE *fp, const struct partner_report *pr, const struct 
         const struct event *e = pr->ev[i];
         if (done[i] || !e->implicated_ip.n)
             continue;
-        size_t c = 0;
+        size_t c;
         strbuf_reset(&tmp);
-        const struct blocklist_ref *named[16];
+        const struct blocklist_ref *named[IP_NAMED_MAX];
         size_t n_named = 0;
-        for (size_t j = i; j < pr->n; j++) {
-            if (!slice_eq(pr->ev[j]->implicated_ip, e->implicated_ip))
-                continue;
-            done[j] = true, c++;
-            const struct blocklist_ref *bl = pr->ev[j]->blocklist;
-            bool have = !bl;
-            for (size_t k = 0; k < n_named && !have; k++)
-                have = named[k] == bl;
-            if (!have && n_named < 16)
-                named[n_named++] = bl;
-        }
+        c = ip_failures(pr, i, done, named, &n_named);
         ips++;
         tadd(&o, "  %.*s  %s", (int)e->implicated_ip.n, e->implicated_ip.p,
              layout_count(c, "failure", NULL, n1, sizeof n1));
@@ -885,20 +899,10 @@ static int partner_json(FILE *fp, const struct partner_report *pr, const struct 
             continue;
         jw_open(&w, NULL, '{', false);
         jw_str(&w, "ip", e->implicated_ip);
-        size_t c = 0;
-        const struct blocklist_ref *named[16];
+        size_t c;
+        const struct blocklist_ref *named[IP_NAMED_MAX];
         size_t n_named = 0;
-        for (size_t j = i; j < pr->n; j++) {
-            if (!slice_eq(pr->ev[j]->implicated_ip, e->implicated_ip))
-                continue;
-            done[j] = true, c++;
-            const struct blocklist_ref *bl = pr->ev[j]->blocklist;
-            bool have = !bl;
-            for (size_t k = 0; k < n_named && !have; k++)
-                have = named[k] == bl;
-            if (!have && n_named < 16)
-                named[n_named++] = bl;
-        }
+        c = ip_failures(pr, i, done, named, &n_named);
         jw_u64(&w, "failures", c);
         jw_open(&w, "named", '[', true);
         for (size_t k = 0; k < n_named; k++)
@@ -995,6 +999,34 @@ static void hstep(struct strbuf *b, const struct step *s)
     strbuf_adds(b, "</td></tr>\n");
 }
 
+/* the partner page's markers for html_expand */
+struct shell_fill {
+    const struct partner_report *pr;
+    const struct strbuf *css, *body;
+};
+
+static int shell_fill(void *ctx, struct slice name, FILE *fp)
+{
+    const struct shell_fill *sf = ctx;
+    if (slice_eq_cstr(name, "title") || slice_eq_cstr(name, "who")) {
+        struct strbuf tmp = STRBUF_INIT;
+        strbuf_adds(&tmp, "bouncescope partner ");
+        hesc(&tmp, sf->pr->who);
+        fwrite(tmp.s, 1, tmp.len, fp);
+        strbuf_free(&tmp);
+    } else if (slice_eq_cstr(name, "css")) {
+        fwrite(sf->css->s ? sf->css->s : "", 1, sf->css->len, fp);
+    } else if (slice_eq_cstr(name, "generator")) {
+        fputs("bouncescope " BS_VERSION, fp);
+    } else if (slice_eq_cstr(name, "body")) {
+        fwrite(sf->body->s ? sf->body->s : "", 1, sf->body->len, fp);
+    } else {
+        msg_error("partner.html: unknown marker {{%.*s}}", (int)name.n, name.p);
+        return -1;
+    }
+    return 0;
+}
+
 static int partner_html(FILE *fp, const struct partner_report *pr, const struct story *st)
 {
     struct strbuf tpl = STRBUF_INIT, css = STRBUF_INIT, body = STRBUF_INIT, tmp = STRBUF_INIT;
@@ -1064,34 +1096,8 @@ static int partner_html(FILE *fp, const struct partner_report *pr, const struct 
     }
     strbuf_adds(b, "</section>\n");
     /* the shell: {{title}} {{css}} {{who}} {{body}} */
-    const char *p = tpl.s ? tpl.s : "", *end = p + tpl.len;
-    while (p < end) {
-        const char *open = memmem(p, (size_t)(end - p), "{{", 2);
-        const char *close = open ? memmem(open + 2, (size_t)(end - open - 2), "}}", 2) : NULL;
-        if (!open || !close) {
-            fwrite(p, 1, (size_t)(end - p), fp);
-            break;
-        }
-        fwrite(p, 1, (size_t)(open - p), fp);
-        struct slice name = slice_trim(slice_make(open + 2, (size_t)(close - open - 2)));
-        strbuf_reset(&tmp);
-        if (slice_eq_cstr(name, "title") || slice_eq_cstr(name, "who")) {
-            strbuf_adds(&tmp, "bouncescope partner ");
-            hesc(&tmp, pr->who);
-        } else if (slice_eq_cstr(name, "css")) {
-            strbuf_add(&tmp, css.s ? css.s : "", css.len);
-        } else if (slice_eq_cstr(name, "generator")) {
-            strbuf_adds(&tmp, "bouncescope " BS_VERSION);
-        } else if (slice_eq_cstr(name, "body")) {
-            strbuf_add(&tmp, body.s, body.len);
-        } else {
-            msg_error("partner.html: unknown marker {{%.*s}}", (int)name.n, name.p);
-            goto out;
-        }
-        fwrite(tmp.s ? tmp.s : "", 1, tmp.len, fp);
-        p = close + 2;
-    }
-    rc = ferror(fp) ? -1 : 0;
+    struct shell_fill sf = { pr, &css, &body };
+    rc = html_expand(fp, &tpl, shell_fill, &sf);
 out:
     strbuf_free(&tpl);
     strbuf_free(&css);
