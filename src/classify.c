@@ -1023,6 +1023,21 @@ static bool parse_dsn_spec(const char *s, struct dsn_entry *d)
     return *p == '\0';
 }
 
+/* dsn_layer_rule - the class and rule of a [dsn] or [status] section of dsn.conf
+ * (class = klass); NULL and err when the class is unknown */
+static const struct reason_entry *dsn_layer_rule(struct classifier *c, const struct conf_section *s,
+                                                 const struct conf_entry *klass,
+                                                 struct classify_rule *rule, struct strbuf *err)
+{
+    const struct reason_entry *r = class_of(c, klass->value, klass->file, klass->line, err);
+    rule->layer = LAYER_DSN;
+    rule->name = s->name;
+    rule->file = s->file;
+    rule->line = s->line;
+    rule->meaning = conf_get(s, "meaning");
+    return r;
+}
+
 /* load_dsn - dsn.conf: [dsn C.S.D], [generic TEXT], [status NAME] */
 static int load_dsn(struct classifier *c, struct strbuf *err)
 {
@@ -1058,13 +1073,8 @@ static int load_dsn(struct classifier *c, struct strbuf *err)
                 strbuf_addf(err, "%s:%d: [dsn %s] needs a class", s->file, s->line, s->name);
                 return -1;
             }
-            if (!(d.reason = class_of(c, klass->value, klass->file, klass->line, err)))
+            if (!(d.reason = dsn_layer_rule(c, s, klass, &d.rule, err)))
                 return -1;
-            d.rule.layer = LAYER_DSN;
-            d.rule.name = s->name;
-            d.rule.file = s->file;
-            d.rule.line = s->line;
-            d.rule.meaning = conf_get(s, "meaning");
             c->dsns = xrealloc(c->dsns, (c->n_dsns + 1) * sizeof *c->dsns);
             c->dsns[c->n_dsns++] = d;
         } else if (!strcmp(s->kind, "generic")) {
@@ -1086,13 +1096,8 @@ static int load_dsn(struct classifier *c, struct strbuf *err)
                             s->line, s->name);
                 return -1;
             }
-            if (!(st.reason = class_of(c, klass->value, klass->file, klass->line, err)))
+            if (!(st.reason = dsn_layer_rule(c, s, klass, &st.rule, err)))
                 return -1;
-            st.rule.layer = LAYER_DSN;
-            st.rule.name = s->name;
-            st.rule.file = s->file;
-            st.rule.line = s->line;
-            st.rule.meaning = conf_get(s, "meaning");
             c->statuses = xrealloc(c->statuses, (c->n_statuses + 1) * sizeof *c->statuses);
             c->statuses[c->n_statuses++] = st;
         } else {
