@@ -7,7 +7,7 @@
 # that fails is kept under $BS_BINARY_DIR/fuzz-artifacts/ (or $TMPDIR's) and
 # printed in hex, to be added to the corpus once fixed.
 # CTest runs it for every harness of a -DBS_FUZZ=ON build; run it by hand to
-# fuzz longer (README, "Fuzzing").
+# fuzz longer (HACKING.md, "Fuzzing").
 set -u
 bin=${1:?usage: run.sh HARNESS CORPUS SECONDS [options]}
 corpus=${2:?}
