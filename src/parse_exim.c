@@ -142,6 +142,20 @@ static bool via_smarthost(struct exim_parser *p, struct slice router, struct sli
            (transport.n && grammar_match(p->smarthost, transport));
 }
 
+/* delivery - rec as an attempt with status st whose reply is text; groups: the
+ * grammar rx's host, ip, router and transport groups in msg, in that order */
+static void delivery(struct exim_parser *p, const struct rx *rx, struct slice msg,
+                     struct mta_record *rec, enum delivery_status st, struct slice text,
+                     const int groups[4])
+{
+    rec->kind = RECORD_DELIVERY;
+    rec->status = st;
+    rec->relay_host = rx_group(rx, msg, groups[0]);
+    rec->relay_ip = rx_group(rx, msg, groups[1]);
+    rec->relay_ours = via_smarthost(p, rx_group(rx, msg, groups[2]), rx_group(rx, msg, groups[3]));
+    set_text(p, text, rec);
+}
+
 bool exim_parse(struct exim_parser *p, struct slice msg, struct mta_record *rec)
 {
     rec->mta = MTA_EXIM;
@@ -168,13 +182,8 @@ bool exim_parse(struct exim_parser *p, struct slice msg, struct mta_record *rec)
             rec->text_source = TEXT_LOCAL;
             return true;
         }
-        rec->kind = RECORD_DELIVERY;
-        rec->status = DELIVERY_DEFERRED;
-        rec->relay_host = rx_group(rx, msg, p->df_host);
-        rec->relay_ip = rx_group(rx, msg, p->df_ip);
-        rec->relay_ours =
-            via_smarthost(p, rx_group(rx, msg, p->df_router), rx_group(rx, msg, p->df_transport));
-        set_text(p, text, rec);
+        delivery(p, rx, msg, rec, DELIVERY_DEFERRED, text,
+                 (int[4]){ p->df_host, p->df_ip, p->df_router, p->df_transport });
         return true;
     }
     if (flag[0] == '*' && flag[1] == '*') {
@@ -190,13 +199,8 @@ bool exim_parse(struct exim_parser *p, struct slice msg, struct mta_record *rec)
             rec->text_source = TEXT_LOCAL;
             return true;
         }
-        rec->kind = RECORD_DELIVERY;
-        rec->status = DELIVERY_BOUNCED;
-        rec->relay_host = rx_group(rx, msg, p->fl_host);
-        rec->relay_ip = rx_group(rx, msg, p->fl_ip);
-        rec->relay_ours =
-            via_smarthost(p, rx_group(rx, msg, p->fl_router), rx_group(rx, msg, p->fl_transport));
-        set_text(p, text, rec);
+        delivery(p, rx, msg, rec, DELIVERY_BOUNCED, text,
+                 (int[4]){ p->fl_host, p->fl_ip, p->fl_router, p->fl_transport });
         return true;
     }
     if ((flag[0] == '=' || flag[0] == '-') && flag[1] == '>') {
