@@ -47,7 +47,7 @@ want() {
 has() {
     local item=$1
     shift
-    comp "$@" | tr ' ' '\n' | grep -qxF -- "$item" || fail "complete '$*': '$item' missing (got '$(comp "$@")')"
+    grep -qxF -- "$item" <<< "$(comp "$@" | tr ' ' '\n')" || fail "complete '$*': '$item' missing (got '$(comp "$@")')"
 }
 
 commands=$(sed -n '/^options:/q; s/^  bouncescope \([a-z]*\) .*/\1/p' <("$BIN" help) | sort -u | tr '\n' ' ')
@@ -70,7 +70,9 @@ table=$(sed -n 's/^ *{ "\([a-z-]*\)", \('"'"'.'"'"'\|0\), .*/\1/p' "$SRC/src/cli
 [ -n "$table" ] || fail "no option rows found in src/cli.c"
 offered=$(for c in $commands help; do comp bouncescope "$c" --; echo; done | tr ' ' '\n' | sort -u)
 for name in $table; do
-    printf '%s\n' "$offered" | grep -qxF -- "--$name" && continue
+    # a here-string, not a pipe: with pipefail, grep -q leaving early would make
+    # printf die of SIGPIPE and the match read as a failure
+    grep -qxF -- "--$name" <<< "$offered" && continue
     grep -q "{ \"$name\", [^,]*, [^,]*, C_CONFIG_ONLY" "$SRC/src/cli.c" && continue
     fail "option --$name of the table is offered by no command"
 done
