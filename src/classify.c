@@ -486,30 +486,42 @@ static int stage_index(const struct classifier *c, struct slice s)
     return -1;
 }
 
+/* list_next - the next item of a comma list ("RCPT TO, MAIL FROM"), spaces around
+ * it trimmed; false at the end. *p moves past it */
+static bool list_next(const char **p, struct slice *item)
+{
+    for (;;) {
+        while (**p == ' ' || **p == ',')
+            (*p)++;
+        if (!**p)
+            return false;
+        const char *q = *p;
+        while (*q && *q != ',')
+            q++;
+        const char *end = q;
+        while (end > *p && end[-1] == ' ')
+            end--;
+        *item = slice_make(*p, (size_t)(end - *p));
+        *p = q;
+        if (item->n)
+            return true;
+    }
+}
+
 /* stage_mask - a comma list of canonical stage names as bits; -1 on an unknown name */
 static int stage_mask(const struct classifier *c, const struct conf_entry *e, unsigned *mask,
                       struct strbuf *err)
 {
     const char *p = e->value;
-    while (*p) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        const char *q = p;
-        while (*q && *q != ',')
-            q++;
-        const char *end = q;
-        while (end > p && end[-1] == ' ')
-            end--;
-        if (end > p) {
-            int k = stage_index(c, slice_make(p, (size_t)(end - p)));
-            if (k < 0) {
-                strbuf_addf(err, "%s:%d: unknown stage '%.*s' (see stages.conf)", e->file, e->line,
-                            (int)(end - p), p);
-                return -1;
-            }
-            *mask |= 1u << k;
+    struct slice item;
+    while (list_next(&p, &item)) {
+        int k = stage_index(c, item);
+        if (k < 0) {
+            strbuf_addf(err, "%s:%d: unknown stage '%.*s' (see stages.conf)", e->file, e->line,
+                        (int)item.n, item.p);
+            return -1;
         }
-        p = q;
+        *mask |= 1u << k;
     }
     return 0;
 }
@@ -777,20 +789,10 @@ static int load_stages(struct classifier *c, struct strbuf *err)
         const char *names = conf_get(s, "names");
         d->aliases = xcalloc(1, sizeof *d->aliases);
         d->aliases[d->n_aliases++] = xstrdup(s->name);
-        for (const char *p = names ? names : ""; *p;) {
-            while (*p == ' ' || *p == ',')
-                p++;
-            const char *q = p;
-            while (*q && *q != ',')
-                q++;
-            const char *end = q;
-            while (end > p && end[-1] == ' ')
-                end--;
-            if (end > p) {
-                d->aliases = xrealloc(d->aliases, (d->n_aliases + 1) * sizeof *d->aliases);
-                d->aliases[d->n_aliases++] = xmemdup(p, (size_t)(end - p));
-            }
-            p = q;
+        struct slice item;
+        for (const char *p = names ? names : ""; list_next(&p, &item);) {
+            d->aliases = xrealloc(d->aliases, (d->n_aliases + 1) * sizeof *d->aliases);
+            d->aliases[d->n_aliases++] = xmemdup(item.p, item.n);
         }
         for (size_t a = 1; a < d->n_aliases; a++)
             for (size_t b = a; b > 0 && strlen(d->aliases[b]) > strlen(d->aliases[b - 1]); b--) {
