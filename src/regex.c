@@ -1,5 +1,12 @@
 /*
- * regex.c - compiled PCRE2 patterns with reusable match data (see regex.h).
+ * regex.c - compiled PCRE2 patterns with one shared match data (see regex.h).
+ *
+ * Every pattern matches into the same pcre2_match_data, sized for the
+ * pattern with the most groups, and copies the offsets of a successful match
+ * into its own small array: a match data per pattern would keep its own
+ * interpreter frames (pcre2_match allocates at least 20 KB in the match data
+ * on its first interpreted match and keeps them), 20 KB for each of the
+ * hundreds of lazily JIT-compiled patterns that run before their JIT compile.
  *
  * Not here: where patterns come from (conf.c, grammar.c) or what their groups mean.
  */
@@ -14,7 +21,9 @@
 
 struct rx {
     pcre2_code *code;
-    pcre2_match_data *md;
+    PCRE2_SIZE *ov;  /* the last successful match's offsets, 2 per group */
+    uint32_t n_ov;   /* groups + 1 (the whole match) */
+    PCRE2_SPTR mark; /* the (*MARK) pcre2 reported for the last match */
     char *src;
     bool jit;
     unsigned lazy; /* > 0: matches left before the JIT compile (rx_compile_lazy) */
@@ -33,6 +42,8 @@ struct rx {
 static bool jit_ok = true;
 static pcre2_jit_stack *jit_stack;     /* shared: one thread, one stack */
 static pcre2_match_context *match_ctx; /* carries the stack and limits */
+static pcre2_match_data *shared_md;    /* every match's, see above */
+static uint32_t shared_pairs;          /* its ovector pairs */
 
 static void setup_context(void)
 {
@@ -82,7 +93,18 @@ static struct rx *compile(const char *pattern, const char *where, struct strbuf 
         if (!r->jit)
             jit_ok = false;
     }
-    r->md = pcre2_match_data_create_from_pattern(code, NULL);
+    uint32_t groups = 0;
+    pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &groups);
+    r->n_ov = groups + 1;
+    r->ov = xmalloc(2 * r->n_ov * sizeof *r->ov);
+    for (uint32_t i = 0; i < 2 * r->n_ov; i++)
+        r->ov[i] = PCRE2_UNSET;
+    if (r->n_ov > shared_pairs) {
+        /* no match's offsets live in it between calls: replace it */
+        pcre2_match_data_free(shared_md);
+        shared_md = pcre2_match_data_create(r->n_ov, NULL);
+        shared_pairs = r->n_ov;
+    }
     return r;
 }
 
@@ -90,7 +112,7 @@ void rx_free(struct rx *r)
 {
     if (!r)
         return;
-    pcre2_match_data_free(r->md);
+    free(r->ov);
     pcre2_code_free(r->code);
     free(r->src);
     free(r);
@@ -102,11 +124,16 @@ bool rx_match_at(struct rx *r, struct slice s, size_t start)
     if (r->lazy && --r->lazy == 0)
         r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0;
     if (r->jit)
-        rc = pcre2_jit_match(r->code, (PCRE2_SPTR)s.p, s.n, start, 0, r->md, match_ctx);
+        rc = pcre2_jit_match(r->code, (PCRE2_SPTR)s.p, s.n, start, 0, shared_md, match_ctx);
     else
-        rc = pcre2_match(r->code, (PCRE2_SPTR)s.p, s.n, start, 0, r->md, match_ctx);
-    /* errors (match or stack limit) count as no match: the line is then "other" */
-    return rc > 0;
+        rc = pcre2_match(r->code, (PCRE2_SPTR)s.p, s.n, start, 0, shared_md, match_ctx);
+    r->mark = pcre2_get_mark(shared_md);
+    /* errors (match or stack limit) count as no match: the line is then "other";
+     * the offsets change only on a match, as pcre2 leaves them otherwise */
+    if (rc <= 0)
+        return false;
+    memcpy(r->ov, pcre2_get_ovector_pointer(shared_md), 2 * r->n_ov * sizeof *r->ov);
+    return true;
 }
 
 bool rx_match(struct rx *r, struct slice s)
@@ -122,18 +149,16 @@ int rx_group_index(const struct rx *r, const char *name)
 
 bool rx_group_set(const struct rx *r, int n)
 {
-    if (n < 0 || (uint32_t)n >= pcre2_get_ovector_count(r->md))
+    if (n < 0 || (uint32_t)n >= r->n_ov)
         return false;
-    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(r->md);
-    return ov[2 * n] != PCRE2_UNSET;
+    return r->ov[2 * n] != PCRE2_UNSET;
 }
 
 struct slice rx_group(const struct rx *r, struct slice s, int n)
 {
     if (!rx_group_set(r, n))
         return SLICE_EMPTY;
-    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(r->md);
-    return slice_make(s.p + ov[2 * n], ov[2 * n + 1] - ov[2 * n]);
+    return slice_make(s.p + r->ov[2 * n], r->ov[2 * n + 1] - r->ov[2 * n]);
 }
 
 struct slice rx_named(const struct rx *r, struct slice s, const char *name)
@@ -143,8 +168,7 @@ struct slice rx_named(const struct rx *r, struct slice s, const char *name)
 
 const char *rx_mark(const struct rx *r)
 {
-    PCRE2_SPTR m = pcre2_get_mark(r->md);
-    return m ? (const char *)m : NULL;
+    return r->mark ? (const char *)r->mark : NULL;
 }
 
 const char *rx_source(const struct rx *r)

@@ -3,8 +3,9 @@
  *
  * Patterns are compiled in byte mode (no UTF checks: raw logs carry invalid
  * UTF-8 and must not stop a run), JIT-compiled when the library supports it
- * and matched with pcre2_match otherwise. Each struct rx owns one match_data,
- * so it is not thread-safe; bouncescope is single-threaded.
+ * and matched with pcre2_match otherwise. All patterns share one match_data
+ * (each keeps a copy of its last match's offsets), so this is not
+ * thread-safe; bouncescope is single-threaded.
  *
  * rx_compile never exits: on error it returns NULL and writes
  * "WHERE: PCRE2 error at offset N: message" into err, WHERE being the
