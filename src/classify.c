@@ -43,7 +43,8 @@
  *   Matching the tables costs tens of microseconds a text, and classify runs
  *   per failure line. Texts that differ only in IPs, addresses, ids and long
  *   numbers (the "shape") get the same answer from the shipped tables, so
- *   that answer is remembered per shape in a direct-mapped 16384-slot table:
+ *   that answer is remembered per shape in a direct-mapped 16384-slot table
+ *   (util/slot_cache.h: 12 bytes a slot, each distinct answer kept once):
  *   ~0.5 us a hit. Two rules keep it from ever changing a result:
  *   - a masked token is hashed as it is when it holds a literal that some
  *     shipped pattern spells out with a letter and a digit ("S77714") or as
@@ -85,6 +86,7 @@
 #include "lit_index.h"
 #include "regex.h"
 #include "util/hashmap.h"
+#include "util/slot_cache.h"
 #include "util/xalloc.h"
 
 /* {ip}: a run of the characters of an IPv4 or IPv6 address. In an
@@ -188,8 +190,10 @@ struct ip_pattern {
 };
 
 /* one remembered answer of the shipped tables for a shape */
-struct cache_slot {
-    uint64_t key; /* 0: empty */
+/* what the cache keeps per shape: the shipped tables' answer (the slot
+ * cache stores each distinct one once; it compares them by their bytes, so
+ * one is zeroed before it is filled) */
+struct cached_answer {
     const struct entry *entry;
     const struct dsn_entry *dsn;
     const struct status_entry *status;
@@ -211,7 +215,7 @@ struct keep_set {
 
 struct classifier {
     struct conf *reasons_conf, *lists_conf, *codes_conf, *phrases_conf, *stages_conf, *dsn_conf;
-    struct cache_slot *cache;
+    struct slot_cache *cache; /* shape -> struct cached_answer */
     bool cache_on;
     bool host_rules; /* a user rule reads the host: part of the key */
     bool user_strip; /* a user's [strip]: the reading itself is the user's */
@@ -1373,7 +1377,7 @@ struct classifier *classifier_load_from(struct conf *reasons, struct conf *lists
             c->has_user |= c->entries[l][i]->user;
     for (size_t i = 0; i < c->n_lists; i++)
         c->user_lists |= c->lists[i].user && c->lists[i].mentions;
-    c->cache = xcalloc(CLASSIFY_CACHE_SLOTS, sizeof *c->cache);
+    c->cache = slot_cache_new(CLASSIFY_CACHE_SLOTS, sizeof(struct cached_answer));
     c->cache_on = true;
     return c;
 err:
@@ -1444,7 +1448,7 @@ void classifier_free(struct classifier *c)
     free(c->ips);
     free(c->reasons);
     free(c->order);
-    free(c->cache);
+    slot_cache_free(c->cache);
     strbuf_free(&c->reading);
     strbuf_free(&c->scratch);
     struct conf *confs[] = { c->reasons_conf, c->lists_conf,  c->codes_conf,
@@ -2374,7 +2378,7 @@ void classify(struct classifier *c, const struct classify_input *in, struct clas
     start(c, in, &x, out);
 
     uint64_t key = 0;
-    struct cache_slot *slot = NULL;
+    const struct cached_answer *hit = NULL;
     if (c->cache_on && !c->user_strip) {
         /* the shape key: the text's shape and every other field the tables read */
         key = shape_hash(&c->keep, x.text);
@@ -2384,25 +2388,24 @@ void classify(struct classifier *c, const struct classify_input *in, struct clas
         for (size_t k = 0; k < sizeof fields / sizeof *fields; k++)
             key = hash_bytes(&key, sizeof key) ^ hash_bytes(fields[k].p, fields[k].n);
         key |= 1; /* 0 marks an empty slot */
-        slot = &c->cache[key & (CLASSIFY_CACHE_SLOTS - 1)];
+        hit = slot_cache_get(c->cache, key);
     }
 
     /* the shipped tables' answer: remembered, or worked out */
     struct answer s;
     const struct blocklist_ref *s_list;
     uint64_t ip_seen;
-    bool hit = slot && slot->key == key;
     if (hit) {
         memset(&s, 0, sizeof s);
-        s.layer = (enum classify_layer)slot->layer;
-        s.entry = slot->entry;
-        s.line = slot->rule_i;
-        s.dsn = slot->dsn;
-        s.status = slot->status;
-        s.reason = slot->reason;
-        s.note = slot->note;
-        s_list = slot->blocklist;
-        ip_seen = slot->ip_seen;
+        s.layer = (enum classify_layer)hit->layer;
+        s.entry = hit->entry;
+        s.line = hit->rule_i;
+        s.dsn = hit->dsn;
+        s.status = hit->status;
+        s.reason = hit->reason;
+        s.note = hit->note;
+        s_list = hit->blocklist;
+        ip_seen = hit->ip_seen;
     } else {
         if (x.source != TEXT_GENERIC && x.text.n)
             read_text(c, &x);
@@ -2421,17 +2424,19 @@ void classify(struct classifier *c, const struct classify_input *in, struct clas
     }
     finish(c, &a, list, &x, out);
     out->implicated_ip = implicated(c, in, x.text, &ip_seen, !hit);
-    if (slot && !hit) {
-        slot->key = key;
-        slot->layer = (uint8_t)s.layer;
-        slot->entry = s.entry;
-        slot->rule_i = (uint8_t)s.line;
-        slot->dsn = s.dsn;
-        slot->status = s.status;
-        slot->reason = s.reason;
-        slot->note = s.note;
-        slot->blocklist = s_list;
-        slot->ip_seen = ip_seen;
+    if (key && !hit) {
+        struct cached_answer keep;
+        memset(&keep, 0, sizeof keep);
+        keep.layer = (uint8_t)s.layer;
+        keep.entry = s.entry;
+        keep.rule_i = (uint8_t)s.line;
+        keep.dsn = s.dsn;
+        keep.status = s.status;
+        keep.reason = s.reason;
+        keep.note = s.note;
+        keep.blocklist = s_list;
+        keep.ip_seen = ip_seen;
+        slot_cache_put(c->cache, key, &keep);
     }
 }
 

@@ -1,7 +1,8 @@
 /*
  * test_util.c - the domain-free helpers of src/util/ that exist once for the
  * whole program: the UTF-8 validator, the key=value line splitter, the string
- * interner and the varint codec. Table-driven; every case says what it wants.
+ * interner, the varint codec and the slot cache. Table-driven; every case
+ * says what it wants.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "util/intern.h"
 #include "util/kv.h"
+#include "util/slot_cache.h"
 #include "util/utf8.h"
 #include "util/varint.h"
 
@@ -125,6 +127,49 @@ START_TEST(test_varint)
 }
 END_TEST
 
+START_TEST(test_slot_cache)
+{
+    struct val {
+        uint64_t a;
+        uint32_t b;
+    };
+    struct slot_cache *c = slot_cache_new(8, sizeof(struct val));
+    struct val x = { 1, 2 }, y = { 3, 4 };
+    ck_assert(slot_cache_get(c, 5) == NULL); /* empty */
+    slot_cache_put(c, 5, &x);
+    const struct val *got = slot_cache_get(c, 5);
+    ck_assert(got && got->a == 1 && got->b == 2);
+    /* another key of the same slot (13 mod 8 = 5) replaces it */
+    slot_cache_put(c, 13, &y);
+    ck_assert(slot_cache_get(c, 5) == NULL);
+    got = slot_cache_get(c, 13);
+    ck_assert(got && got->a == 3);
+    /* equal values are stored once: the same address for two keys */
+    slot_cache_put(c, 6, &x);
+    slot_cache_put(c, 7, &x);
+    ck_assert(slot_cache_get(c, 6) == slot_cache_get(c, 7));
+    /* at most as many distinct values as slots (8: x, y and 100..105 here);
+     * a put of a new value past that is dropped, and the slot keeps the key
+     * it had (a miss for the new key) */
+    for (uint64_t i = 0; i < 8; i++) {
+        struct val v = { 100 + i, 0 };
+        slot_cache_put(c, 16 + i, &v); /* slots 0..7; 106 and 107 dropped */
+    }
+    got = slot_cache_get(c, 7);
+    ck_assert(got && got->a == 1); /* key 7 kept its slot */
+    struct val late = { 999, 0 };
+    slot_cache_put(c, 24, &late); /* slot 0: dropped */
+    ck_assert(slot_cache_get(c, 24) == NULL);
+    got = slot_cache_get(c, 16);
+    ck_assert(got && got->a == 100);
+    /* a known value still goes in */
+    slot_cache_put(c, 24, &x);
+    got = slot_cache_get(c, 24);
+    ck_assert(got && got->a == 1);
+    slot_cache_free(c);
+}
+END_TEST
+
 static Suite *util_suite(void)
 {
     Suite *s = suite_create("util");
@@ -133,6 +178,7 @@ static Suite *util_suite(void)
     tcase_add_test(tc, test_kv);
     tcase_add_test(tc, test_intern);
     tcase_add_test(tc, test_varint);
+    tcase_add_test(tc, test_slot_cache);
     suite_add_tcase(s, tc);
     return s;
 }
