@@ -89,14 +89,10 @@ struct providers {
     struct conf *conf;     /* owns the id and name strings */
     struct hashmap *hosts; /* lower-cased host -> entry (or &no_provider) */
     struct hashmap *domains;
-    struct hashmap *relay_cache; /* lower-cased host -> &relay_yes / &relay_no */
     /* which providers a name can match at all: by the literals of their patterns */
     struct lit_index host_ix, domain_ix;
     struct strbuf lower;
 };
-
-/* the cached answers of the [relay] host patterns */
-static const char relay_yes, relay_no;
 
 /* the cached "no provider" answer (the map cannot hold NULL as a value) */
 static const struct provider_entry no_provider;
@@ -273,7 +269,6 @@ struct providers *providers_load(struct strbuf *err)
     index_providers(p);
     p->hosts = hashmap_new(NULL);
     p->domains = hashmap_new(NULL);
-    p->relay_cache = hashmap_new(NULL);
     return p;
 err:
     providers_free(p);
@@ -304,8 +299,6 @@ void providers_free(struct providers *p)
         hashmap_free(p->hosts);
     if (p->domains)
         hashmap_free(p->domains);
-    if (p->relay_cache)
-        hashmap_free(p->relay_cache);
     lit_index_free(&p->host_ix);
     lit_index_free(&p->domain_ix);
     strbuf_free(&p->lower);
@@ -433,14 +426,13 @@ bool provider_is_relay(struct providers *p, struct slice host, struct slice ip, 
             buf[i] = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
         }
         buf[host.n] = '\0';
-        const char *hit = hashmap_get(p->relay_cache, buf, host.n);
-        if (hit)
-            return hit == &relay_yes;
+        /* not cached, unlike provider_for: the patterns are one alternation
+         * (join_rx), the shipped ones anchored, whose match fails within a
+         * few bytes of most names - no dearer than a hash lookup, while a
+         * cache of every host name a log holds took ~100 bytes a name */
         bool yes = false;
         for (size_t i = 0; i < p->n_relay_hosts && !yes; i++)
             yes = rx_match(p->relay_hosts[i], slice_make(buf, host.n));
-        if (hashmap_count(p->relay_cache) < PROVIDERS_CACHE_MAX)
-            hashmap_put(p->relay_cache, buf, host.n, (void *)(yes ? &relay_yes : &relay_no));
         return yes;
     }
     return false;
