@@ -60,7 +60,7 @@
  * OWNERSHIP
  *   The classifier owns its conf data and everything the answers point to;
  *   they live until classifier_free. out->implicated_ip points into in->text.
- *   One classifier serves one thread (its patterns hold match data).
+ *   One classifier serves one thread (patterns share one match data, regex.h).
  *
  * DIAGNOSTICS
  *   classifier_load returns NULL with "file:line: message" in err: an
