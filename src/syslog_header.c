@@ -730,6 +730,31 @@ static bool parse_exim(const char *p, const char *e, struct log_header *h, bool 
     return true;
 }
 
+/* parse_exim_tagged - "exim[pid]: 2018-10-19 16:36:25 1gDL3J-... ** ..." (also
+ * "exim4[pid]:"): Exim logging through syslog with the syslog header cut off, as SIEMs
+ * (OSSEC, Wazuh) show the line. The time is Exim's own stamp; no host. */
+static bool parse_exim_tagged(const char *p, const char *e, struct log_header *h, bool *bad_time)
+{
+    if (e - p < 8 || memcmp(p, "exim", 4) != 0)
+        return false;
+    const char *q = p + 4;
+    if (*q == '4')
+        q++;
+    if (*q != '[')
+        return false;
+    const char *pid = ++q;
+    while (q < e && is_digit(*q))
+        q++;
+    if (q == pid || e - q < 3 || q[0] != ']' || q[1] != ':' || q[2] != ' ')
+        return false;
+    struct slice tag_pid = slice_make(pid, (size_t)(q - pid));
+    if (!parse_exim(q + 3, e, h, bad_time))
+        return false;
+    if (!h->pid.n)
+        h->pid = tag_pid;
+    return true;
+}
+
 /* token - the bytes up to the next space (at least one); NULL if none */
 static const char *token(const char *p, const char *e, struct slice *out)
 {
@@ -870,6 +895,8 @@ bool header_parse(struct slice line, struct header_clock *c, struct log_header *
             ok = parse_rfc3339(q, e, h, bad_time);
     } else if (c0 >= 'A' && c0 <= 'Z') {
         ok = parse_3164(p, e, c, h, bad_time);
+    } else if (c0 == 'e') {
+        ok = parse_exim_tagged(p, e, h, bad_time);
     } else if (is_digit(c0)) {
         if (p[10] == 'T')
             ok = parse_rfc3339(p, e, h, bad_time);

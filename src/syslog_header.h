@@ -12,6 +12,8 @@
  *   short-iso     2026-11-27T03:14:15+0900 host prog[pid]: msg        (journalctl)
  *   RFC 5424      <22>1 2026-11-27T03:14:15.123+09:00 host app procid msgid sd msg
  *   Exim mainlog  2018-10-19 16:36:25[.mmm][ +hhmm][ [pid]] msg       (program "exim")
+ *   Exim, tagged  exim[pid]: 2018-10-19 16:36:25 msg   (syslog header cut off, as
+ *                 OSSEC/Wazuh show a line; also "exim4[pid]:")
  *
  * The parser is written by hand, not with PCRE2: it runs on every line of the
  * log and is the hot path.

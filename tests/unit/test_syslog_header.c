@@ -145,6 +145,12 @@ static const struct header_case good[] = {
     /* 4.97+ 23-character message id */
     { "2018-10-19 16:36:25 1tt1Jd-000000000Xt-0Ab3 Completed", HEADER_EXIM, 1539966985, 0, 0, false,
       "", "exim", "", "1tt1Jd-000000000Xt-0Ab3 Completed" },
+    /* syslog header cut off (OSSEC/Wazuh show lines so): Exim's own stamp, the tag's pid */
+    { "exim[14706]: 2006-11-21 15:01:39 1Gmary-0002iA-00 ** a@example.net R=dnslookup", HEADER_EXIM,
+      1164121299, 0, 0, false, "", "exim", "14706",
+      "1Gmary-0002iA-00 ** a@example.net R=dnslookup" },
+    { "exim4[77]: 2018-10-19 16:36:25 [4321] 1gDL3J-0001Xx-AB Completed", HEADER_EXIM, 1539966985,
+      0, 0, false, "", "exim", "4321", "1gDL3J-0001Xx-AB Completed" },
 
     /* H8: year-first rsyslog templates, milliseconds (issue 12 item 7) */
     { "2024 Jun 10 06:38:17.123 host postfix/smtp[2101]: 4C7A21F0B3: to=<a@example.net>",
@@ -235,6 +241,14 @@ static const struct {
     { "2024 Jnu 10 06:38:17 host postfix/smtp[2101]: m", 0, false },
     { "2024 Jun 10 06:38 host postfix/smtp[2101]: m", 0, false },
     { "2024 Jun 10 06:38:17.", 0, false },
+    /* the tag form needs the Exim stamp and "exim" or "exim4" with a numeric pid */
+    { "exim[123]: Start queue run: pid=123", 0, false },
+    { "exim[]: 2018-10-19 16:36:25 1gDL3J-0001Xx-AB Completed", 0, false },
+    { "exim5[1]: 2018-10-19 16:36:25 1gDL3J-0001Xx-AB Completed", 0, false },
+    { "eximx[1]: 2018-10-19 16:36:25 1gDL3J-0001Xx-AB Completed", 0, false },
+    { "exim[1] 2018-10-19 16:36:25 1gDL3J-0001Xx-AB Completed", 0, false },
+    { "exim[1]: 2018-02-30 16:36:25 1gDL3J-0001Xx-AB Completed", 0, true },
+    { "exim[12", 0, false },
 };
 
 START_TEST(test_rejects)
