@@ -5,8 +5,9 @@
 # found/missed/wrong, dropped and extra events, the lines the scan did not read.
 # tests/tools/reallog_score.py says how events are grouped and matched.
 #
-#   bench/reallog_score.sh [BOUNCESCOPE]   default: build/bouncescope
+#   bench/reallog_score.sh [BOUNCESCOPE [--labels labels2.tsv ...]]   default: build/bouncescope, all labels*.tsv
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-build/bouncescope}
-exec python3 tests/tools/reallog_score.py "$BIN" tests/reallog
+shift || true
+exec python3 tests/tools/reallog_score.py "$BIN" tests/reallog "$@"

@@ -63,6 +63,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("binary")
     ap.add_argument("dir")
+    ap.add_argument("--labels", action="append",
+                    help="label file(s) in DIR (default: every labels*.tsv); only their files are scanned")
     ap.add_argument("--min-agreement", type=float)
     ap.add_argument("--min-kind", type=float)
     ap.add_argument("--min-ip", type=int, help="our IPs found, at least")
@@ -70,8 +72,15 @@ def main():
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args()
 
-    labels = load_labels(os.path.join(a.dir, "labels.tsv"))
-    files = sorted(os.path.basename(p) for p in glob.glob(os.path.join(a.dir, "*.log")))
+    names = a.labels or sorted(os.path.basename(p) for p in glob.glob(os.path.join(a.dir, "labels*.tsv")))
+    labels = []
+    for name in names:
+        labels += load_labels(os.path.join(a.dir, name))
+    files = sorted({r["file"] for r in labels})
+    if not a.labels:
+        unlabelled = sorted(set(os.path.basename(p) for p in glob.glob(os.path.join(a.dir, "*.log"))) - set(files))
+        if unlabelled:
+            sys.exit("files in no label file: " + " ".join(unlabelled))
     groups = collections.defaultdict(list)
     all_warnings = []
     for name in files:
