@@ -210,7 +210,7 @@ static int32_t frac(const char **pp, const char *e)
 
 #define M3(a, b, c) (((uint32_t)(a) << 16) | ((uint32_t)(b) << 8) | (uint32_t)(c))
 
-/* month_index - 0..11 for an English month abbreviation, else -1 */
+/* month_index - 0..11 for an English (or German) month abbreviation, else -1 */
 static int month_index(const char *p)
 {
     switch (M3(p[0], p[1], p[2])) {
@@ -237,6 +237,14 @@ static int month_index(const char *p)
     case M3('N', 'o', 'v'):
         return 10;
     case M3('D', 'e', 'c'):
+        return 11;
+    /* journalctl writes %b in the user's locale (LC_TIME): German "Mai", "Okt", "Dez"
+     * (and "Mär", four bytes: bsd_stamp) */
+    case M3('M', 'a', 'i'):
+        return 4;
+    case M3('O', 'k', 't'):
+        return 9;
+    case M3('D', 'e', 'z'):
         return 11;
     default:
         return -1;
@@ -543,10 +551,18 @@ static bool finish_yearless(struct header_clock *c, struct stamp *s, struct log_
  * into s (month, day, time); returns the byte after the blank, or NULL */
 static const char *bsd_stamp(const char *p, const char *e, struct stamp *s)
 {
+    /* German "Mär" (UTF-8, four bytes): read from its second byte on as a three-byte name */
+    int mon = -1;
+    if (e - p > 16 && p[0] == 'M' && (unsigned char)p[1] == 0xC3 && (unsigned char)p[2] == 0xA4 &&
+        p[3] == 'r') {
+        mon = 2;
+        p++;
+    }
     /* "Oct 9 16:36:25 h" is the shortest line with a host */
     if (e - p < 16 || p[3] != ' ')
         return NULL;
-    int mon = month_index(p);
+    if (mon < 0)
+        mon = month_index(p);
     if (mon < 0)
         return NULL;
     s->mon = mon + 1;
@@ -857,7 +873,27 @@ void header_clock_init(struct header_clock *c, time_t mtime, int forced_year)
 }
 
 /* header_parse - fill h from line; false (format NONE) if no format matches */
-bool header_parse(struct slice line, struct header_clock *c, struct log_header *h, bool *bad_time)
+/* compose_prefix_end - the start of the log line after docker compose's
+ * "service_1    | " prefix (`docker compose logs`), or NULL if the line has none */
+static const char *compose_prefix_end(const char *p, const char *e)
+{
+    const char *q = p;
+    while (q < e && q - p < 64 &&
+           ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || is_digit(*q) || *q == '_' ||
+            *q == '-' || *q == '.'))
+        q++;
+    if (q == p || q >= e || *q != ' ')
+        return NULL;
+    while (q < e && *q == ' ')
+        q++;
+    if (e - q < 2 || q[0] != '|' || q[1] != ' ')
+        return NULL;
+    return q + 2;
+}
+
+/* parse_line - header_parse; a docker compose prefix is tried when compose is true */
+static bool parse_line(struct slice line, struct header_clock *c, struct log_header *h,
+                       bool *bad_time, bool compose)
 {
     const char *p = line.p, *e = line.p + line.n;
     bool ok = false;
@@ -907,6 +943,12 @@ bool header_parse(struct slice line, struct header_clock *c, struct log_header *
         else
             ok = parse_short_unix(p, e, h);
     }
+    if (!ok && !*bad_time) {
+        /* docker compose's "service_1  | " before the line: read the line after it */
+        const char *q = compose_prefix_end(p, e);
+        if (compose && q)
+            return parse_line(slice_make(q, (size_t)(e - q)), c, h, bad_time, false);
+    }
     if (!ok) {
         h->format = HEADER_NONE;
         h->host = empty;
@@ -915,6 +957,11 @@ bool header_parse(struct slice line, struct header_clock *c, struct log_header *
         h->message = empty;
     }
     return ok;
+}
+
+bool header_parse(struct slice line, struct header_clock *c, struct log_header *h, bool *bad_time)
+{
+    return parse_line(line, c, h, bad_time, true);
 }
 
 /* header_strip_exim_stamp - drop a leading "YYYY-MM-DD HH:MM:SS[.mmm][ +hhmm][ [pid]] "

@@ -14,6 +14,8 @@
  *   Exim mainlog  2018-10-19 16:36:25[.mmm][ +hhmm][ [pid]] msg       (program "exim")
  *   Exim, tagged  exim[pid]: 2018-10-19 16:36:25 msg   (syslog header cut off, as
  *                 OSSEC/Wazuh show a line; also "exim4[pid]:")
+ *   Any of these after docker compose's "service_1   | " prefix; RFC 3164 months
+ *   also in German (journalctl in a de_DE locale: "Mär", "Mai", "Okt", "Dez").
  *
  * The parser is written by hand, not with PCRE2: it runs on every line of the
  * log and is the hot path.

@@ -76,6 +76,15 @@ static const struct header_case good[] = {
     { "Mar 14 09:26:53 mx1 postfix/submission/smtpd[78]: connect from unknown[203.0.113.9]",
       HEADER_RFC3164, 1773480413, 0, 0, false, "mx1", "postfix/submission/smtpd", "78",
       "connect from unknown[203.0.113.9]" },
+    /* journalctl in a German locale (LC_TIME=de_DE): "Okt", "Mär" (UTF-8), "Mai", "Dez" */
+    { "Okt 15 23:48:15 c3 postfix/lmtp[48460]: C88761F60D: to=<a@example.org>", HEADER_RFC3164,
+      1792108095, 0, 0, false, "c3", "postfix/lmtp", "48460", "C88761F60D: to=<a@example.org>" },
+    { "M\xc3\xa4r 14 09:26:53 mx1 postfix/smtp[78]: m", HEADER_RFC3164, 1773480413, 0, 0, false,
+      "mx1", "postfix/smtp", "78", "m" },
+    /* docker compose's "service_1 | " before the line */
+    { "smtp_1       | 2018-08-22T07:30:18.130405545Z postfix/smtp[137]: 73EBC8B09: to=<a@b.tw>",
+      HEADER_RFC3339, 1534923018, 130405, 0, true, "", "postfix/smtp", "137",
+      "73EBC8B09: to=<a@b.tw>" },
     /* H5a: Exim through syslog keeps its own stamp in the message */
     { "Oct 19 16:36:25 mx1 exim[123]: 2018-10-19 16:36:25 1gDL3J-0001Xx-AB ** a@example.net: "
       "Unrouteable address",
@@ -241,6 +250,11 @@ static const struct {
     { "2024 Jnu 10 06:38:17 host postfix/smtp[2101]: m", 0, false },
     { "2024 Jun 10 06:38 host postfix/smtp[2101]: m", 0, false },
     { "2024 Jun 10 06:38:17.", 0, false },
+    /* a compose prefix before no known line; only one prefix is read */
+    { "web_1  | not a log line at all, really", 0, false },
+    { "a | b | Oct 19 16:36:25 mx1 postfix/smtp[1]: m", 0, false },
+    { "Okx 15 23:48:15 c3 postfix/lmtp[48460]: m", 0, false },
+    { "M\xc3\xa4x 14 09:26:53 mx1 postfix/smtp[78]: m", 0, false },
     /* the tag form needs the Exim stamp and "exim" or "exim4" with a numeric pid */
     { "exim[123]: Start queue run: pid=123", 0, false },
     { "exim[]: 2018-10-19 16:36:25 1gDL3J-0001Xx-AB Completed", 0, false },
