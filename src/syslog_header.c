@@ -5,6 +5,8 @@
  *   void header_clock_init(struct header_clock *c, time_t mtime, int forced_year);
  *   bool header_parse(struct slice line, struct header_clock *c, struct log_header *h,
  *                     bool *bad_time);
+ *   bool header_parse_compose(struct slice line, struct header_clock *c, struct log_header *h,
+ *                             bool *bad_time);
  *   bool header_strip_exim_stamp(struct slice *msg);
  *   void header_tz_reset(void);
  *   const char *header_format_name(enum header_format f);
@@ -210,7 +212,7 @@ static int32_t frac(const char **pp, const char *e)
 
 #define M3(a, b, c) (((uint32_t)(a) << 16) | ((uint32_t)(b) << 8) | (uint32_t)(c))
 
-/* month_index - 0..11 for an English (or German) month abbreviation, else -1 */
+/* month_index - 0..11 for an English month abbreviation, else -1 */
 static int month_index(const char *p)
 {
     switch (M3(p[0], p[1], p[2])) {
@@ -238,8 +240,20 @@ static int month_index(const char *p)
         return 10;
     case M3('D', 'e', 'c'):
         return 11;
-    /* journalctl writes %b in the user's locale (LC_TIME): German "Mai", "Okt", "Dez"
-     * (and "Mär", four bytes: bsd_stamp) */
+    default:
+        return -1;
+    }
+}
+
+/* german_month - journalctl writes %b in the user's locale (LC_TIME): German "Mai", "Okt",
+ * "Dez" (0..11), "Mär" (UTF-8, four bytes: *extra 1); -1 otherwise. Asked only when the
+ * English name failed, so English lines pay nothing. */
+static int german_month(const char *p, const char *e, int *extra)
+{
+    *extra = 0;
+    if (e - p < 4)
+        return -1;
+    switch (M3(p[0], p[1], p[2])) {
     case M3('M', 'a', 'i'):
         return 4;
     case M3('O', 'k', 't'):
@@ -247,8 +261,13 @@ static int month_index(const char *p)
     case M3('D', 'e', 'z'):
         return 11;
     default:
-        return -1;
+        break;
     }
+    if (p[0] == 'M' && (unsigned char)p[1] == 0xC3 && (unsigned char)p[2] == 0xA4 && p[3] == 'r') {
+        *extra = 1;
+        return 2;
+    }
+    return -1;
 }
 
 /* ---- time fields --------------------------------------------------------- */
@@ -551,19 +570,16 @@ static bool finish_yearless(struct header_clock *c, struct stamp *s, struct log_
  * into s (month, day, time); returns the byte after the blank, or NULL */
 static const char *bsd_stamp(const char *p, const char *e, struct stamp *s)
 {
-    /* German "Mär" (UTF-8, four bytes): read from its second byte on as a three-byte name */
-    int mon = -1;
-    if (e - p > 16 && p[0] == 'M' && (unsigned char)p[1] == 0xC3 && (unsigned char)p[2] == 0xA4 &&
-        p[3] == 'r') {
-        mon = 2;
-        p++;
-    }
     /* "Oct 9 16:36:25 h" is the shortest line with a host */
-    if (e - p < 16 || p[3] != ' ')
+    if (e - p < 16)
         return NULL;
-    if (mon < 0)
-        mon = month_index(p);
-    if (mon < 0)
+    int mon = month_index(p);
+    if (mon < 0) {
+        int extra;
+        mon = german_month(p, e, &extra);
+        p += extra; /* "Mär" is read from its second byte on, as a three-byte name */
+    }
+    if (mon < 0 || e - p < 16 || p[3] != ' ')
         return NULL;
     s->mon = mon + 1;
     const char *q;
@@ -874,7 +890,8 @@ void header_clock_init(struct header_clock *c, time_t mtime, int forced_year)
 
 /* header_parse - fill h from line; false (format NONE) if no format matches */
 /* compose_prefix_end - the start of the log line after docker compose's
- * "service_1    | " prefix (`docker compose logs`), or NULL if the line has none */
+ * "service_1    | " prefix (`docker compose logs`), or NULL if the line has none;
+ * the name is what compose allows: letters, digits, "_", "-", "." */
 static const char *compose_prefix_end(const char *p, const char *e)
 {
     const char *q = p;
@@ -891,9 +908,7 @@ static const char *compose_prefix_end(const char *p, const char *e)
     return q + 2;
 }
 
-/* parse_line - header_parse; a docker compose prefix is tried when compose is true */
-static bool parse_line(struct slice line, struct header_clock *c, struct log_header *h,
-                       bool *bad_time, bool compose)
+bool header_parse(struct slice line, struct header_clock *c, struct log_header *h, bool *bad_time)
 {
     const char *p = line.p, *e = line.p + line.n;
     bool ok = false;
@@ -943,12 +958,6 @@ static bool parse_line(struct slice line, struct header_clock *c, struct log_hea
         else
             ok = parse_short_unix(p, e, h);
     }
-    if (!ok && !*bad_time) {
-        /* docker compose's "service_1  | " before the line: read the line after it */
-        const char *q = compose_prefix_end(p, e);
-        if (compose && q)
-            return parse_line(slice_make(q, (size_t)(e - q)), c, h, bad_time, false);
-    }
     if (!ok) {
         h->format = HEADER_NONE;
         h->host = empty;
@@ -959,9 +968,13 @@ static bool parse_line(struct slice line, struct header_clock *c, struct log_hea
     return ok;
 }
 
-bool header_parse(struct slice line, struct header_clock *c, struct log_header *h, bool *bad_time)
+bool header_parse_compose(struct slice line, struct header_clock *c, struct log_header *h,
+                          bool *bad_time)
 {
-    return parse_line(line, c, h, bad_time, true);
+    if (*bad_time || line.n < 16 || line.p[0] < 'a' || line.p[0] > 'z')
+        return false;
+    const char *q = compose_prefix_end(line.p, line.p + line.n);
+    return q && header_parse(slice_make(q, (size_t)(line.p + line.n - q)), c, h, bad_time);
 }
 
 /* header_strip_exim_stamp - drop a leading "YYYY-MM-DD HH:MM:SS[.mmm][ +hhmm][ [pid]] "
