@@ -61,7 +61,8 @@ static int64_t first_time(const char *path, int year)
     int64_t when = 0;
     for (int i = 0; i < 100 && !when && reader_next(r, &line); i++) {
         bool bad_time;
-        if (header_parse(line, &clock, &h, &bad_time))
+        if (header_parse(line, &clock, &h, &bad_time) ||
+            header_parse_compose(line, &clock, &h, &bad_time))
             when = h.when;
     }
     reader_close(r);

@@ -13,7 +13,11 @@
  *   "domain is in queue_domains", ...) repeat on every queue run without a
  *   new attempt: RECORD_SKIPPED, never counted as attempts.
  *   "MSGID H=host [ip]: ..." without a flag is the smtp transport's line for
- *   one host before it tries the next: RECORD_PER_MX.
+ *   one host before it tries the next: RECORD_PER_MX; so is "MSGID SMTP error
+ *   from remote mail server after ...: host h [ip]: ..." (older Exim: "remote
+ *   mailer"), the same line without H=.
+ *   "== ... defer (errno): strerror H=host [ip]: message": a strerror only for
+ *   errno > 0; see deferral_text.
  *   R=smarthost / T=remote_smtp_smarthost (Debian's names): the host that
  *   answered is our relay (rec->relay_ours).
  *   "** addr ...: retry timeout exceeded" is the end of the queue lifetime:
@@ -31,7 +35,7 @@ struct exim_parser {
     struct grammar *g;
     struct grammar_rule *deferred, *failed, *delivered, *arrival, *completed;
     struct grammar_rule *smtp_error, *expired, *not_attempt, *per_host, *smarthost;
-    int df_qid, df_to, df_host, df_ip, df_strerror, df_msg, df_router, df_transport;
+    int df_qid, df_to, df_host, df_ip, df_errno, df_strerror, df_msg, df_router, df_transport;
     int fl_qid, fl_to, fl_host, fl_ip, fl_msg, fl_router, fl_transport;
     int ph_qid, ph_host, ph_ip, ph_msg;
     int dl_qid, dl_to, dl_host, dl_ip;
@@ -65,6 +69,7 @@ struct exim_parser *exim_parser_load(struct strbuf *err)
     p->df_to = GI(deferred, "to");
     p->df_host = GI(deferred, "host");
     p->df_ip = GI(deferred, "ip");
+    p->df_errno = GI(deferred, "errno");
     p->df_strerror = GI(deferred, "strerror");
     p->df_msg = GI(deferred, "msg");
     p->df_router = GI(deferred, "router");
@@ -156,6 +161,52 @@ static void delivery(struct exim_parser *p, const struct rx *rx, struct slice ms
     set_text(p, text, rec);
 }
 
+/* is_host_echo - whether text is only "host [ip]", which Exim's message repeats after
+ * a failed connection ("defer (113): No route to host H=mx [ip]: mx [ip]") */
+static bool is_host_echo(struct slice text, struct slice host, struct slice ip)
+{
+    return host.n && text.n == host.n + ip.n + 3 && memcmp(text.p, host.p, host.n) == 0 &&
+           memcmp(text.p + host.n, " [", 2) == 0 && memcmp(text.p + host.n + 2, ip.p, ip.n) == 0 &&
+           text.p[text.n - 1] == ']';
+}
+
+/* deferral_text - the reason text of a "==" line. Exim (deliver.c) writes
+ * "defer (errno)", ": strerror" only when errno > 0, " H=host [ip]", ": message".
+ * With errno <= 0 and no host the grammar's strerror group is the message cut at its
+ * first colon ("failed to expand ... transport: failed to open ..."): the text runs from
+ * it to the end. With errno > 0 and a message that only repeats the host, the strerror
+ * is the reason ("No route to host"). */
+static struct slice deferral_text(const struct exim_parser *p, const struct rx *rx,
+                                  struct slice msg)
+{
+    struct slice text = rx_group(rx, msg, p->df_msg);
+    struct slice strerror = rx_group(rx, msg, p->df_strerror);
+    if (!strerror.n)
+        return text;
+    if (!text.n)
+        return strerror;
+    struct slice err = rx_group(rx, msg, p->df_errno);
+    bool positive = err.n && err.p[0] != '-' && !(err.n == 1 && err.p[0] == '0');
+    struct slice host = rx_group(rx, msg, p->df_host);
+    if (!positive && !host.n && strerror.p < text.p)
+        return slice_make(strerror.p, (size_t)(text.p + text.n - strerror.p));
+    if (positive && is_host_echo(text, host, rx_group(rx, msg, p->df_ip)))
+        return strerror;
+    return text;
+}
+
+/* per_mx - rec as the smtp transport's failure of one host (no recipient) */
+static void per_mx(struct exim_parser *p, struct slice qid, struct slice host, struct slice ip,
+                   struct slice text, struct mta_record *rec)
+{
+    rec->kind = RECORD_PER_MX;
+    rec->status = DELIVERY_DEFERRED;
+    rec->qid = qid;
+    rec->relay_host = host;
+    rec->relay_ip = ip;
+    set_text(p, text, rec);
+}
+
 bool exim_parse(struct exim_parser *p, struct slice msg, struct mta_record *rec)
 {
     rec->mta = MTA_EXIM;
@@ -168,10 +219,8 @@ bool exim_parse(struct exim_parser *p, struct slice msg, struct mta_record *rec)
         if (!grammar_match(p->deferred, msg))
             return false;
         rx = p->deferred->rx;
-        struct slice text = rx_group(rx, msg, p->df_msg);
+        struct slice text = deferral_text(p, rx, msg);
         struct slice strerror = rx_group(rx, msg, p->df_strerror);
-        if (!text.n)
-            text = strerror;
         rec->qid = rx_group(rx, msg, p->df_qid);
         rec->recipients = rx_group(rx, msg, p->df_to);
         if (grammar_match(p->not_attempt, text) ||
@@ -236,12 +285,16 @@ bool exim_parse(struct exim_parser *p, struct slice msg, struct mta_record *rec)
     }
     if (flag[0] == 'H' && flag[1] == '=' && rx_match(p->per_host->rx, msg)) {
         rx = p->per_host->rx;
-        rec->kind = RECORD_PER_MX;
-        rec->status = DELIVERY_DEFERRED;
-        rec->qid = rx_group(rx, msg, p->ph_qid);
-        rec->relay_host = rx_group(rx, msg, p->ph_host);
-        rec->relay_ip = rx_group(rx, msg, p->ph_ip);
-        set_text(p, rx_group(rx, msg, p->ph_msg), rec);
+        per_mx(p, rx_group(rx, msg, p->ph_qid), rx_group(rx, msg, p->ph_host),
+               rx_group(rx, msg, p->ph_ip), rx_group(rx, msg, p->ph_msg), rec);
+        return true;
     }
-    return true;
+    struct slice rest = slice_make(flag, (size_t)(msg.p + msg.n - flag));
+    if (flag[0] == 'S' && slice_starts(rest, "SMTP error from remote ")) {
+        per_mx(p, slice_make(msg.p, (size_t)(sp - msg.p)), SLICE_EMPTY, SLICE_EMPTY, rest, rec);
+        return true;
+    }
+    /* a deferral without its flag ("MSGID  a@b R=dnslookup T=remote_smtp defer (111): ...",
+     * as some copies show it): a delivery line that no grammar reads, said so */
+    return !slice_find(rest, " defer (");
 }

@@ -712,7 +712,8 @@ static void process_line(struct pipeline *p, struct header_clock *clock, struct 
     if (line.n == 0)
         return;
     bool bad_time = false;
-    if (!header_parse(line, clock, &h, &bad_time)) {
+    if (!header_parse(line, clock, &h, &bad_time) &&
+        !header_parse_compose(line, clock, &h, &bad_time)) {
         problem_note(bad_time ? PROBLEM_BAD_TIME : PROBLEM_UNKNOWN_HEADER, file, p->cur_line, line);
         return;
     }

@@ -5,6 +5,8 @@
  *   void header_clock_init(struct header_clock *c, time_t mtime, int forced_year);
  *   bool header_parse(struct slice line, struct header_clock *c, struct log_header *h,
  *                     bool *bad_time);
+ *   bool header_parse_compose(struct slice line, struct header_clock *c, struct log_header *h,
+ *                             bool *bad_time);
  *   bool header_strip_exim_stamp(struct slice *msg);
  *   void header_tz_reset(void);
  *   const char *header_format_name(enum header_format f);
@@ -241,6 +243,31 @@ static int month_index(const char *p)
     default:
         return -1;
     }
+}
+
+/* german_month - journalctl writes %b in the user's locale (LC_TIME): German "Mai", "Okt",
+ * "Dez" (0..11), "Mär" (UTF-8, four bytes: *extra 1); -1 otherwise. Asked only when the
+ * English name failed, so English lines pay nothing. */
+static int german_month(const char *p, const char *e, int *extra)
+{
+    *extra = 0;
+    if (e - p < 4)
+        return -1;
+    switch (M3(p[0], p[1], p[2])) {
+    case M3('M', 'a', 'i'):
+        return 4;
+    case M3('O', 'k', 't'):
+        return 9;
+    case M3('D', 'e', 'z'):
+        return 11;
+    default:
+        break;
+    }
+    if (p[0] == 'M' && (unsigned char)p[1] == 0xC3 && (unsigned char)p[2] == 0xA4 && p[3] == 'r') {
+        *extra = 1;
+        return 2;
+    }
+    return -1;
 }
 
 /* ---- time fields --------------------------------------------------------- */
@@ -544,10 +571,15 @@ static bool finish_yearless(struct header_clock *c, struct stamp *s, struct log_
 static const char *bsd_stamp(const char *p, const char *e, struct stamp *s)
 {
     /* "Oct 9 16:36:25 h" is the shortest line with a host */
-    if (e - p < 16 || p[3] != ' ')
+    if (e - p < 16)
         return NULL;
     int mon = month_index(p);
-    if (mon < 0)
+    if (mon < 0) {
+        int extra;
+        mon = german_month(p, e, &extra);
+        p += extra; /* "Mär" is read from its second byte on, as a three-byte name */
+    }
+    if (mon < 0 || e - p < 16 || p[3] != ' ')
         return NULL;
     s->mon = mon + 1;
     const char *q;
@@ -730,6 +762,31 @@ static bool parse_exim(const char *p, const char *e, struct log_header *h, bool 
     return true;
 }
 
+/* parse_exim_tagged - "exim[pid]: 2018-10-19 16:36:25 1gDL3J-... ** ..." (also
+ * "exim4[pid]:"): Exim logging through syslog with the syslog header cut off, as SIEMs
+ * (OSSEC, Wazuh) show the line. The time is Exim's own stamp; no host. */
+static bool parse_exim_tagged(const char *p, const char *e, struct log_header *h, bool *bad_time)
+{
+    if (e - p < 8 || memcmp(p, "exim", 4) != 0)
+        return false;
+    const char *q = p + 4;
+    if (*q == '4')
+        q++;
+    if (*q != '[')
+        return false;
+    const char *pid = ++q;
+    while (q < e && is_digit(*q))
+        q++;
+    if (q == pid || e - q < 3 || q[0] != ']' || q[1] != ':' || q[2] != ' ')
+        return false;
+    struct slice tag_pid = slice_make(pid, (size_t)(q - pid));
+    if (!parse_exim(q + 3, e, h, bad_time))
+        return false;
+    if (!h->pid.n)
+        h->pid = tag_pid;
+    return true;
+}
+
 /* token - the bytes up to the next space (at least one); NULL if none */
 static const char *token(const char *p, const char *e, struct slice *out)
 {
@@ -832,6 +889,25 @@ void header_clock_init(struct header_clock *c, time_t mtime, int forced_year)
 }
 
 /* header_parse - fill h from line; false (format NONE) if no format matches */
+/* compose_prefix_end - the start of the log line after docker compose's
+ * "service_1    | " prefix (`docker compose logs`), or NULL if the line has none;
+ * the name is what compose allows: letters, digits, "_", "-", "." */
+static const char *compose_prefix_end(const char *p, const char *e)
+{
+    const char *q = p;
+    while (q < e && q - p < 64 &&
+           ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || is_digit(*q) || *q == '_' ||
+            *q == '-' || *q == '.'))
+        q++;
+    if (q == p || q >= e || *q != ' ')
+        return NULL;
+    while (q < e && *q == ' ')
+        q++;
+    if (e - q < 2 || q[0] != '|' || q[1] != ' ')
+        return NULL;
+    return q + 2;
+}
+
 bool header_parse(struct slice line, struct header_clock *c, struct log_header *h, bool *bad_time)
 {
     const char *p = line.p, *e = line.p + line.n;
@@ -870,6 +946,8 @@ bool header_parse(struct slice line, struct header_clock *c, struct log_header *
             ok = parse_rfc3339(q, e, h, bad_time);
     } else if (c0 >= 'A' && c0 <= 'Z') {
         ok = parse_3164(p, e, c, h, bad_time);
+    } else if (c0 == 'e') {
+        ok = parse_exim_tagged(p, e, h, bad_time);
     } else if (is_digit(c0)) {
         if (p[10] == 'T')
             ok = parse_rfc3339(p, e, h, bad_time);
@@ -888,6 +966,15 @@ bool header_parse(struct slice line, struct header_clock *c, struct log_header *
         h->message = empty;
     }
     return ok;
+}
+
+bool header_parse_compose(struct slice line, struct header_clock *c, struct log_header *h,
+                          bool *bad_time)
+{
+    if (*bad_time || line.n < 16 || line.p[0] < 'a' || line.p[0] > 'z')
+        return false;
+    const char *q = compose_prefix_end(line.p, line.p + line.n);
+    return q && header_parse(slice_make(q, (size_t)(line.p + line.n - q)), c, h, bad_time);
 }
 
 /* header_strip_exim_stamp - drop a leading "YYYY-MM-DD HH:MM:SS[.mmm][ +hhmm][ [pid]] "

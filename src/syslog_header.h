@@ -12,6 +12,11 @@
  *   short-iso     2026-11-27T03:14:15+0900 host prog[pid]: msg        (journalctl)
  *   RFC 5424      <22>1 2026-11-27T03:14:15.123+09:00 host app procid msgid sd msg
  *   Exim mainlog  2018-10-19 16:36:25[.mmm][ +hhmm][ [pid]] msg       (program "exim")
+ *   Exim, tagged  exim[pid]: 2018-10-19 16:36:25 msg   (syslog header cut off, as
+ *                 OSSEC/Wazuh show a line; also "exim4[pid]:")
+ *   Any of these after docker compose's "service_1   | " prefix (header_parse_compose,
+ *   asked only when header_parse failed); RFC 3164 months
+ *   also in German (journalctl in a de_DE locale: "Mär", "Mai", "Okt", "Dez").
  *
  * The parser is written by hand, not with PCRE2: it runs on every line of the
  * log and is the hot path.
@@ -76,6 +81,13 @@ void header_clock_init(struct header_clock *c, time_t mtime, int forced_year);
 /* header_parse - fill h from line; false (h->format NONE) if no format matches,
  * *bad_time set when the shape matched but the date/time was impossible */
 bool header_parse(struct slice line, struct header_clock *c, struct log_header *h, bool *bad_time);
+
+/* header_parse_compose - after header_parse failed: the line after docker compose's
+ * "service_1   | " prefix (compose names are lower case), header_parse'd; false when the
+ * line has no such prefix or *bad_time is set. Kept out of header_parse so that lines
+ * read at the first try pay nothing for it. */
+bool header_parse_compose(struct slice line, struct header_clock *c, struct log_header *h,
+                          bool *bad_time);
 
 /* header_strip_exim_stamp - remove a leading "YYYY-MM-DD HH:MM:SS[.mmm][ +hhmm][ [pid]] "
  * from msg (Exim logging through syslog keeps its own stamp in the message), so

@@ -76,6 +76,11 @@ static const struct header_case good[] = {
     { "Mar 14 09:26:53 mx1 postfix/submission/smtpd[78]: connect from unknown[203.0.113.9]",
       HEADER_RFC3164, 1773480413, 0, 0, false, "mx1", "postfix/submission/smtpd", "78",
       "connect from unknown[203.0.113.9]" },
+    /* journalctl in a German locale (LC_TIME=de_DE): "Okt", "Mär" (UTF-8), "Mai", "Dez" */
+    { "Okt 15 23:48:15 c3 postfix/lmtp[48460]: C88761F60D: to=<a@example.org>", HEADER_RFC3164,
+      1792108095, 0, 0, false, "c3", "postfix/lmtp", "48460", "C88761F60D: to=<a@example.org>" },
+    { "M\xc3\xa4r 14 09:26:53 mx1 postfix/smtp[78]: m", HEADER_RFC3164, 1773480413, 0, 0, false,
+      "mx1", "postfix/smtp", "78", "m" },
     /* H5a: Exim through syslog keeps its own stamp in the message */
     { "Oct 19 16:36:25 mx1 exim[123]: 2018-10-19 16:36:25 1gDL3J-0001Xx-AB ** a@example.net: "
       "Unrouteable address",
@@ -145,6 +150,12 @@ static const struct header_case good[] = {
     /* 4.97+ 23-character message id */
     { "2018-10-19 16:36:25 1tt1Jd-000000000Xt-0Ab3 Completed", HEADER_EXIM, 1539966985, 0, 0, false,
       "", "exim", "", "1tt1Jd-000000000Xt-0Ab3 Completed" },
+    /* syslog header cut off (OSSEC/Wazuh show lines so): Exim's own stamp, the tag's pid */
+    { "exim[14706]: 2006-11-21 15:01:39 1Gmary-0002iA-00 ** a@example.net R=dnslookup", HEADER_EXIM,
+      1164121299, 0, 0, false, "", "exim", "14706",
+      "1Gmary-0002iA-00 ** a@example.net R=dnslookup" },
+    { "exim4[77]: 2018-10-19 16:36:25 [4321] 1gDL3J-0001Xx-AB Completed", HEADER_EXIM, 1539966985,
+      0, 0, false, "", "exim", "4321", "1gDL3J-0001Xx-AB Completed" },
 
     /* H8: year-first rsyslog templates, milliseconds (issue 12 item 7) */
     { "2024 Jun 10 06:38:17.123 host postfix/smtp[2101]: 4C7A21F0B3: to=<a@example.net>",
@@ -235,6 +246,19 @@ static const struct {
     { "2024 Jnu 10 06:38:17 host postfix/smtp[2101]: m", 0, false },
     { "2024 Jun 10 06:38 host postfix/smtp[2101]: m", 0, false },
     { "2024 Jun 10 06:38:17.", 0, false },
+    /* a compose prefix is not header_parse's (header_parse_compose, below) */
+    { "web_1  | not a log line at all, really", 0, false },
+    { "a | b | Oct 19 16:36:25 mx1 postfix/smtp[1]: m", 0, false },
+    { "Okx 15 23:48:15 c3 postfix/lmtp[48460]: m", 0, false },
+    { "M\xc3\xa4x 14 09:26:53 mx1 postfix/smtp[78]: m", 0, false },
+    /* the tag form needs the Exim stamp and "exim" or "exim4" with a numeric pid */
+    { "exim[123]: Start queue run: pid=123", 0, false },
+    { "exim[]: 2018-10-19 16:36:25 1gDL3J-0001Xx-AB Completed", 0, false },
+    { "exim5[1]: 2018-10-19 16:36:25 1gDL3J-0001Xx-AB Completed", 0, false },
+    { "eximx[1]: 2018-10-19 16:36:25 1gDL3J-0001Xx-AB Completed", 0, false },
+    { "exim[1] 2018-10-19 16:36:25 1gDL3J-0001Xx-AB Completed", 0, false },
+    { "exim[1]: 2018-02-30 16:36:25 1gDL3J-0001Xx-AB Completed", 0, true },
+    { "exim[12", 0, false },
 };
 
 START_TEST(test_rejects)
@@ -508,6 +532,39 @@ START_TEST(test_local_zones)
 }
 END_TEST
 
+/* header_parse_compose - docker compose's "service_1  | " prefix, asked after header_parse
+ * failed: the line after it, one prefix only */
+START_TEST(test_compose_prefix)
+{
+    struct header_clock clk;
+    header_clock_init(&clk, 0, 2026);
+    struct log_header h;
+    bool bt = false;
+    struct slice l = slice_cstr("smtp_1       | 2018-08-22T07:30:18.130405545Z postfix/smtp[137]: "
+                                "73EBC8B09: to=<a@b.tw>");
+    ck_assert(!header_parse(l, &clk, &h, &bt));
+    ck_assert(header_parse_compose(l, &clk, &h, &bt));
+    ck_assert_int_eq(h.format, HEADER_RFC3339);
+    ck_assert_int_eq(h.when, 1534923018);
+    ck_assert_int_eq(h.usec, 130405);
+    ck_assert(slice_eq_cstr(h.program, "postfix/smtp"));
+    ck_assert(slice_eq_cstr(h.pid, "137"));
+    ck_assert(slice_eq_cstr(h.message, "73EBC8B09: to=<a@b.tw>"));
+    l = slice_cstr("mailserver-mail-1  | Oct 19 16:36:25 mx1 postfix/smtp[1]: m");
+    ck_assert(header_parse_compose(l, &clk, &h, &bt));
+    ck_assert(slice_eq_cstr(h.host, "mx1"));
+    const char *no[] = { "web_1  | not a log line at all, really",
+                         "a | b | Oct 19 16:36:25 mx1 postfix/smtp[1]: m",
+                         "Web_1 | Oct 19 16:36:25 mx1 postfix/smtp[1]: m",
+                         "web_1 |Oct 19 16:36:25 mx1 postfix/smtp[1]: m", "web_1 | short" };
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+        bt = false;
+        ck_assert_msg(!header_parse_compose(slice_cstr(no[i]), &clk, &h, &bt), "\"%s\" read",
+                      no[i]);
+    }
+}
+END_TEST
+
 START_TEST(test_strip_exim_stamp)
 {
     static const struct {
@@ -587,6 +644,7 @@ static Suite *header_suite(void)
     tcase_add_test(tc, test_never_after_mtime);
     tcase_add_test(tc, test_local_zones);
     tcase_add_test(tc, test_strip_exim_stamp);
+    tcase_add_test(tc, test_compose_prefix);
     tcase_add_test(tc, test_format_iso_time);
     suite_add_tcase(s, tc);
     return s;
