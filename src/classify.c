@@ -2014,6 +2014,20 @@ static bool third_party(const struct classify_input *in, struct slice text, stru
     while (wb > start && (((wb[-1] | 32) >= 'a' && (wb[-1] | 32) <= 'z') || wb[-1] == '='))
         wb--;
     size_t wl = (size_t)(w - wb);
+    /* "550 5.7.1 host mail.example.com [ip] black listed": a reply that opens
+     * with "host name [ip]" names its subject, the client (smtpf); Exim's
+     * "host mx [ip]: 550 ..." and "Remote host mx [ip] closed" have no code
+     * in front of "host" */
+    if (wl == 4 && strncasecmp(wb, "host", 4) == 0) {
+        const char *ce = wb;
+        while (ce > start && ce[-1] == ' ')
+            ce--;
+        const char *cb = ce;
+        while (cb > start && (is_digit(cb[-1]) || cb[-1] == '.'))
+            cb--;
+        if (ce - cb >= 3 && is_digit(*cb) && (cb == start || cb[-1] == ' ' || cb[-1] == '-'))
+            return false;
+    }
     static const char *const other[] = { "host", "to", "server", "relay", "mx", "via", "at" };
     for (size_t i = 0; i < sizeof other / sizeof *other; i++)
         if (wl == strlen(other[i]) && strncasecmp(wb, other[i], wl) == 0)

@@ -67,8 +67,9 @@ def shorten(s, n=203):
 
 
 POSTFIX_STAGE = {"MAIL FROM": "MAIL FROM", "RCPT TO": "RCPT TO", "DATA": "DATA",
-                 "end of DATA": "end of DATA", "HELO": "EHLO"}
+                 "end of DATA": "end of DATA", "HELO": "EHLO", "EHLO": "EHLO"}
 EXIM_STAGE = {"CONNECT": "initial connection", "HELO": "EHLO mx1.example.org",
+              "EHLO": "EHLO mx1.example.org",
               "MAIL FROM": "MAIL FROM:<sender@example.org> SIZE=1234", "RCPT TO": "RCPT TO:<%s>",
               "DATA": "DATA", "end of DATA": "end of data", "": "RCPT TO:<%s>"}
 
