@@ -431,7 +431,11 @@ static const struct {
     { "Remote host said:", LINE },                              /* qmail */
     { "Remote Server returned '", AFTER },                      /* Exchange */
     { "The error that the other server returned was:", AFTER }, /* Gmail */
-    { "<<< 5", AFTER },                                         /* Sendmail transcript */
+    { "Technical details of permanent failure:", AFTER },       /* Gmail before 2017 */
+    { "Technical details of temporary failure:", AFTER },
+    { "did not reach the following recipient(s):", AFTER }, /* Exchange 5.5/2003 */
+    { "\nbecause:", AFTER },                                /* Lotus Domino */
+    { "<<< 5", AFTER },                                     /* Sendmail transcript */
     { "<<< 4", AFTER },
     { "\n Out: 5", OUT }, /* Postfix "Transcript of session follows." */
     { "\n Out: 4", OUT },
@@ -522,6 +526,10 @@ static bool quoted_reply(struct slice text, struct strbuf *d, char **rcpt)
     strbuf_reset(d);
     for (size_t i = 0; i < sizeof markers / sizeof *markers; i++) {
         const char *p = find_ci(text, markers[i].text);
+        /* Gmail's "Technical details" only when it quotes no reply of its own */
+        if (p && strncmp(markers[i].text, "Technical", 9) == 0 &&
+            find_ci(text, "The error that the other server returned was:"))
+            p = NULL;
         if (p && (!best || p < best)) {
             best = p;
             which = i;
@@ -595,8 +603,47 @@ static bool quoted_reply(struct slice text, struct strbuf *d, char **rcpt)
     if (best && markers[which].from == AFTER && d->len &&
         (d->s[d->len - 1] == ')' || d->s[d->len - 1] == '\''))
         d->s[--d->len] = '\0';
-    /* Postfix: "<a@b>: host mx[ip] said: ..." */
+    /* Gmail ("Delivery to the following recipient failed permanently:"),
+     * Domino ("was not delivered to:"): the address alone on a line below */
+    static const char *const lead[] = { "following recipient", "was not delivered to:" };
+    for (size_t i = 0; !*rcpt && i < sizeof lead / sizeof *lead; i++) {
+        const char *q = find_ci(text, lead[i]);
+        if (!q)
+            continue;
+        struct slice after = slice_make(q, (size_t)(text.p + text.n - q));
+        size_t lp = 0;
+        struct slice l;
+        next_line(after, &lp, &l);
+        while (next_line(after, &lp, &l) && blank(l))
+            ;
+        struct slice t = slice_trim(l);
+        if (t.n > 2 && memchr(t.p, '@', t.n) && !memchr(t.p, ' ', t.n))
+            *rcpt = xmemdup(t.p, t.n);
+    }
+    /* Exchange 2003: "a@b on <date> The recipient name is not recognized" */
     const char *s2 = strbuf_cstr(d);
+    size_t w0 = strcspn(s2, " ");
+    if (!*rcpt && w0 > 2 && memchr(s2, '@', w0) && s2[0] != '<' &&
+        strncmp(s2 + w0, " on ", 4) == 0) {
+        *rcpt = xmemdup(s2, w0);
+        const char *e = s2 + w0 + 4;
+        /* the date runs up to the reply's first letters after its last digit group */
+        const char *t = strstr(e, " +");
+        if (!t)
+            t = strstr(e, " -");
+        if (t) {
+            t += 2;
+            while (*t && *t != ' ')
+                t++;
+            while (*t == ' ')
+                t++;
+            size_t off = (size_t)(t - s2);
+            memmove(d->s, d->s + off, d->len - off + 1);
+            d->len -= off;
+        }
+    }
+    /* Postfix: "<a@b>: host mx[ip] said: ..." */
+    s2 = strbuf_cstr(d);
     if (s2[0] == '<' && !*rcpt) {
         const char *e = strchr(s2, '>');
         if (e && e[1] == ':') {
