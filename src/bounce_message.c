@@ -431,7 +431,11 @@ static const struct {
     { "Remote host said:", LINE },                              /* qmail */
     { "Remote Server returned '", AFTER },                      /* Exchange */
     { "The error that the other server returned was:", AFTER }, /* Gmail */
-    { "<<< 5", AFTER },                                         /* Sendmail transcript */
+    { "Technical details of permanent failure:", AFTER },       /* Gmail before 2017 */
+    { "Technical details of temporary failure:", AFTER },
+    { "did not reach the following recipient(s):", AFTER }, /* Exchange 5.5/2003 */
+    { "\nbecause:", AFTER },                                /* Lotus Domino */
+    { "<<< 5", AFTER },                                     /* Sendmail transcript */
     { "<<< 4", AFTER },
     { "\n Out: 5", OUT }, /* Postfix "Transcript of session follows." */
     { "\n Out: 4", OUT },
@@ -522,6 +526,10 @@ static bool quoted_reply(struct slice text, struct strbuf *d, char **rcpt)
     strbuf_reset(d);
     for (size_t i = 0; i < sizeof markers / sizeof *markers; i++) {
         const char *p = find_ci(text, markers[i].text);
+        /* Gmail's "Technical details" only when it quotes no reply of its own */
+        if (p && strncmp(markers[i].text, "Technical", 9) == 0 &&
+            find_ci(text, "The error that the other server returned was:"))
+            p = NULL;
         if (p && (!best || p < best)) {
             best = p;
             which = i;
@@ -595,8 +603,47 @@ static bool quoted_reply(struct slice text, struct strbuf *d, char **rcpt)
     if (best && markers[which].from == AFTER && d->len &&
         (d->s[d->len - 1] == ')' || d->s[d->len - 1] == '\''))
         d->s[--d->len] = '\0';
-    /* Postfix: "<a@b>: host mx[ip] said: ..." */
+    /* Gmail ("Delivery to the following recipient failed permanently:"),
+     * Domino ("was not delivered to:"): the address alone on a line below */
+    static const char *const lead[] = { "following recipient", "was not delivered to:" };
+    for (size_t i = 0; !*rcpt && i < sizeof lead / sizeof *lead; i++) {
+        const char *q = find_ci(text, lead[i]);
+        if (!q)
+            continue;
+        struct slice after = slice_make(q, (size_t)(text.p + text.n - q));
+        size_t lp = 0;
+        struct slice l;
+        next_line(after, &lp, &l);
+        while (next_line(after, &lp, &l) && blank(l))
+            ;
+        struct slice t = slice_trim(l);
+        if (t.n > 2 && memchr(t.p, '@', t.n) && !memchr(t.p, ' ', t.n))
+            *rcpt = xmemdup(t.p, t.n);
+    }
+    /* Exchange 2003: "a@b on <date> The recipient name is not recognized" */
     const char *s2 = strbuf_cstr(d);
+    size_t w0 = strcspn(s2, " ");
+    if (!*rcpt && w0 > 2 && memchr(s2, '@', w0) && s2[0] != '<' &&
+        strncmp(s2 + w0, " on ", 4) == 0) {
+        *rcpt = xmemdup(s2, w0);
+        const char *e = s2 + w0 + 4;
+        /* the date runs up to the reply's first letters after its last digit group */
+        const char *t = strstr(e, " +");
+        if (!t)
+            t = strstr(e, " -");
+        if (t) {
+            t += 2;
+            while (*t && *t != ' ')
+                t++;
+            while (*t == ' ')
+                t++;
+            size_t off = (size_t)(t - s2);
+            memmove(d->s, d->s + off, d->len - off + 1);
+            d->len -= off;
+        }
+    }
+    /* Postfix: "<a@b>: host mx[ip] said: ..." */
+    s2 = strbuf_cstr(d);
     if (s2[0] == '<' && !*rcpt) {
         const char *e = strchr(s2, '>');
         if (e && e[1] == ':') {
@@ -610,6 +657,55 @@ static bool quoted_reply(struct slice text, struct strbuf *d, char **rcpt)
         }
     }
     return d->len > 0;
+}
+
+/* rcpt_reply - the lines a bounce's text gives one recipient: a line that
+ * starts with its address ("<a@b>: 550 ...", OpenSMTPD's "a@b: 550 ...",
+ * qmail's "<a@b>:" and the reason on the lines below), the rest of that line
+ * and the indented lines after it, into d */
+static bool rcpt_reply(struct slice text, const char *addr, struct strbuf *d)
+{
+    size_t n = strlen(addr), pos = 0;
+    struct slice line;
+    strbuf_reset(d);
+    if (n < 3 || !strchr(addr, '@'))
+        return false;
+    while (next_line(text, &pos, &line)) {
+        struct slice t = slice_trim(line);
+        bool angle = t.n && t.p[0] == '<';
+        if (angle)
+            t = slice_make(t.p + 1, t.n - 1);
+        if (t.n < n || strncasecmp(t.p, addr, n) != 0)
+            continue;
+        size_t i = n;
+        if (angle && i < t.n && t.p[i] == '>')
+            i++;
+        size_t ai = (size_t)(t.p - line.p) - angle; /* the address line's indent */
+        bool alone = i == t.n && !angle && ai > 0;  /* Exim: "  a@b", why indented below */
+        if (!alone && (i >= t.n || t.p[i] != ':'))
+            continue;
+        struct slice rest =
+            alone ? slice_make(t.p, 0) : slice_trim(slice_make(t.p + i + 1, t.n - i - 1));
+        strbuf_add(d, rest.p, rest.n);
+        bool own_para = rest.n == 0 && !alone; /* qmail: the reason is the paragraph below */
+        while (next_line(text, &pos, &line)) {
+            if (blank(line))
+                break;
+            size_t in = 0;
+            while (in < line.n && (line.p[in] == ' ' || line.p[in] == '\t'))
+                in++;
+            if (alone ? in <= ai : !own_para && in == 0)
+                break;
+            if (own_para && line.p[0] == '<')
+                break; /* the next recipient */
+            struct slice c = slice_trim(line);
+            if (d->len)
+                strbuf_addc(d, ' ');
+            strbuf_add(d, c.p, c.n);
+        }
+        return d->len > 0;
+    }
+    return false;
 }
 
 /* quoted_host - the host a quoted reply names ("host mx.example.net[ip] said",
@@ -659,6 +755,67 @@ static bool holds_words(const char *hay, const char *needle)
             return true;
     }
     return false;
+}
+
+/* more_rcpts - the other recipients of a bounce without a delivery-status
+ * part: the addresses of X-Failed-Recipients (Exim) and of the "<a@b>:" lines
+ * that open a paragraph (qmail, Postfix), each with the reply its own
+ * paragraph gives (rcpt_reply); one without one is left out */
+static void more_rcpts(struct slice text, const char *failed, struct bounce_message *m)
+{
+    struct strbuf cand = STRBUF_INIT, d = STRBUF_INIT;
+    strbuf_adds(&cand, failed);
+    size_t pos = 0;
+    struct slice line;
+    while (next_line(text, &pos, &line)) {
+        const char *gt = line.n > 3 && line.p[0] == '<' ? memchr(line.p, '>', line.n) : NULL;
+        if (gt && gt + 1 < line.p + line.n && gt[1] == ':' &&
+            memchr(line.p, '@', (size_t)(gt - line.p))) {
+            strbuf_addc(&cand, ',');
+            strbuf_add(&cand, line.p + 1, (size_t)(gt - line.p - 1));
+        }
+    }
+    const char *c = strbuf_cstr(&cand);
+    struct bounce_recipient *r0 = &m->rcpts[0];
+    if (!r0->final_recipient[0]) {
+        /* the first "<a@b>:" paragraph is the first recipient's */
+        const char *f = c + strspn(c, ", \t\r\n");
+        size_t k = strcspn(f, ", \t\r\n");
+        if (k) {
+            free(r0->final_recipient);
+            r0->final_recipient = xmemdup(f, k);
+        }
+    }
+    /* the first reply read up to a blank line may run into the next
+     * recipient's paragraph: its own paragraph, when that holds less */
+    if (r0->final_recipient[0] && rcpt_reply(text, r0->final_recipient, &d) &&
+        d.len < strlen(r0->diagnostic) && holds_words(r0->diagnostic, strbuf_cstr(&d))) {
+        free(r0->diagnostic);
+        r0->diagnostic = xstrdup(strbuf_cstr(&d));
+    }
+    while (*c) {
+        c += strspn(c, ", \t\r\n");
+        size_t k = strcspn(c, ", \t\r\n");
+        if (!k)
+            break;
+        char *addr = xmemdup(c, k);
+        c += k;
+        bool seen = false;
+        for (size_t i = 0; i < m->n_rcpts && !seen; i++)
+            seen = strcasecmp(m->rcpts[i].final_recipient, addr) == 0;
+        if (seen || !rcpt_reply(text, addr, &d)) {
+            free(addr);
+            continue;
+        }
+        struct bounce_recipient *r = new_rcpt(m);
+        r->final_recipient = addr;
+        r->remote_mta = quoted_host(strbuf_slice(&d));
+        r->diagnostic = xstrdup(strbuf_cstr(&d));
+        r->diagnostic_type = xstrdup("smtp");
+        fill_empty(r);
+    }
+    strbuf_free(&cand);
+    strbuf_free(&d);
 }
 
 /* fallback - the first reply a bounce's text quotes, as one recipient */
@@ -736,6 +893,21 @@ int bounce_message_parse(const char *data, size_t n, struct bounce_message *m, s
         bool have = false, tried = false;
         for (size_t i = 0; i < m->n_rcpts; i++) {
             const char *diag = m->rcpts[i].diagnostic;
+            struct strbuf own = STRBUF_INIT;
+            if (!diag[0] && rcpt_reply(w.have_text ? strbuf_slice(&w.text) : body,
+                                       m->rcpts[i].final_recipient, &own)) {
+                /* the text's paragraph for this recipient (OpenSMTPD, qmail,
+                 * several recipients with a reply each) */
+                free(m->rcpts[i].diagnostic);
+                m->rcpts[i].diagnostic = xstrdup(strbuf_cstr(&own));
+                strbuf_free(&own);
+                if (!m->rcpts[i].diagnostic_type[0]) {
+                    free(m->rcpts[i].diagnostic_type);
+                    m->rcpts[i].diagnostic_type = xstrdup("smtp");
+                }
+                continue;
+            }
+            strbuf_free(&own);
             if (!tried) {
                 have = quoted_reply(w.have_text ? strbuf_slice(&w.text) : body, &d, &rcpt);
                 tried = true;
@@ -772,6 +944,7 @@ int bounce_message_parse(const char *data, size_t n, struct bounce_message *m, s
             free(m->rcpts[0].final_recipient);
             m->rcpts[0].final_recipient = xmemdup(failed.s, k);
         }
+        more_rcpts(w.have_text ? strbuf_slice(&w.text) : body, strbuf_cstr(&failed), m);
         strbuf_free(&failed);
     }
     strbuf_free(&w.text);

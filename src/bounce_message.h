@@ -14,7 +14,12 @@
  * is searched for the first reply the MTA quotes ("host X said: 550 ...",
  * "SMTP error from remote mail server after RCPT TO:...: 550 ...",
  * "(reason: 550 ...)", "Remote host said: 550 ..."), which becomes one
- * recipient with only a diagnostic.
+ * recipient with only a diagnostic; Gmail's old "Technical details of ...
+ * failure:", Exchange 2003's "did not reach the following recipient(s):" and
+ * Domino's "because:" are such places too. The other failed addresses of such
+ * a bounce (X-Failed-Recipients, "<a@b>:" lines) get their own paragraph's
+ * reply, and so does a delivery-status recipient without Diagnostic-Code
+ * ("a@b: 550 ..." in OpenSMTPD's text).
  *
  * All strings are owned by the bounce_message; bounce_message_free releases
  * them. Nothing here classifies (classify.c) or prints (write_explain.c).

@@ -313,6 +313,44 @@ START_TEST(test_more_layouts)
 }
 END_TEST
 
+/* each recipient's own paragraph: a delivery-status part without
+ * Diagnostic-Code (OpenSMTPD), a plain bounce naming two recipients (qmail) */
+START_TEST(test_own_paragraphs)
+{
+    static const char smtpd[] =
+        "Subject: Delivery status notification: failed\n"
+        "MIME-Version: 1.0\n"
+        "Content-Type: multipart/mixed;boundary=\"B\"\n\n"
+        "--B\nContent-Type: text/plain\n\n"
+        "a@example.net: 550 5.1.1 <a@example.net>: Recipient address rejected: User unknown\n"
+        "b@example.net: 552 5.2.2 <b@example.net>: Recipient address rejected: Mailbox full\n\n"
+        "--B\nContent-Type: message/delivery-status\n\n"
+        "Reporting-MTA: dns; df.example.jp\n\n"
+        "Final-Recipient: rfc822; a@example.net\nAction: failed\nStatus: 5.0.0\n\n"
+        "Final-Recipient: rfc822; b@example.net\nAction: failed\nStatus: 5.0.0\n\n"
+        "--B--\n";
+    struct bounce_message m = parse_ok(smtpd);
+    ck_assert_uint_eq(m.n_rcpts, 2);
+    ck_assert(strstr(m.rcpts[0].diagnostic, "User unknown") != NULL);
+    ck_assert(strstr(m.rcpts[1].diagnostic, "Mailbox full") != NULL);
+    bounce_message_free(&m);
+
+    static const char qmail[] =
+        "Subject: failure notice\n\nHi. This is the qmail-send program at x.example.org.\n\n"
+        "<c@example.net>:\n192.0.2.25 does not like recipient.\n"
+        "Remote host said: 550 5.1.1 <c@example.net>: User unknown\n\n"
+        "<d@example.net>:\n192.0.2.25 does not like recipient.\n"
+        "Remote host said: 552 5.2.2 <d@example.net>: Mailbox full\n\n"
+        "--- Below this line is a copy of the message.\n";
+    m = parse_ok(qmail);
+    ck_assert_uint_eq(m.n_rcpts, 2);
+    ck_assert_str_eq(m.rcpts[0].final_recipient, "c@example.net");
+    ck_assert_str_eq(m.rcpts[1].final_recipient, "d@example.net");
+    ck_assert(strstr(m.rcpts[1].diagnostic, "Mailbox full") != NULL);
+    bounce_message_free(&m);
+}
+END_TEST
+
 START_TEST(test_not_a_bounce)
 {
     static const char text[] = "Subject: hello\n\nJust a letter, nothing failed.\n";
@@ -336,6 +374,7 @@ static Suite *bounce_suite(void)
     tcase_add_test(tc, test_fallback);
     tcase_add_test(tc, test_other_texts);
     tcase_add_test(tc, test_more_layouts);
+    tcase_add_test(tc, test_own_paragraphs);
     tcase_add_test(tc, test_not_a_bounce);
     suite_add_tcase(s, tc);
     return s;
