@@ -612,7 +612,7 @@ static bool quoted_reply(struct slice text, struct strbuf *d, char **rcpt)
             continue;
         struct slice after = slice_make(q, (size_t)(text.p + text.n - q));
         size_t lp = 0;
-        struct slice l;
+        struct slice l = SLICE_EMPTY; /* stays empty when the text ends at the lead */
         next_line(after, &lp, &l);
         while (next_line(after, &lp, &l) && blank(l))
             ;
