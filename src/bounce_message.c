@@ -757,6 +757,17 @@ static bool holds_words(const char *hay, const char *needle)
     return false;
 }
 
+/* one recipient from a reply the text quotes: owns rcpt, copies the reply */
+static void add_quoted(struct bounce_message *m, char *rcpt, const struct strbuf *d)
+{
+    struct bounce_recipient *r = new_rcpt(m);
+    r->final_recipient = rcpt;
+    r->remote_mta = quoted_host(strbuf_slice(d));
+    r->diagnostic = xstrdup(strbuf_cstr(d));
+    r->diagnostic_type = xstrdup("smtp");
+    fill_empty(r);
+}
+
 /* more_rcpts - the other recipients of a bounce without a delivery-status
  * part: the addresses of X-Failed-Recipients (Exim) and of the "<a@b>:" lines
  * that open a paragraph (qmail, Postfix), each with the reply its own
@@ -807,12 +818,7 @@ static void more_rcpts(struct slice text, const char *failed, struct bounce_mess
             free(addr);
             continue;
         }
-        struct bounce_recipient *r = new_rcpt(m);
-        r->final_recipient = addr;
-        r->remote_mta = quoted_host(strbuf_slice(&d));
-        r->diagnostic = xstrdup(strbuf_cstr(&d));
-        r->diagnostic_type = xstrdup("smtp");
-        fill_empty(r);
+        add_quoted(m, addr, &d);
     }
     strbuf_free(&cand);
     strbuf_free(&d);
@@ -828,12 +834,7 @@ static bool fallback(struct slice text, struct bounce_message *m)
         strbuf_free(&d);
         return false;
     }
-    struct bounce_recipient *r = new_rcpt(m);
-    r->final_recipient = rcpt;
-    r->remote_mta = quoted_host(strbuf_slice(&d));
-    r->diagnostic = xstrdup(strbuf_cstr(&d));
-    r->diagnostic_type = xstrdup("smtp");
-    fill_empty(r);
+    add_quoted(m, rcpt, &d);
     strbuf_free(&d);
     return true;
 }
