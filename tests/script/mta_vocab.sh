@@ -5,7 +5,7 @@
 # delay warnings and skipped queue runs), scanned as a user would:
 #  1. no such line is dropped silently: each is a failure event (file:line in the
 #     CSV detail) or named with file:line in the text report's "What was read";
-#     Sendmail's delay warning is such a note, never an event;
+#     a delay warning (Sendmail's DSN, Postfix's) is such a note, never an event;
 #  2. each event whose text is a corpus row's gets that row's class (the engine
 #     must be right on the text as the MTA logs it, not only through explain).
 set -uo pipefail
@@ -32,6 +32,7 @@ failure = re.compile(
     r"status=(?!sent\b|delivered\b)\w|postfix/(?:smtp|lmtp)\[\d+\]: [0-9A-F]+: "
     r"(?:host \S+ said|lost connection|conversation with|connect to)"
     r"|stat=(?!Sent\b)|: (?:DSN|return to sender|postmaster notify|sender notify): "
+    r"|: (?:sender|postmaster) (?:non-delivery|delay) notification: "
     r"|Cannot send message|^\S+ \S+ \S+ (?:==|\*\*) |^\S+ \S+ \S+ H=")
 events = {}
 for r in csv.DictReader(open(detail)):
@@ -47,8 +48,8 @@ for f in logs:
     for n, line in enumerate(open(f), 1):
         if not failure.search(line):
             continue
-        if "Warning: could not send message" in line:
-            # Sendmail's delay warning: the message is still queued, never a failure
+        if "Warning: could not send message" in line or "delay notification:" in line:
+            # a delay warning (Sendmail, Postfix): the message is still queued, never a failure
             if (f, n) in events or (f, n) not in named:
                 failed += 1
                 print("FAIL %s:%d a delay warning must be a note, not an event: %s"
