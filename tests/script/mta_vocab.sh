@@ -6,6 +6,7 @@
 #  1. no such line is dropped silently: each is a failure event (file:line in the
 #     CSV detail) or named with file:line in the text report's "What was read";
 #     a delay warning (Sendmail's DSN, Postfix's) is such a note, never an event;
+#     an expiry in any of the MTAs' words is an expiry, not a bounce;
 #  2. each event whose text is a corpus row's gets that row's class (the engine
 #     must be right on the text as the MTA logs it, not only through explain).
 set -uo pipefail
@@ -63,6 +64,16 @@ for f in logs:
         failed += 1
         print("FAIL %s:%d dropped silently (no event, not in \"What was read\"): %s"
               % (f, n, line.strip()[:160]))
+# the queue lifetime's end is an expiry, whichever words the MTA uses for it
+expiry = re.compile(r"status=(?:force-)?expired|Cannot send message (?:for|within)"
+                    r"|\*\* .*(?:retry timeout exceeded|have been failing for a long time"
+                    r"|retry time not reached for any host after a long failure period)")
+for f in logs:
+    for n, line in enumerate(open(f), 1):
+        r = events.get((f, n))
+        if r and expiry.search(line) and r["status"] != "expired":
+            failed += 1
+            print("FAIL %s:%d status %s, want expired: %s" % (f, n, r["status"], line.strip()[:140]))
 matched = 0
 for (f, n), r in sorted(events.items()):
     t = r["text"]
