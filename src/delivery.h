@@ -43,7 +43,8 @@ enum record_kind {
                       * "sender non-delivery notification", Sendmail "DSN:"): the message
                       * failed, whether or not its failure lines are in the input */
     RECORD_SKIPPED,  /* a deferral line that is no attempt: Exim "retry time not reached",
-                      * intentional queueing (queue_smtp_domains, -odqs, queue_domains) */
+                      * intentional queueing (queue_smtp_domains, -odqs, queue_domains),
+                      * Sendmail's delay warning ("DSN: Warning: could not send ...") */
 };
 
 /* where the failure text came from, for "the log lacks the remote reply" */

@@ -10,7 +10,8 @@
  * that Postfix writes instead of a status line when it moves on to the next
  * MX host (RECORD_PER_MX: "QID: host X said: ...", "QID: lost connection
  * with ...", "connect to X[ip]:25: ..." without a queue id); and the bounce
- * daemon's non-delivery notifications (RECORD_NOTIFY). The grammar is
+ * daemon's non-delivery notifications (RECORD_NOTIFY) and delay notifications
+ * (RECORD_SKIPPED: still queued, named in "What was read"). The grammar is
  * patterns/postfix.conf; this file only dispatches on the daemon and
  * interprets the groups.
  *
@@ -20,7 +21,7 @@
  * (status=deliverable, undeliverable...) are read and are RECORD_OTHER.
  *
  * Not handled here (RECORD_OTHER): smtpd/postscreen (inbound, including
- * "NOQUEUE: reject"), delay and success notifications, warnings ("lots of
+ * "NOQUEUE: reject"), success notifications, warnings ("lots of
  * deferred mail" says deferred but is not a delivery).
  */
 #include <stdlib.h>
@@ -33,14 +34,14 @@
 struct postfix_parser {
     struct grammar *g;
     struct grammar_rule *delivery, *sent, *queue_active, *expired, *removed, *message_id;
-    struct grammar_rule *notify, *per_mx, *connect;
+    struct grammar_rule *notify, *delay_notify, *per_mx, *connect;
     struct grammar_rule *said, *refused, *remote, *sasl;
     /* group numbers, looked up once */
     int d_qid, d_to, d_orig_to, d_relay, d_dsn, d_status, d_text;
     int qa_qid, qa_from, qa_size, qa_nrcpt;
     int s_qid, s_to, s_relay;
     int ex_qid, ex_from, ex_text, rm_qid, mi_qid, mi_msgid;
-    int nt_qid, nt_text, pm_qid, pm_text, cn_text;
+    int nt_qid, nt_text, dn_qid, dn_text, pm_qid, pm_text, cn_text;
     int sa_host, sa_ip, sa_reply, sa_stage, rf_host, rf_ip, rf_reply, re_host, re_ip;
 };
 
@@ -58,6 +59,7 @@ struct postfix_parser *postfix_parser_load(struct strbuf *err)
         !(p->message_id = grammar_require(g, "line", "message-id", err)) ||
         !(p->sent = grammar_require(g, "line", "sent", err)) ||
         !(p->notify = grammar_require(g, "line", "notify", err)) ||
+        !(p->delay_notify = grammar_require(g, "line", "delay-notify", err)) ||
         !(p->per_mx = grammar_require(g, "line", "per-mx", err)) ||
         !(p->connect = grammar_require(g, "line", "connect", err)) ||
         !(p->said = grammar_require(g, "text", "said", err)) ||
@@ -90,6 +92,8 @@ struct postfix_parser *postfix_parser_load(struct strbuf *err)
     p->s_relay = GI(sent, "relay");
     p->nt_qid = GI(notify, "qid");
     p->nt_text = GI(notify, "text");
+    p->dn_qid = GI(delay_notify, "qid");
+    p->dn_text = GI(delay_notify, "text");
     p->pm_qid = GI(per_mx, "qid");
     p->pm_text = GI(per_mx, "text");
     p->cn_text = GI(connect, "text");
@@ -493,6 +497,16 @@ bool postfix_parse(struct postfix_parser *p, struct slice program, struct slice 
         rec->kind = RECORD_NOTIFY;
         rec->qid = rx_group(p->notify->rx, msg, p->nt_qid);
         rec->text = rx_group(p->notify->rx, msg, p->nt_text);
+        rec->text_source = TEXT_LOCAL;
+        return true;
+    }
+    /* "QID: sender delay notification: NEWQID": still queued, a note (not an attempt) */
+    struct grammar_rule *dn = p->delay_notify;
+    if ((any || kind == D_BOUNCE) && grammar_match(dn, msg)) {
+        rec->kind = RECORD_SKIPPED;
+        rec->status = DELIVERY_DEFERRED;
+        rec->qid = rx_group(dn->rx, msg, p->dn_qid);
+        rec->text = rx_group(dn->rx, msg, p->dn_text);
         rec->text_source = TEXT_LOCAL;
         return true;
     }

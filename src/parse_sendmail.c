@@ -21,8 +21,12 @@
  * A "to=... stat=" line or a "Cannot send message" line that the grammar
  * does not match returns false (counted as unread with file:line).
  *
- * Not handled here (RECORD_OTHER): ruleset=... reject= (inbound), delay
- * warnings ("sender notify: Warning: ..."), STARTTLS, milter, daemon lines.
+ * Delay warnings ("QID: NEWQID: DSN: Warning: could not send message for past
+ * 4 hours", also "sender notify:" / "return to sender:"): RECORD_SKIPPED, a
+ * deferral line that is no attempt (noted in "What was read", never a bounce).
+ *
+ * Not handled here (RECORD_OTHER): ruleset=... reject= (inbound), STARTTLS,
+ * milter, daemon lines.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -136,11 +140,10 @@ static bool parse_delivery(struct sendmail_parser *p, struct slice msg, struct m
         /* a permanent sysexits text, or "Please try again later" (milter tempfail) */
         rec->status = dsn.n && dsn.p[0] == '4' ? DELIVERY_DEFERRED : DELIVERY_BOUNCED;
     }
+    /* mailer=local / prog failures are deliveries too (a full mailbox, procmail's
+     * "local mailer (...) exited with EX_TEMPFAIL", "unknown mailer error 1"), as
+     * Postfix local(8) and pipe(8) failures are: never dropped without a word */
     struct slice mailer = rx_group(rx, msg, p->d_mailer);
-    /* local/prog deliveries of our own bounce notices are not outbound mail */
-    if (rec->status != DELIVERY_SENT &&
-        (slice_eq_cstr(mailer, "local") || slice_eq_cstr(mailer, "prog")))
-        return true;
     rec->kind = RECORD_DELIVERY;
     rec->qid = rx_group(rx, msg, p->d_qid);
     rec->recipients = rx_group(rx, msg, p->d_to);
@@ -202,7 +205,7 @@ static bool is_notify(struct slice msg)
     }
     struct slice rest = slice_make(q, (size_t)(e - q));
     return slice_starts(rest, "DSN:") || slice_starts(rest, "return to sender:") ||
-           slice_starts(rest, "postmaster notify:");
+           slice_starts(rest, "postmaster notify:") || slice_starts(rest, "sender notify:");
 }
 
 bool sendmail_parse(struct sendmail_parser *p, struct slice msg, struct mta_record *rec)
@@ -251,6 +254,15 @@ bool sendmail_parse(struct sendmail_parser *p, struct slice msg, struct mta_reco
         rec->qid = rx_group(p->notify->rx, msg, p->n_qid);
         rec->text = rx_group(p->notify->rx, msg, p->n_text);
         rec->text_source = TEXT_LOCAL;
+        /* "DSN: Warning: could not send message for past 4 hours" (savemail.c, the
+         * delay warning): the message is still queued, nothing failed and nothing
+         * was tried; a line that is read but not counted, and said so */
+        const char *sep = memchr(rec->text.p, ':', rec->text.n);
+        if (sep && (size_t)(rec->text.p + rec->text.n - sep) > 10 &&
+            memcmp(sep, ": Warning:", 10) == 0) {
+            rec->kind = RECORD_SKIPPED;
+            rec->status = DELIVERY_DEFERRED;
+        }
     }
     return true;
 }

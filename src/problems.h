@@ -35,7 +35,8 @@ enum problem_kind {
     PROBLEM_PER_MX,          /* a host failed before the next was tried: read as an attempt of
                              * that host, the message's fate is its final status - informational */
     PROBLEM_NOT_ATTEMPT,     /* a deferral line that is no attempt (retry time not reached,
-                             * queued on purpose): read, not counted - informational */
+                             * queued on purpose, Sendmail's delay warning): read, not
+                             * counted - informational */
     PROBLEM_UNKNOWN_RCPT,    /* an expiry or bounce of a message whose recipients are not in the
                              * input: one event with an empty recipient - informational */
     PROBLEM_ALREADY_STORED,  /* a line the history had recorded before (stdin fed again, an
