@@ -55,7 +55,11 @@
  *     IPs included, so they are matched on every call: a user's entries of
  *     the layers up to the cached answer's, in order, before it is used.
  *   The implicated IP is searched on every call, but only with the patterns
- *   that found a candidate in a text of the same shape.
+ *   that found a candidate in a text of the same shape; when none places it,
+ *   a refusal of our IP (blocked, badreputation, ratelimited) that names one
+ *   address names ours. Never ours: the remote server's address, another
+ *   host's ("host mx[ip]", "host: name (ip)"), 127.0.0.x, a receiver's DNS
+ *   resolver, an address inside a reply that a proxy or forwarder quotes.
  *
  * OWNERSHIP
  *   The classifier owns its conf data and everything the answers point to;
@@ -1954,11 +1958,11 @@ static bool ip_is_subject(struct slice text, struct slice ip)
     return false;
 }
 
-/* never_ours - loopback and unspecified addresses: a DNSBL's answer
- * ("127.0.0.1 -> Query Refused"), a local proxy, never the IP we send from */
+/* never_ours - localhost, DNSBL answers (127.0.0.x) and the unspecified
+ * address ("127.0.0.1 -> Query Refused", a local proxy): never the IP we send from */
 static bool never_ours(struct slice ip)
 {
-    if (ip.n >= 4 && strncmp(ip.p, "127.", 4) == 0)
+    if (ip.n >= 8 && strncmp(ip.p, "127.0.0.", 8) == 0)
         return true;
     return (ip.n == 3 && strncmp(ip.p, "::1", 3) == 0) ||
            (ip.n == 7 && strncmp(ip.p, "0.0.0.0", 7) == 0);
@@ -2134,18 +2138,15 @@ static struct slice ip_by(struct classifier *c, size_t i, const struct classify_
 /* lone_address - the one IPv4 address a refusal of our IP names where no pattern
  * placed it ("blocked by zen.spamhaus.org; 192.0.2.1", "(dnsbl.example.com -
  * 192.0.2.1)", AT&T's "521< 192.0.2.1 >_is_blocked"): taken only when the text
- * names no other address but third parties' (two candidates: nothing); also
- * T-Online's "IP:192.0.2.1", which the patterns' {ip} does not take after a colon */
+ * names no other address but third parties' (two candidates: nothing) */
 static struct slice lone_address(const struct classify_input *in, struct slice text)
 {
     struct slice found = SLICE_EMPTY;
     const char *p = text.p, *end = text.p + text.n;
     while (p < end) {
-        bool ip_colon = p - text.p >= 3 && p[-1] == ':' && (p[-2] | 32) == 'p' && (p[-3] | 32) == 'i';
-        if (!is_digit(*p) || (p > text.p && !ip_colon &&
-                              (isalnum((unsigned char)p[-1]) || p[-1] == '.' || p[-1] == ':' ||
-                               p[-1] == '/' || p[-1] == '=' || p[-1] == '?' || p[-1] == '-' ||
-                               p[-1] == '_'))) {
+        if (!is_digit(*p) || (p > text.p && (isalnum((unsigned char)p[-1]) || p[-1] == '.' ||
+                                             p[-1] == ':' || p[-1] == '/' || p[-1] == '=' ||
+                                             p[-1] == '?' || p[-1] == '-' || p[-1] == '_'))) {
             p++;
             continue;
         }
@@ -2166,6 +2167,30 @@ static struct slice lone_address(const struct classify_input *in, struct slice t
         found = ip;
     }
     return found;
+}
+
+/* ip_colon - "IP:192.0.2.1" (T-Online's "554 IP:x - A problem occurred"): the
+ * patterns' {ip} takes no address right after a colon (it would take the tail
+ * of an IPv6 address), so this one spelling is read here */
+static struct slice ip_colon(const struct classify_input *in, struct slice text)
+{
+    const char *p = text.p, *end = text.p + text.n;
+    while (p + 3 < end && (p = memchr(p, ':', (size_t)(end - p))) != NULL) {
+        const char *a = p + 1;
+        bool word = p - text.p >= 2 && (p[-1] | 32) == 'p' && (p[-2] | 32) == 'i' &&
+                    (p - text.p == 2 || !isalnum((unsigned char)p[-3]));
+        p = a;
+        if (!word || a >= end || !is_digit(*a))
+            continue;
+        const char *q = a;
+        while (q < end && (is_digit(*q) || *q == '.'))
+            q++;
+        struct slice ip = { a, (size_t)(q - a) };
+        if ((q == end || !isalnum((unsigned char)*q)) && ip_valid(&ip) &&
+            !third_party(in, text, ip))
+            return ip;
+    }
+    return SLICE_EMPTY;
 }
 
 /* implicated - our sending IP that the text names. A user's patterns run
@@ -2201,6 +2226,8 @@ static struct slice implicated(struct classifier *c, const struct classify_input
     }
     if (all)
         *seen_mask = seen_now;
+    if (!found.n && memchr(text.p, ':', text.n))
+        found = ip_colon(in, text);
     /* a refusal of our IP (blocklist, reputation, rate) that names one address */
     if (!found.n && r && r->name &&
         (!strcmp(r->name, "blocked") || !strcmp(r->name, "badreputation") ||
