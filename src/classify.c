@@ -55,7 +55,11 @@
  *     IPs included, so they are matched on every call: a user's entries of
  *     the layers up to the cached answer's, in order, before it is used.
  *   The implicated IP is searched on every call, but only with the patterns
- *   that found a candidate in a text of the same shape.
+ *   that found a candidate in a text of the same shape; when none places it,
+ *   a refusal of our IP (blocked, badreputation, ratelimited) that names one
+ *   address names ours. Never ours: the remote server's address, another
+ *   host's ("host mx[ip]", "host: name (ip)"), 127.0.0.x, a receiver's DNS
+ *   resolver, an address inside a reply that a proxy or forwarder quotes.
  *
  * OWNERSHIP
  *   The classifier owns its conf data and everything the answers point to;
@@ -1954,6 +1958,56 @@ static bool ip_is_subject(struct slice text, struct slice ip)
     return false;
 }
 
+/* never_ours - localhost, DNSBL answers (127.0.0.x) and the unspecified
+ * address ("127.0.0.1 -> Query Refused", a local proxy): never the IP we send from */
+static bool never_ours(struct slice ip)
+{
+    if (ip.n >= 8 && strncmp(ip.p, "127.0.0.", 8) == 0)
+        return true;
+    return (ip.n == 3 && strncmp(ip.p, "::1", 3) == 0) ||
+           (ip.n == 7 && strncmp(ip.p, "0.0.0.0", 7) == 0);
+}
+
+/* resolver_ip - the address follows "DNS IP", "resolver" or "nameserver": the
+ * receiver's resolver that a DNSBL refused ("[Your DNS IP: 203.0.113.4]") */
+static bool resolver_ip(struct slice text, struct slice ip)
+{
+    const char *b = text.p, *q = ip.p;
+    while (q > b && (q[-1] == ' ' || q[-1] == ':' || q[-1] == '=' || q[-1] == '[' || q[-1] == '('))
+        q--;
+    static const char *const words[] = { "DNS IP", "DNS server", "resolver", "nameserver",
+                                         "name server" };
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
+        size_t n = strlen(words[i]);
+        if ((size_t)(q - b) >= n && strncasecmp(q - n, words[i], n) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* relayed_reply - the address is inside another server's reply that a proxy
+ * or forwarder quotes after its own code ("550 Error for a@b of \"Invalid
+ * greeting. response=550 5.7.0 Blocked - see ...?ip=x\"", "Backend Replied",
+ * "rejected message -"): that server refused the proxy, not us. Our own MTA's
+ * "Invalid greeting. response=554 ..." has no reply code before the marker. */
+static bool relayed_reply(struct slice text, struct slice ip)
+{
+    static const char *const marks[] = { "response=", "Backend Replied", "backend replied",
+                                         "rejected message -" };
+    size_t before = (size_t)(ip.p - text.p);
+    for (size_t i = 0; i < sizeof marks / sizeof *marks; i++) {
+        const char *m = memmem(text.p, before, marks[i], strlen(marks[i]));
+        if (!m)
+            continue;
+        /* a reply code of the quoting server before the marker */
+        for (const char *c = text.p; c + 3 <= m; c++)
+            if ((c[0] == '2' || c[0] == '4' || c[0] == '5') && is_digit(c[1]) && is_digit(c[2]) &&
+                (c == text.p || !is_digit(c[-1])) && (c + 3 == m || !is_digit(c[3])))
+                return true;
+    }
+    return false;
+}
+
 /* third_party - whether the IP at ip is the remote server's own or another
  * host's that the text names: the logged remote IP; "host[ip]" with a dotted
  * host name ("host mx[ip] said", "connect to mx[ip]:25"), not a word
@@ -1964,6 +2018,8 @@ static bool ip_is_subject(struct slice text, struct slice ip)
 static bool third_party(const struct classify_input *in, struct slice text, struct slice ip)
 {
     if (in->remote_ip.n && slice_eq(ip, in->remote_ip))
+        return true;
+    if (never_ours(ip) || resolver_ip(text, ip) || relayed_reply(text, ip))
         return true;
     const char *p = ip.p, *start = text.p;
     if (p - start >= 5 && strncmp(p - 5, "IPv6:", 5) == 0)
@@ -2009,6 +2065,8 @@ static bool third_party(const struct classify_input *in, struct slice text, stru
      * permitted to relay") are the client, us */
     const char *w = b;
     while (w > start && w[-1] == ' ')
+        w--;
+    if (w > start && w[-1] == ':') /* "host: mx.example.com (ip) reason:" */
         w--;
     const char *wb = w;
     while (wb > start && (((wb[-1] | 32) >= 'a' && (wb[-1] | 32) <= 'z') || wb[-1] == '='))
@@ -2077,12 +2135,71 @@ static struct slice ip_by(struct classifier *c, size_t i, const struct classify_
     return SLICE_EMPTY;
 }
 
+/* lone_address - the one IPv4 address a refusal of our IP names where no pattern
+ * placed it ("blocked by zen.spamhaus.org; 192.0.2.1", "(dnsbl.example.com -
+ * 192.0.2.1)", AT&T's "521< 192.0.2.1 >_is_blocked"): taken only when the text
+ * names no other address but third parties' (two candidates: nothing) */
+static struct slice lone_address(const struct classify_input *in, struct slice text)
+{
+    struct slice found = SLICE_EMPTY;
+    const char *p = text.p, *end = text.p + text.n;
+    while (p < end) {
+        if (!is_digit(*p) || (p > text.p && (isalnum((unsigned char)p[-1]) || p[-1] == '.' ||
+                                             p[-1] == ':' || p[-1] == '/' || p[-1] == '=' ||
+                                             p[-1] == '?' || p[-1] == '-' || p[-1] == '_'))) {
+            p++;
+            continue;
+        }
+        const char *q = p;
+        int dots = 0;
+        while (q < end && (is_digit(*q) || *q == '.')) {
+            dots += *q == '.';
+            q++;
+        }
+        struct slice ip = { p, (size_t)(q - p) };
+        p = q;
+        if (dots < 3 || (q < end && (isalnum((unsigned char)*q) || *q == ':' || *q == '-')))
+            continue;
+        if (!ip_valid(&ip) || third_party(in, text, ip))
+            continue;
+        if (found.n && !slice_eq(found, ip))
+            return SLICE_EMPTY;
+        found = ip;
+    }
+    return found;
+}
+
+/* ip_colon - "IP:192.0.2.1" (T-Online's "554 IP:x - A problem occurred"): the
+ * patterns' {ip} takes no address right after a colon (it would take the tail
+ * of an IPv6 address), so this one spelling is read here */
+static struct slice ip_colon(const struct classify_input *in, struct slice text)
+{
+    const char *p = text.p, *end = text.p + text.n;
+    while (p + 3 < end && (p = memchr(p, ':', (size_t)(end - p))) != NULL) {
+        const char *a = p + 1;
+        bool word = p - text.p >= 2 && (p[-1] | 32) == 'p' && (p[-2] | 32) == 'i' &&
+                    (p - text.p == 2 || !isalnum((unsigned char)p[-3]));
+        p = a;
+        if (!word || a >= end || !is_digit(*a))
+            continue;
+        const char *q = a;
+        while (q < end && (is_digit(*q) || *q == '.'))
+            q++;
+        struct slice ip = { a, (size_t)(q - a) };
+        if ((q == end || !isalnum((unsigned char)*q)) && ip_valid(&ip) &&
+            !third_party(in, text, ip))
+            return ip;
+    }
+    return SLICE_EMPTY;
+}
+
 /* implicated - our sending IP that the text names. A user's patterns run
  * every time; the shipped ones, in order, only those in *seen_mask (the
  * ones that matched at all in a text of this shape), or with `all` every one,
  * recording in *seen_mask which matched at all. */
 static struct slice implicated(struct classifier *c, const struct classify_input *in,
-                               struct slice text, uint64_t *seen_mask, bool all)
+                               struct slice text, uint64_t *seen_mask, bool all,
+                               const struct reason *r)
 {
     /* every address has a '.' or a ':' */
     if (!text.n || (!memchr(text.p, '.', text.n) && !memchr(text.p, ':', text.n))) {
@@ -2109,6 +2226,13 @@ static struct slice implicated(struct classifier *c, const struct classify_input
     }
     if (all)
         *seen_mask = seen_now;
+    if (!found.n && memchr(text.p, ':', text.n))
+        found = ip_colon(in, text);
+    /* a refusal of our IP (blocklist, reputation, rate) that names one address */
+    if (!found.n && r && r->name &&
+        (!strcmp(r->name, "blocked") || !strcmp(r->name, "badreputation") ||
+         !strcmp(r->name, "ratelimited")))
+        found = lone_address(in, text);
     return found;
 }
 
@@ -2437,7 +2561,7 @@ void classify(struct classifier *c, const struct classify_input *in, struct clas
             list = named_list(c, x.text, false);
     }
     finish(c, &a, list, &x, out);
-    out->implicated_ip = implicated(c, in, x.text, &ip_seen, !hit);
+    out->implicated_ip = implicated(c, in, x.text, &ip_seen, !hit, out->reason);
     if (key && !hit) {
         struct cached_answer keep;
         memset(&keep, 0, sizeof keep);
