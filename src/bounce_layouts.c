@@ -265,9 +265,9 @@ static char *lone_addr(struct slice t)
 
 char *bounce_layout_rcpt(struct slice text)
 {
-    static const char *const leads[] = { "following recipient", "was not delivered to:",
-                                         "address failed:",     "addresses failed:",
-                                         "permanent fatal errors" };
+    static const char *const leads[] = { "following recipient",
+                                         "was not delivered to:", "address failed:",
+                                         "addresses failed:", "permanent fatal errors" };
     size_t pos, off, len, why;
     struct slice line;
     for (size_t i = 0; i < sizeof leads / sizeof *leads; i++) {

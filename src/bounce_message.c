@@ -312,8 +312,8 @@ static void read_fields(struct slice body, struct bounce_message *m)
         if (r->final_recipient[0] == '@') {
             const char *colon = strchr(r->final_recipient, ':');
             char *a = xstrdup(r->original_recipient[0] ? r->original_recipient
-                              : colon                   ? colon + 1
-                                                        : r->final_recipient);
+                              : colon                  ? colon + 1
+                                                       : r->final_recipient);
             free(r->final_recipient);
             r->final_recipient = a;
         }
@@ -664,8 +664,7 @@ static bool rcpt_reply(struct slice text, const char *addr, struct strbuf *d)
         struct slice t = slice_trim(line);
         size_t off, len, ro;
         if (t.n && (t.p[0] == '"' || isdigit((unsigned char)t.p[0])) &&
-            bounce_rcpt_lead(t, &off, &len, &ro) && len == n &&
-            !strncasecmp(t.p + off, addr, n)) {
+            bounce_rcpt_lead(t, &off, &len, &ro) && len == n && !strncasecmp(t.p + off, addr, n)) {
             /* GMX's "\"a@b\":" with the reason on the lines below, up to
              * a blank line or the next recipient; Sendmail's "550 <a@b>...
              * why" alone */
@@ -887,8 +886,8 @@ int bounce_message_parse(const char *data, size_t n, struct bounce_message *m, s
     m->subject = xstrdup(header(head, "Subject", &v) ? strbuf_cstr(&v) : "");
     strbuf_free(&v);
     walk_part(&w, all, 0);
-    if (!m->is_dsn &&
-        (bounce_find_ci(all, "\nFinal-Recipient:") || bounce_find_ci(all, "Final-Recipient:") == data)) {
+    if (!m->is_dsn && (bounce_find_ci(all, "\nFinal-Recipient:") ||
+                       bounce_find_ci(all, "Final-Recipient:") == data)) {
         /* DSN fields without their message around them */
         read_fields(all, m);
         m->is_dsn = m->n_rcpts > 0;
