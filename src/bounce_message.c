@@ -34,6 +34,8 @@
  */
 #include "bounce_message.h"
 
+#include "bounce_layouts.h"
+
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,28 +51,6 @@ struct walk {
     bool have_text;
 };
 
-/* next_line - the line at *pos (without its end of line), advancing *pos */
-static bool next_line(struct slice s, size_t *pos, struct slice *line)
-{
-    if (*pos >= s.n)
-        return false;
-    const char *p = s.p + *pos, *nl = memchr(p, '\n', s.n - *pos);
-    size_t len = nl ? (size_t)(nl - p) : s.n - *pos;
-    *pos += len + (nl ? 1 : 0);
-    if (len && p[len - 1] == '\r')
-        len--;
-    *line = slice_make(p, len);
-    return true;
-}
-
-static bool blank(struct slice line)
-{
-    for (size_t i = 0; i < line.n; i++)
-        if (line.p[i] != ' ' && line.p[i] != '\t')
-            return false;
-    return true;
-}
-
 /* split - header block and body at the first blank line */
 static void split(struct slice s, struct slice *head, struct slice *body)
 {
@@ -78,12 +58,12 @@ static void split(struct slice s, struct slice *head, struct slice *body)
     struct slice line;
     for (;;) {
         start = pos;
-        if (!next_line(s, &pos, &line)) {
+        if (!bounce_next_line(s, &pos, &line)) {
             *head = s;
             *body = slice_make(s.p + s.n, 0);
             return;
         }
-        if (blank(line)) {
+        if (bounce_blank(line)) {
             *head = slice_make(s.p, start);
             *body = slice_make(s.p + pos, s.n - pos);
             return;
@@ -98,7 +78,7 @@ static bool header(struct slice head, const char *name, struct strbuf *out)
     struct slice line;
     bool in = false;
     strbuf_reset(out);
-    while (next_line(head, &pos, &line)) {
+    while (bounce_next_line(head, &pos, &line)) {
         bool cont = line.n && (line.p[0] == ' ' || line.p[0] == '\t');
         if (in) {
             if (!cont)
@@ -281,8 +261,8 @@ static void read_fields(struct slice body, struct bounce_message *m)
         /* one block: lines up to a blank line */
         strbuf_reset(&block);
         more = false;
-        while (next_line(body, &pos, &line)) {
-            if (blank(line)) {
+        while (bounce_next_line(body, &pos, &line)) {
+            if (bounce_blank(line)) {
                 if (block.len) {
                     more = true;
                     break;
@@ -327,6 +307,16 @@ static void read_fields(struct slice body, struct bounce_message *m)
         if (header(h, "Last-Attempt-Date", &v))
             r->last_attempt = xstrdup(strbuf_cstr(&v));
         fill_empty(r);
+        /* a source-routed Final-Recipient ("@relay:user@host", RFC 5321
+         * C): the address the sender wrote, or the route's mailbox */
+        if (r->final_recipient[0] == '@') {
+            const char *colon = strchr(r->final_recipient, ':');
+            char *a = xstrdup(r->original_recipient[0] ? r->original_recipient
+                              : colon                  ? colon + 1
+                                                       : r->final_recipient);
+            free(r->final_recipient);
+            r->final_recipient = a;
+        }
         /* a Remote-MTA of "dns; mx.example.net." */
         size_t n = strlen(r->remote_mta);
         if (n && r->remote_mta[n - 1] == '.')
@@ -361,7 +351,7 @@ static void walk_part(struct walk *w, struct slice s, int depth)
         size_t bl = b.len;
         while (true) {
             size_t line_start = pos;
-            bool got = next_line(body, &pos, &line);
+            bool got = bounce_next_line(body, &pos, &line);
             bool delim = got && line.n >= bl + 2 && line.p[0] == '-' && line.p[1] == '-' &&
                          memcmp(line.p + 2, b.s, bl) == 0;
             if (delim) {
@@ -369,7 +359,7 @@ static void walk_part(struct walk *w, struct slice s, int depth)
                 struct slice rest = slice_make(line.p + 2 + bl, line.n - 2 - bl);
                 if (rest.n >= 2 && rest.p[0] == '-' && rest.p[1] == '-')
                     rest = slice_make(rest.p + 2, rest.n - 2);
-                delim = blank(rest);
+                delim = bounce_blank(rest);
             }
             if (!got || delim) {
                 if (in) {
@@ -406,16 +396,6 @@ static void walk_part(struct walk *w, struct slice s, int depth)
     strbuf_free(&dec);
 }
 
-/* find_ci - a case-insensitive search in a slice */
-static const char *find_ci(struct slice s, const char *needle)
-{
-    size_t n = strlen(needle);
-    for (size_t i = 0; i + n <= s.n; i++)
-        if (strncasecmp(s.p + i, needle, n) == 0)
-            return s.p + i;
-    return NULL;
-}
-
 /* the places a bounce's text quotes a reply, and where the reply starts:
  * at the marker's line (LINE), after the marker (AFTER), or after the marker
  * of a session transcript, whose reply is that line and the continuation
@@ -428,7 +408,7 @@ static const struct {
     { " said: ", LINE },                                        /* Postfix, qmail */
     { "SMTP error from remote", LINE },                         /* Exim */
     { "(reason: ", AFTER },                                     /* Sendmail */
-    { "Remote host said:", LINE },                              /* qmail */
+    { "Remote host said", LINE },                               /* qmail, "said[...]:" */
     { "Remote Server returned '", AFTER },                      /* Exchange */
     { "The error that the other server returned was:", AFTER }, /* Gmail */
     { "Technical details of permanent failure:", AFTER },       /* Gmail before 2017 */
@@ -449,7 +429,7 @@ static void transcript_reply(struct slice rest, struct strbuf *d)
     size_t pos = 0;
     struct slice line;
     char code[4] = "";
-    while (next_line(rest, &pos, &line)) {
+    while (bounce_next_line(rest, &pos, &line)) {
         struct slice t = slice_trim(line);
         if (t.n < 9 || strncmp(t.p, "Out:", 4) != 0)
             break;
@@ -475,16 +455,16 @@ static void transcript_reply(struct slice rest, struct strbuf *d)
  * into d and *rcpt */
 static bool exim_failed(struct slice text, struct strbuf *d, char **rcpt)
 {
-    const char *p = find_ci(text, "following address(es) failed:");
+    const char *p = bounce_find_ci(text, "following address(es) failed:");
     if (!p)
         return false;
     struct slice rest = slice_make(p, (size_t)(text.p + text.n - p));
     size_t pos = 0;
     struct slice line;
-    next_line(rest, &pos, &line); /* the marker's line */
+    bounce_next_line(rest, &pos, &line); /* the marker's line */
     size_t indent = 0;
-    while (next_line(rest, &pos, &line)) {
-        if (blank(line)) {
+    while (bounce_next_line(rest, &pos, &line)) {
+        if (bounce_blank(line)) {
             if (*rcpt || d->len)
                 break;
             continue;
@@ -517,18 +497,19 @@ static bool exim_failed(struct slice text, struct strbuf *d, char **rcpt)
 }
 
 /* quoted_reply - the reply a bounce's text quotes (the first marker, else a
- * qmail "<a@b>:" paragraph) into d; *rcpt gets the address it names, or NULL */
-static bool quoted_reply(struct slice text, struct strbuf *d, char **rcpt)
+ * qmail "<a@b>:" paragraph, else with layouts the layouts of
+ * bounce_layouts.c) into d; *rcpt gets the address it names, or NULL */
+static bool quoted_reply(struct slice text, struct strbuf *d, char **rcpt, bool layouts)
 {
     const char *best = NULL;
     size_t which = 0;
     *rcpt = NULL;
     strbuf_reset(d);
     for (size_t i = 0; i < sizeof markers / sizeof *markers; i++) {
-        const char *p = find_ci(text, markers[i].text);
+        const char *p = bounce_find_ci(text, markers[i].text);
         /* Gmail's "Technical details" only when it quotes no reply of its own */
         if (p && strncmp(markers[i].text, "Technical", 9) == 0 &&
-            find_ci(text, "The error that the other server returned was:"))
+            bounce_find_ci(text, "The error that the other server returned was:"))
             p = NULL;
         if (p && (!best || p < best)) {
             best = p;
@@ -541,7 +522,7 @@ static bool quoted_reply(struct slice text, struct strbuf *d, char **rcpt)
         /* the recipient: the last "RCPT TO:<a@b>" the transcript sent before */
         const char *rt = NULL;
         for (struct slice before = slice_make(text.p, (size_t)(best - text.p));;) {
-            const char *q = find_ci(before, "RCPT TO:<");
+            const char *q = bounce_find_ci(before, "RCPT TO:<");
             if (!q)
                 break;
             rt = q + 9;
@@ -558,8 +539,10 @@ static bool quoted_reply(struct slice text, struct strbuf *d, char **rcpt)
         start = best;
         if (markers[which].from == AFTER) {
             start = best + strlen(markers[which].text);
-            if (best[0] == '<') /* "<<< 550 ...": keep the code */
+            if (best[0] == '<') { /* "<<< 550 ...": keep the code */
                 start = best + 4;
+                *rcpt = bounce_layout_transcript_rcpt(text, best);
+            }
         } else {
             while (start > text.p && start[-1] != '\n')
                 start--;
@@ -568,7 +551,7 @@ static bool quoted_reply(struct slice text, struct strbuf *d, char **rcpt)
         /* qmail-local: "<a@b>:" alone on a line, the reason on the next ones */
         size_t pos = 0;
         struct slice line;
-        while (next_line(text, &pos, &line)) {
+        while (bounce_next_line(text, &pos, &line)) {
             struct slice t = slice_trim(line);
             if (t.n > 3 && t.p[0] == '<' && t.p[t.n - 1] == ':' && t.p[t.n - 2] == '>' &&
                 memchr(t.p, '@', t.n)) {
@@ -578,22 +561,29 @@ static bool quoted_reply(struct slice text, struct strbuf *d, char **rcpt)
             }
         }
         if (!start)
-            return false;
+            return layouts && bounce_layout_reply(text, d, rcpt);
     }
     struct slice rest = slice_make(start, (size_t)(text.p + text.n - start));
     size_t pos = 0;
     struct slice line;
     bool first = true;
-    while (next_line(rest, &pos, &line)) {
-        if (blank(line)) {
+    while (bounce_next_line(rest, &pos, &line)) {
+        if (bounce_blank(line)) {
             if (first)
                 continue;
             break;
         }
-        /* a new unindented "<addr>:" line starts another recipient */
-        if (!first && line.n && line.p[0] == '<')
+        /* a new unindented "<addr>:" or "\"addr\":" line starts another
+         * recipient */
+        if (!first && line.n && (line.p[0] == '<' || line.p[0] == '"'))
             break;
         struct slice t = slice_trim(line);
+        /* Sendmail's transcript: the reply is its "<<< " lines */
+        if (best && best[0] == '<' && !first) {
+            if (t.n < 4 || strncmp(t.p, "<<< ", 4) != 0)
+                break;
+            t = slice_make(t.p + 4, t.n - 4);
+        }
         if (d->len)
             strbuf_addc(d, ' ');
         strbuf_add(d, t.p, t.n);
@@ -607,14 +597,14 @@ static bool quoted_reply(struct slice text, struct strbuf *d, char **rcpt)
      * Domino ("was not delivered to:"): the address alone on a line below */
     static const char *const lead[] = { "following recipient", "was not delivered to:" };
     for (size_t i = 0; !*rcpt && i < sizeof lead / sizeof *lead; i++) {
-        const char *q = find_ci(text, lead[i]);
+        const char *q = bounce_find_ci(text, lead[i]);
         if (!q)
             continue;
         struct slice after = slice_make(q, (size_t)(text.p + text.n - q));
         size_t lp = 0;
         struct slice l = SLICE_EMPTY; /* stays empty when the text ends at the lead */
-        next_line(after, &lp, &l);
-        while (next_line(after, &lp, &l) && blank(l))
+        bounce_next_line(after, &lp, &l);
+        while (bounce_next_line(after, &lp, &l) && bounce_blank(l))
             ;
         struct slice t = slice_trim(l);
         if (t.n > 2 && memchr(t.p, '@', t.n) && !memchr(t.p, ' ', t.n))
@@ -670,8 +660,25 @@ static bool rcpt_reply(struct slice text, const char *addr, struct strbuf *d)
     strbuf_reset(d);
     if (n < 3 || !strchr(addr, '@'))
         return false;
-    while (next_line(text, &pos, &line)) {
+    while (bounce_next_line(text, &pos, &line)) {
         struct slice t = slice_trim(line);
+        size_t off, len, ro;
+        if (t.n && (t.p[0] == '"' || isdigit((unsigned char)t.p[0])) &&
+            bounce_rcpt_lead(t, &off, &len, &ro) && len == n && !strncasecmp(t.p + off, addr, n)) {
+            /* GMX's "\"a@b\":" with the reason on the lines below, up to
+             * a blank line or the next recipient; Sendmail's "550 <a@b>...
+             * why" alone */
+            strbuf_add(d, t.p + ro, t.n - ro);
+            while (t.p[0] == '"' && bounce_next_line(text, &pos, &line)) {
+                struct slice c = slice_trim(line);
+                if (!c.n || c.p[0] == '"' || c.p[0] == '<')
+                    break;
+                if (d->len)
+                    strbuf_addc(d, ' ');
+                strbuf_add(d, c.p, c.n);
+            }
+            return d->len > 0;
+        }
         bool angle = t.n && t.p[0] == '<';
         if (angle)
             t = slice_make(t.p + 1, t.n - 1);
@@ -688,8 +695,8 @@ static bool rcpt_reply(struct slice text, const char *addr, struct strbuf *d)
             alone ? slice_make(t.p, 0) : slice_trim(slice_make(t.p + i + 1, t.n - i - 1));
         strbuf_add(d, rest.p, rest.n);
         bool own_para = rest.n == 0 && !alone; /* qmail: the reason is the paragraph below */
-        while (next_line(text, &pos, &line)) {
-            if (blank(line))
+        while (bounce_next_line(text, &pos, &line)) {
+            if (bounce_blank(line))
                 break;
             size_t in = 0;
             while (in < line.n && (line.p[in] == ' ' || line.p[in] == '\t'))
@@ -712,7 +719,7 @@ static bool rcpt_reply(struct slice text, const char *addr, struct strbuf *d)
  * Exim's "host mx.example.net [ip]:"), or NULL */
 static char *quoted_host(struct slice d)
 {
-    const char *h = find_ci(d, "host ");
+    const char *h = bounce_find_ci(d, "host ");
     while (h) {
         const char *p = h + 5, *end = d.p + d.n, *q = p;
         while (q < end && *q != ' ' && *q != '[' && *q != ':')
@@ -721,7 +728,7 @@ static char *quoted_host(struct slice d)
         if (q > p && memchr(p, '.', (size_t)(q - p)) && b < end && *b == '[')
             return xmemdup(p, (size_t)(q - p));
         struct slice rest = slice_make(p, (size_t)(end - p));
-        h = find_ci(rest, "host ");
+        h = bounce_find_ci(rest, "host ");
     }
     return NULL;
 }
@@ -778,12 +785,13 @@ static void more_rcpts(struct slice text, const char *failed, struct bounce_mess
     strbuf_adds(&cand, failed);
     size_t pos = 0;
     struct slice line;
-    while (next_line(text, &pos, &line)) {
-        const char *gt = line.n > 3 && line.p[0] == '<' ? memchr(line.p, '>', line.n) : NULL;
-        if (gt && gt + 1 < line.p + line.n && gt[1] == ':' &&
-            memchr(line.p, '@', (size_t)(gt - line.p))) {
+    while (bounce_next_line(text, &pos, &line)) {
+        /* "<a@b>:", "\"a@b\":" (GMX), "550 <a@b>... why" (Sendmail) */
+        struct slice t = slice_trim(line);
+        size_t off, len, rest;
+        if (bounce_rcpt_lead(t, &off, &len, &rest)) {
             strbuf_addc(&cand, ',');
-            strbuf_add(&cand, line.p + 1, (size_t)(gt - line.p - 1));
+            strbuf_add(&cand, t.p + off, len);
         }
     }
     const char *c = strbuf_cstr(&cand);
@@ -829,7 +837,7 @@ static bool fallback(struct slice text, struct bounce_message *m)
 {
     struct strbuf d = STRBUF_INIT;
     char *rcpt = NULL;
-    if (!quoted_reply(text, &d, &rcpt)) {
+    if (!quoted_reply(text, &d, &rcpt, true)) {
         free(rcpt);
         strbuf_free(&d);
         return false;
@@ -878,8 +886,8 @@ int bounce_message_parse(const char *data, size_t n, struct bounce_message *m, s
     m->subject = xstrdup(header(head, "Subject", &v) ? strbuf_cstr(&v) : "");
     strbuf_free(&v);
     walk_part(&w, all, 0);
-    if (!m->is_dsn &&
-        (find_ci(all, "\nFinal-Recipient:") || find_ci(all, "Final-Recipient:") == data)) {
+    if (!m->is_dsn && (bounce_find_ci(all, "\nFinal-Recipient:") ||
+                       bounce_find_ci(all, "Final-Recipient:") == data)) {
         /* DSN fields without their message around them */
         read_fields(all, m);
         m->is_dsn = m->n_rcpts > 0;
@@ -910,7 +918,7 @@ int bounce_message_parse(const char *data, size_t n, struct bounce_message *m, s
             }
             strbuf_free(&own);
             if (!tried) {
-                have = quoted_reply(w.have_text ? strbuf_slice(&w.text) : body, &d, &rcpt);
+                have = quoted_reply(w.have_text ? strbuf_slice(&w.text) : body, &d, &rcpt, false);
                 tried = true;
             }
             if (diag[0] && !(have && d.len > strlen(diag) && holds_words(strbuf_cstr(&d), diag)))
@@ -947,6 +955,14 @@ int bounce_message_parse(const char *data, size_t n, struct bounce_message *m, s
         }
         more_rcpts(w.have_text ? strbuf_slice(&w.text) : body, strbuf_cstr(&failed), m);
         strbuf_free(&failed);
+        if (!m->rcpts[0].final_recipient[0]) {
+            /* a lead line, a Sendmail transcript, the returned message's To: */
+            char *a = bounce_layout_rcpt(w.have_text ? strbuf_slice(&w.text) : body);
+            if (a) {
+                free(m->rcpts[0].final_recipient);
+                m->rcpts[0].final_recipient = a;
+            }
+        }
     }
     strbuf_free(&w.text);
     return 0;

@@ -19,7 +19,9 @@
  * Domino's "because:" are such places too. The other failed addresses of such
  * a bounce (X-Failed-Recipients, "<a@b>:" lines) get their own paragraph's
  * reply, and so does a delivery-status recipient without Diagnostic-Code
- * ("a@b: 550 ..." in OpenSMTPD's text).
+ * ("a@b: 550 ..." in OpenSMTPD's text). Layouts that quote no reply behind
+ * such a marker (Sendmail transcripts, 1&1, IMail, MXLogic, Zoho, ...) are
+ * read by bounce_layouts.c.
  *
  * All strings are owned by the bounce_message; bounce_message_free releases
  * them. Nothing here classifies (classify.c) or prints (write_explain.c).

@@ -114,9 +114,12 @@ static void explain_one(struct tools *t, struct explain_item *it, bool cached)
                 p[2] <= '9' && (p[3] == ' ' || p[3] == '-'))
                 k = *p;
     }
-    /* no text at all: only an expiry is logged so (Postfix qmgr "status=expired") */
+    /* no text at all: only an expiry is logged so (Postfix qmgr
+     * "status=expired"), unless a status code says otherwise (a DSN recipient
+     * with Status and no Diagnostic-Code: "5.1.10"; X.4.7 is the expiry) */
+    bool expiry = !it->dsn[0] || !strcmp(it->dsn + 1, ".4.7");
     if (!it->status)
-        it->status = !it->text[0] ? "expired" : k == '4' ? "deferred" : "bounced";
+        it->status = !it->text[0] && expiry ? "expired" : k == '4' ? "deferred" : "bounced";
     enum delivery_status st = DELIVERY_BOUNCED;
     delivery_status_parse(it->status, &st);
     struct classify_input in = {

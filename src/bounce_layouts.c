@@ -1,0 +1,344 @@
+/*
+ * bounce_layouts.c - the plain-text bounce layouts bounce_message.c finds no
+ * marker in, and the places such bounces name their recipients
+ * (see bounce_layouts.h).
+ *
+ * DESCRIPTION
+ *   Tried in order, the first that finds a reply wins:
+ *   - Sendmail's (and V5 Sendmail's, Active!hunter's) "----- Transcript of
+ *     session follows -----": its first reply line ("421 host (smtp)...
+ *     Deferred: ...", "550 sorry, no mailbox here ...");
+ *   - 1&1's "For the following reason:": the paragraph below it;
+ *   - a line echoing a recipient the Sendmail way ("553 5.3.0 <a@b>... No
+ *     such user here", Zoho's "a@b Invalid Address, ... <a@b>... User
+ *     Unknown"): the line;
+ *   - a line holding an SMTP reply with its enhanced status code ("550 5.4.1
+ *     ...", MXLogic's "<a@b>: 550 5.1.1 ..."): from the code on;
+ *   - IMail's "Unknown user: a@b", "Delivery failed 20 attempts: a@b": the
+ *     words before the address.
+ *   The recipient of a bounce whose reply named none is looked for in its
+ *   lead lines ("The following address failed:", "following recipients
+ *   failed permanently:", "permanent fatal errors", with bullets or quotes
+ *   around the address below), in "<a@b>:" / "\"a@b\":" / Sendmail
+ *   "550 <a@b>... " lines and "RCPT To:<a@b>", IMail's line, an address
+ *   alone on a line and, last, the To: of the returned message.
+ *
+ * NOT DONE HERE
+ *   MIME (bounce_message.c decodes the parts first), RFC 3464 fields,
+ *   classification.
+ */
+#include "bounce_layouts.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/xalloc.h"
+
+bool bounce_next_line(struct slice s, size_t *pos, struct slice *line)
+{
+    if (*pos >= s.n)
+        return false;
+    const char *p = s.p + *pos, *nl = memchr(p, '\n', s.n - *pos);
+    size_t len = nl ? (size_t)(nl - p) : s.n - *pos;
+    *pos += len + (nl ? 1 : 0);
+    if (len && p[len - 1] == '\r')
+        len--;
+    *line = slice_make(p, len);
+    return true;
+}
+
+bool bounce_blank(struct slice line)
+{
+    for (size_t i = 0; i < line.n; i++)
+        if (line.p[i] != ' ' && line.p[i] != '\t')
+            return false;
+    return true;
+}
+
+const char *bounce_find_ci(struct slice s, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= s.n; i++)
+        if (strncasecmp(s.p + i, needle, n) == 0)
+            return s.p + i;
+    return NULL;
+}
+
+/* addr_at - the length of the mail address at p (at most n bytes), 0 if
+ * none: local@domain, the domain with a dot or a single label */
+static size_t addr_at(const char *p, size_t n)
+{
+    size_t i = 0, at = 0;
+    while (i < n && (isalnum((unsigned char)p[i]) || strchr("._-+=%!/'@", p[i]))) {
+        if (p[i] == '@') {
+            if (at)
+                return 0;
+            at = i;
+        }
+        i++;
+    }
+    while (i > at + 1 && p[i - 1] == '.')
+        i--;
+    return at > 0 && i > at + 1 ? i : 0;
+}
+
+static bool code3(const char *p, size_t n)
+{
+    return n >= 4 && (p[0] == '2' || p[0] == '4' || p[0] == '5') && isdigit((unsigned char)p[1]) &&
+           isdigit((unsigned char)p[2]) && (p[3] == ' ' || p[3] == '-');
+}
+
+/* echo_at - Sendmail's echo of a recipient in a line: "<a@b>... "; the
+ * address's offset and length */
+static bool echo_at(struct slice t, size_t *off, size_t *len)
+{
+    for (const char *lt = memchr(t.p, '<', t.n); lt;
+         lt = memchr(lt + 1, '<', (size_t)(t.p + t.n - lt - 1))) {
+        size_t o = (size_t)(lt - t.p) + 1, k = addr_at(t.p + o, t.n - o);
+        if (k && o + k + 4 <= t.n && !memcmp(t.p + o + k, ">...", 4)) {
+            *off = o, *len = k;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool bounce_rcpt_lead(struct slice t, size_t *off, size_t *len, size_t *rest)
+{
+    size_t o = 0;
+    if (code3(t.p, t.n) && t.n > 5 && t.p[4] == '<') { /* "550 <a@b>... why" */
+        size_t k = addr_at(t.p + 5, t.n - 5);
+        if (!k || 5 + k + 4 > t.n || memcmp(t.p + 5 + k, ">...", 4) != 0)
+            return false;
+        *off = 5, *len = k, *rest = 5 + k + 4;
+        while (*rest < t.n && t.p[*rest] == ' ')
+            ++*rest;
+        return true;
+    }
+    if (!t.n || (t.p[0] != '<' && t.p[0] != '"'))
+        return false;
+    char close = t.p[0] == '<' ? '>' : '"';
+    o = 1;
+    size_t k = addr_at(t.p + o, t.n - o);
+    if (!k || o + k + 2 > t.n || t.p[o + k] != close || t.p[o + k + 1] != ':')
+        return false;
+    *off = o, *len = k, *rest = o + k + 2;
+    while (*rest < t.n && t.p[*rest] == ' ')
+        ++*rest;
+    return true;
+}
+
+/* coded_at - where a line holds an SMTP reply code and an enhanced status
+ * code ("553 5.3.0", "550-5.7.1"), or NULL */
+static const char *coded_at(struct slice t)
+{
+    for (size_t i = 0; i + 9 <= t.n; i++) {
+        if ((i && isalnum((unsigned char)t.p[i - 1])) || !code3(t.p + i, t.n - i))
+            continue;
+        const char *e = t.p + i + 4, *end = t.p + t.n;
+        if (e + 5 > end || e[0] != t.p[i] || e[1] != '.' || !isdigit((unsigned char)e[2]))
+            continue;
+        return t.p + i;
+    }
+    return NULL;
+}
+
+/* why_addr - IMail's "Unknown user: a@b": words (one blank at least, no
+ * address, not a header field) before ": " and a lone address after it */
+static bool why_addr(struct slice t, size_t *why, size_t *off, size_t *len)
+{
+    const char *c = memchr(t.p, ':', t.n);
+    if (!c || c == t.p || !isalpha((unsigned char)t.p[0]))
+        return false;
+    size_t w = (size_t)(c - t.p);
+    if (w > 60 || !memchr(t.p, ' ', w) || memchr(t.p, '@', w) || memchr(t.p, '<', w))
+        return false;
+    size_t o = w + 1;
+    while (o < t.n && t.p[o] == ' ')
+        o++;
+    bool angle = o < t.n && t.p[o] == '<';
+    size_t k = addr_at(t.p + o + angle, t.n - o - angle);
+    if (!k || o + angle + k + angle != t.n || (angle && t.p[t.n - 1] != '>'))
+        return false;
+    *why = w, *off = o + angle, *len = k;
+    return true;
+}
+
+/* paragraph - the lines from pos up to a blank line (leading blank lines
+ * skipped), joined by one blank, into d */
+static void paragraph(struct slice s, size_t pos, struct strbuf *d)
+{
+    struct slice line;
+    while (bounce_next_line(s, &pos, &line)) {
+        if (bounce_blank(line)) {
+            if (d->len)
+                break;
+            continue;
+        }
+        struct slice t = slice_trim(line);
+        if (d->len)
+            strbuf_addc(d, ' ');
+        strbuf_add(d, t.p, t.n);
+    }
+}
+
+bool bounce_layout_reply(struct slice text, struct strbuf *d, char **rcpt)
+{
+    size_t pos = 0, off, len, why;
+    struct slice line;
+    strbuf_reset(d);
+    *rcpt = NULL;
+    const char *p = bounce_find_ci(text, "Transcript of session follows");
+    if (p) {
+        struct slice rest = slice_make(p, (size_t)(text.p + text.n - p));
+        bounce_next_line(rest, &pos, &line); /* the marker's line */
+        while (bounce_next_line(rest, &pos, &line)) {
+            struct slice t = slice_trim(line);
+            if (t.n >= 5 && t.p[0] == '-' && t.p[1] == '-')
+                break; /* "----- Unsent message follows -----" */
+            if (!code3(t.p, t.n))
+                continue;
+            strbuf_add(d, t.p, t.n);
+            if (echo_at(t, &off, &len))
+                *rcpt = xmemdup(t.p + off, len);
+            return true;
+        }
+    }
+    p = bounce_find_ci(text, "For the following reason:");
+    if (p) {
+        paragraph(text, (size_t)(p - text.p) + strlen("For the following reason:"), d);
+        if (d->len)
+            return true;
+    }
+    for (pos = 0; bounce_next_line(text, &pos, &line);) {
+        struct slice t = slice_trim(line);
+        if (echo_at(t, &off, &len)) {
+            strbuf_add(d, t.p, t.n);
+            *rcpt = xmemdup(t.p + off, len);
+            return true;
+        }
+    }
+    for (pos = 0; bounce_next_line(text, &pos, &line);) {
+        struct slice t = slice_trim(line);
+        const char *c = coded_at(t);
+        if (!c)
+            continue;
+        strbuf_add(d, c, (size_t)(t.p + t.n - c));
+        const char *lt = memchr(t.p, '<', t.n);
+        size_t k = lt ? addr_at(lt + 1, (size_t)(t.p + t.n - lt - 1)) : 0;
+        if (k && lt[1 + k] == '>')
+            *rcpt = xmemdup(lt + 1, k);
+        return true;
+    }
+    for (pos = 0; bounce_next_line(text, &pos, &line);) {
+        struct slice t = slice_trim(line);
+        if (why_addr(t, &why, &off, &len)) {
+            strbuf_add(d, t.p, why);
+            *rcpt = xmemdup(t.p + off, len);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* lone_addr - the address a line holds alone (trimmed; bullets "*", "-",
+ * ">>>", quotes and angle brackets around it allowed; "a@b <a@b>" too) */
+static char *lone_addr(struct slice t)
+{
+    while (t.n && (t.p[0] == '*' || t.p[0] == '-' || t.p[0] == '>' || t.p[0] == ' ' ||
+                   t.p[0] == '\t' || t.p[0] == '"' || t.p[0] == '<'))
+        t = slice_make(t.p + 1, t.n - 1);
+    size_t k = addr_at(t.p, t.n);
+    if (!k)
+        return NULL;
+    struct slice after = slice_trim(slice_make(t.p + k, t.n - k));
+    while (after.n && (after.p[0] == '>' || after.p[0] == '"' || after.p[0] == ':'))
+        after = slice_make(after.p + 1, after.n - 1);
+    after = slice_trim(after);
+    if (after.n && !(after.p[0] == '<' && after.p[after.n - 1] == '>' && after.n == k + 2 &&
+                     !strncasecmp(after.p + 1, t.p, k)))
+        return NULL;
+    return xmemdup(t.p, k);
+}
+
+char *bounce_layout_rcpt(struct slice text)
+{
+    static const char *const leads[] = { "following recipient",
+                                         "was not delivered to:", "address failed:",
+                                         "addresses failed:", "permanent fatal errors" };
+    size_t pos, off, len, why;
+    struct slice line;
+    for (size_t i = 0; i < sizeof leads / sizeof *leads; i++) {
+        const char *q = bounce_find_ci(text, leads[i]);
+        if (!q)
+            continue;
+        struct slice after = slice_make(q, (size_t)(text.p + text.n - q));
+        pos = 0;
+        bounce_next_line(after, &pos, &line);
+        while (bounce_next_line(after, &pos, &line) && bounce_blank(line))
+            ;
+        char *a = lone_addr(slice_trim(line));
+        if (a)
+            return a;
+    }
+    for (pos = 0; bounce_next_line(text, &pos, &line);) {
+        struct slice t = slice_trim(line);
+        size_t rest;
+        if (bounce_rcpt_lead(t, &off, &len, &rest))
+            return xmemdup(t.p + off, len);
+        const char *r = bounce_find_ci(t, "RCPT TO:<");
+        size_t k = r ? addr_at(r + 9, (size_t)(t.p + t.n - r - 9)) : 0;
+        if (k)
+            return xmemdup(r + 9, k);
+    }
+    for (pos = 0; bounce_next_line(text, &pos, &line);) {
+        struct slice t = slice_trim(line);
+        if (why_addr(t, &why, &off, &len))
+            return xmemdup(t.p + off, len);
+    }
+    for (pos = 0; bounce_next_line(text, &pos, &line);) {
+        struct slice t = slice_trim(line);
+        if (t.n && t.p[0] != '*' && t.p[0] != '-' && t.p[0] != '>' && !memchr(t.p, ' ', t.n)) {
+            char *a = lone_addr(t);
+            if (a)
+                return a;
+        }
+    }
+    for (pos = 0; bounce_next_line(text, &pos, &line);) {
+        if (line.n < 4 || strncasecmp(line.p, "To:", 3) != 0)
+            continue;
+        struct slice v = slice_trim(slice_make(line.p + 3, line.n - 3));
+        const char *lt = memchr(v.p, '<', v.n);
+        if (lt)
+            v = slice_make(lt + 1, (size_t)(v.p + v.n - lt - 1));
+        size_t k = addr_at(v.p, v.n);
+        if (k && (lt ? k < v.n && v.p[k] == '>' : k == v.n))
+            return xmemdup(v.p, k);
+    }
+    return NULL;
+}
+
+char *bounce_layout_transcript_rcpt(struct slice text, const char *at)
+{
+    size_t pos = (size_t)(at - text.p), off, len, rest;
+    struct slice line;
+    while (bounce_next_line(text, &pos, &line)) {
+        struct slice t = slice_trim(line);
+        if (t.n >= 5 && t.p[0] == '-' && t.p[1] == '-')
+            break;
+        if (code3(t.p, t.n) && bounce_rcpt_lead(t, &off, &len, &rest))
+            return xmemdup(t.p + off, len);
+    }
+    const char *rt = NULL;
+    for (struct slice before = slice_make(text.p, (size_t)(at - text.p));;) {
+        const char *q = bounce_find_ci(before, "RCPT TO:<");
+        if (!q)
+            break;
+        rt = q + 9;
+        before = slice_make(rt, (size_t)(at - rt));
+    }
+    size_t k = rt ? addr_at(rt, (size_t)(at - rt)) : 0;
+    return k && rt[k] == '>' ? xmemdup(rt, k) : NULL;
+}
