@@ -121,7 +121,9 @@ struct reason_entry {
     bool blocklists;             /* may a text of this class name a blocklist */
     bool bl_set;                 /* blocklists was given (the first section that says decides) */
     bool side_set, suppress_set; /* the same for side and suppress */
-    int shipped_pos;             /* position in the last (shipped) file, -1 if user-only */
+    bool own_side_set;
+    struct rx *own_text; /* own-text: our words of this class are ours only when it matches */
+    int shipped_pos;     /* position in the last (shipped) file, -1 if user-only */
 };
 
 struct list_entry {
@@ -203,6 +205,7 @@ struct cached_answer {
     uint64_t ip_seen; /* shipped IP patterns that found a candidate */
     uint8_t layer;    /* enum classify_layer of the answer */
     uint8_t rule_i;   /* which line of the entry */
+    uint8_t source;   /* enum text_source as read (a wrapped reply: remote) */
 };
 
 /* the literals of shipped patterns that hold a digit, for the shape */
@@ -320,9 +323,31 @@ const char *reason_side_name(enum reason_side side)
     return (unsigned)side < sizeof names / sizeof *names ? names[side] : "unknown";
 }
 
-/* parse_side - `side = us|recipient|receiver`; the first section that says decides */
+enum reason_side reason_side_of(const struct reason *r, bool own)
+{
+    return !r ? SIDE_UNKNOWN : own && r->has_own ? r->own_side : r->side;
+}
+
+const char *reason_label_of(const struct reason *r, bool own)
+{
+    return !r ? "" : own && r->has_own ? r->own_label : r->label;
+}
+
+const char *reason_advice_of(const struct reason *r, bool own)
+{
+    return !r ? "" : own && r->has_own ? r->own_advice : r->advice;
+}
+
+const char *reason_action_of(const struct reason *r, bool own)
+{
+    return !r ? "" : own && r->has_own ? r->own_action : r->action;
+}
+
+/* parse_side - `side = us|recipient|receiver` (`own-side` too); the first section
+ * that says decides */
 static int parse_side(struct reason_entry *r, const struct conf_entry *e, struct strbuf *err)
 {
+    bool own = strcmp(e->key, "own-side") == 0;
     enum reason_side side = SIDE_UNKNOWN;
     for (int k = SIDE_US; k <= SIDE_RECEIVER; k++)
         if (!strcmp(e->value, reason_side_name((enum reason_side)k)))
@@ -331,6 +356,12 @@ static int parse_side(struct reason_entry *r, const struct conf_entry *e, struct
         strbuf_addf(err, "%s:%d: side '%s' is not one of us, recipient, receiver", e->file, e->line,
                     e->value);
         return -1;
+    }
+    if (own) {
+        if (!r->own_side_set)
+            r->pub.own_side = side;
+        r->own_side_set = true;
+        return 0;
     }
     if (!r->side_set)
         r->pub.side = side;
@@ -396,12 +427,29 @@ static int load_reasons(struct classifier *c, struct strbuf *err)
                 if (!r->bl_set)
                     r->blocklists = strcmp(e->value, "no") != 0;
                 r->bl_set = true;
-            } else if (strcmp(e->key, "side") == 0) {
+            } else if (strcmp(e->key, "side") == 0 || strcmp(e->key, "own-side") == 0) {
                 if (parse_side(r, e, err) < 0)
                     return -1;
             } else if (strcmp(e->key, "action") == 0) {
                 if (!r->pub.action)
                     r->pub.action = e->value;
+            } else if (strcmp(e->key, "own-label") == 0) {
+                if (!r->pub.own_label)
+                    r->pub.own_label = e->value;
+            } else if (strcmp(e->key, "own-advice") == 0) {
+                if (!r->pub.own_advice)
+                    r->pub.own_advice = e->value;
+            } else if (strcmp(e->key, "own-action") == 0) {
+                if (!r->pub.own_action)
+                    r->pub.own_action = e->value;
+            } else if (strcmp(e->key, "own-text") == 0) {
+                if (!r->own_text) {
+                    char w[512];
+                    r->own_text =
+                        rx_compile_lazy(e->value, where_of(e->file, e->line, w, sizeof w), err);
+                    if (!r->own_text)
+                        return -1;
+                }
             } else if (strcmp(e->key, "suppress") == 0) {
                 if (parse_suppress(r, e, err) < 0)
                     return -1;
@@ -419,6 +467,17 @@ static int load_reasons(struct classifier *c, struct strbuf *err)
             r->pub.advice = "";
         if (!r->pub.action)
             r->pub.action = "";
+        /* our own words: as the reply's unless reasons.conf says otherwise */
+        r->pub.has_own = r->own_side_set || r->pub.own_label || r->pub.own_advice ||
+                         r->pub.own_action || r->own_text;
+        if (!r->own_side_set)
+            r->pub.own_side = r->pub.side;
+        if (!r->pub.own_label)
+            r->pub.own_label = r->pub.label;
+        if (!r->pub.own_advice)
+            r->pub.own_advice = r->pub.advice;
+        if (!r->pub.own_action)
+            r->pub.own_action = r->pub.action;
     }
     /* stable order: shipped order first, then user-only reasons as they came */
     c->order = xcalloc(c->n_reasons ? c->n_reasons : 1, sizeof *c->order);
@@ -1446,6 +1505,8 @@ void classifier_free(struct classifier *c)
     free(c->statuses);
     free(c->lists);
     free(c->ips);
+    for (size_t i = 0; i < c->n_reasons; i++)
+        rx_free(c->reasons[i].own_text);
     free(c->reasons);
     free(c->order);
     slot_cache_free(c->cache);
@@ -2437,6 +2498,14 @@ void classify(struct classifier *c, const struct classify_input *in, struct clas
             list = named_list(c, x.text, false);
     }
     finish(c, &a, list, &x, out);
+    out->source = hit && !x.have_reading ? (enum text_source)hit->source : x.source;
+    /* our own fault: read every time (own-text may name an address, which the
+     * cache's shape does not keep) */
+    out->own = out->reason && out->source != TEXT_REMOTE_REPLY && out->reason->has_own;
+    if (out->own) {
+        const struct reason_entry *re = (const struct reason_entry *)out->reason;
+        out->own = !re->own_text || rx_match(re->own_text, x.text);
+    }
     out->implicated_ip = implicated(c, in, x.text, &ip_seen, !hit);
     if (key && !hit) {
         struct cached_answer keep;
@@ -2450,6 +2519,7 @@ void classify(struct classifier *c, const struct classify_input *in, struct clas
         keep.note = s.note;
         keep.blocklist = s_list;
         keep.ip_seen = ip_seen;
+        keep.source = (uint8_t)x.source;
         slot_cache_put(c->cache, key, &keep);
     }
 }

@@ -695,13 +695,14 @@ static void group_details(struct page *pg, const struct group *g)
             "<dl class=\"kv\">\n");
     if (g->reason) {
         put(pg, "<dt>Why</dt><dd>");
-        esc(pg, g->reason->label);
+        esc(pg, reason_label_of(g->reason, g->own_fault));
         put(pg, " <span class=\"rname\">(");
         esc(pg, g->reason->name);
         put(pg, ")</span></dd>\n");
-        if (g->reason->advice && g->reason->advice[0]) {
+        const char *advice = reason_advice_of(g->reason, g->own_fault);
+        if (advice && advice[0]) {
             put(pg, "<dt>What to do</dt><dd><p class=\"advice\">");
-            esc(pg, g->reason->advice);
+            esc(pg, advice);
             put(pg, "</p></dd>\n");
         }
     }
