@@ -174,15 +174,16 @@ struct dsn_entry {
     const struct reason_entry *reason;
 };
 
-struct generic_entry {
-    const char *text;
-    const char *dsn;
-};
-
 struct status_entry {
     enum delivery_status status;
     struct classify_rule rule;
     const struct reason_entry *reason;
+};
+
+struct generic_entry {
+    const char *text;
+    const char *dsn;
+    struct status_entry decides; /* `class =`: the text alone decides (reason NULL: not) */
 };
 
 struct ip_pattern {
@@ -1152,8 +1153,11 @@ static int load_dsn(struct classifier *c, struct strbuf *err)
                             s->line, s->name);
                 return -1;
             }
+            struct generic_entry g = { s->name, dsn, { 0 } };
+            if (klass && !(g.decides.reason = dsn_layer_rule(c, s, klass, &g.decides.rule, err)))
+                return -1;
             c->generics = xrealloc(c->generics, (c->n_generics + 1) * sizeof *c->generics);
-            c->generics[c->n_generics++] = (struct generic_entry){ s->name, dsn };
+            c->generics[c->n_generics++] = g;
         } else if (!strcmp(s->kind, "status")) {
             struct status_entry st = { 0 };
             if (!delivery_status_parse(s->name, &st.status) || !klass) {
@@ -1922,6 +1926,23 @@ static const char NOTE_GENERIC_NONE[] =
     "the log does not hold the receiver's reply (only the MTA's generic status) "
     "and the status code says nothing more: read the bounce message";
 
+/* generic_of - the [generic] entry that is the whole text (a final '.' aside), or NULL */
+static const struct generic_entry *generic_of(const struct classifier *c, struct slice t)
+{
+    if (t.n && t.p[t.n - 1] == '.')
+        t.n--;
+    for (size_t i = 0; i < c->n_generics; i++) {
+        size_t n = strlen(c->generics[i].text);
+        if (t.n == n && strncasecmp(t.p, c->generics[i].text, n) == 0)
+            return &c->generics[i];
+    }
+    return NULL;
+}
+
+static const char NOTE_GENERIC_OWN[] =
+    "the MTA's status word for a failure of its own (sysexits): there was no receiver's "
+    "reply; the MTA's log lines before it (SYSERR) say more";
+
 /* shipped_answer - layers a to e with the shipped tables */
 static void shipped_answer(struct classifier *c, struct ctx *x, struct answer *a)
 {
@@ -1939,6 +1960,18 @@ static void shipped_answer(struct classifier *c, struct ctx *x, struct answer *a
             a->entry = e;
             a->line = line;
             a->reason = e->reason;
+            return;
+        }
+    }
+    /* Sendmail's sysexits word for a failure of its own ("Local configuration
+     * error", "Can't create output"): the word decides, whatever the code */
+    if (x->source == TEXT_GENERIC) {
+        const struct generic_entry *g = generic_of(c, x->text);
+        if (g && g->decides.reason) {
+            a->layer = LAYER_DSN;
+            a->status = &g->decides;
+            a->reason = g->decides.reason;
+            a->note = NOTE_GENERIC_OWN;
             return;
         }
     }
@@ -2393,16 +2426,9 @@ static void start(struct classifier *c, const struct classify_input *in, struct 
         char k = reply_class(x->text);
         if (!k && x->source == TEXT_GENERIC) {
             /* Sendmail's sysexits words have a code of their own */
-            for (size_t i = 0; i < c->n_generics; i++) {
-                size_t n = strlen(c->generics[i].text);
-                struct slice t = x->text;
-                if (t.n && t.p[t.n - 1] == '.')
-                    t.n--;
-                if (t.n == n && strncasecmp(t.p, c->generics[i].text, n) == 0) {
-                    snprintf(x->dsn_used, sizeof x->dsn_used, "%s", c->generics[i].dsn);
-                    break;
-                }
-            }
+            const struct generic_entry *g = generic_of(c, x->text);
+            if (g)
+                snprintf(x->dsn_used, sizeof x->dsn_used, "%s", g->dsn);
         } else if (k) {
             snprintf(x->dsn_used, sizeof x->dsn_used, "%c.0.0", k);
         }
