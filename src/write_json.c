@@ -253,6 +253,7 @@ static void write_group(struct jw *w, const struct report *r, const struct group
     jw_cstr(w, "file", g->sample_file);
     jw_u64(w, "line", g->sample_line);
     jw_cstr(w, "text_source", text_source_name(g->text_source));
+    jw_bool(w, "own_fault", g->own_fault);
     jw_close(w, '}');
     jw_open(w, "sample_domains", '[', true);
     for (unsigned k = 0; k < g->n_sample_domains; k++)
@@ -550,6 +551,10 @@ static void write_reason(struct jw *w, const struct reason *re)
     jw_cstr(w, "name", re->name);
     jw_cstr(w, "label", re->label);
     jw_cstr(w, "advice", re->advice);
+    /* a fault of our own system (a sample's own_fault): null when the reply's serve */
+    jw_cstr_or_null(w, "own_side", re->has_own ? reason_side_name(re->own_side) : NULL);
+    jw_cstr_or_null(w, "own_label", re->has_own ? re->own_label : NULL);
+    jw_cstr_or_null(w, "own_advice", re->has_own ? re->own_advice : NULL);
     jw_close(w, '}');
 }
 
