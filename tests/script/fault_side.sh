@@ -41,6 +41,8 @@ with open(src + "/tests/side/sides.tsv", encoding="utf-8") as f:
         args = [binary, "explain", "--format", "json", "--source", row["source"]]
         if row["dsn"] != "-":
             args += ["--dsn", row["dsn"]]
+        if row.get("host", "-") != "-":
+            args += ["--host", row["host"]]
         args.append(row["text"])
         out = subprocess.run(args, capture_output=True, text=True)
         rows += 1
