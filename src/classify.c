@@ -399,13 +399,15 @@ static int load_reasons(struct classifier *c, struct strbuf *err)
     const char *shipped = rc->n_files ? rc->files[rc->n_files - 1] : NULL;
     c->reasons = xcalloc(rc->n_sections ? rc->n_sections : 1, sizeof *c->reasons);
     int shipped_count = 0;
+    struct strbuf own_text = STRBUF_INIT; /* a section's own-text lines, as alternatives */
+    const struct conf_entry *own_at = NULL;
     for (size_t i = 0; i < rc->n_sections; i++) {
         const struct conf_section *s = &rc->sections[i];
         if (strcmp(s->kind, "reason") != 0)
             continue;
         if (!*s->name || strchr(s->name, ' ')) {
             strbuf_addf(err, "%s:%d: [reason] needs one word as its name", s->file, s->line);
-            return -1;
+            goto fail;
         }
         struct reason_entry *r = find_reason(c, s->name);
         if (!r) {
@@ -430,7 +432,7 @@ static int load_reasons(struct classifier *c, struct strbuf *err)
                 r->bl_set = true;
             } else if (strcmp(e->key, "side") == 0 || strcmp(e->key, "own-side") == 0) {
                 if (parse_side(r, e, err) < 0)
-                    return -1;
+                    goto fail;
             } else if (strcmp(e->key, "action") == 0) {
                 if (!r->pub.action)
                     r->pub.action = e->value;
@@ -444,22 +446,32 @@ static int load_reasons(struct classifier *c, struct strbuf *err)
                 if (!r->pub.own_action)
                     r->pub.own_action = e->value;
             } else if (strcmp(e->key, "own-text") == 0) {
+                /* repeatable: any line; the first section that has them decides */
                 if (!r->own_text) {
-                    char w[512];
-                    r->own_text =
-                        rx_compile_lazy(e->value, where_of(e->file, e->line, w, sizeof w), err);
-                    if (!r->own_text)
-                        return -1;
+                    if (own_text.len)
+                        strbuf_addc(&own_text, '|');
+                    strbuf_addf(&own_text, "(?:%s)", e->value);
+                    own_at = e;
                 }
             } else if (strcmp(e->key, "suppress") == 0) {
                 if (parse_suppress(r, e, err) < 0)
-                    return -1;
+                    goto fail;
             } else if (strcmp(e->key, "description") != 0) {
                 strbuf_addf(err, "%s:%d: unknown key '%s' in [reason]", e->file, e->line, e->key);
-                return -1;
+                goto fail;
+            }
+        }
+        if (own_text.len) {
+            char w[512];
+            r->own_text = rx_compile_lazy(strbuf_cstr(&own_text),
+                                          where_of(own_at->file, own_at->line, w, sizeof w), err);
+            strbuf_reset(&own_text);
+            if (!r->own_text) {
+                goto fail;
             }
         }
     }
+    strbuf_free(&own_text);
     for (size_t i = 0; i < c->n_reasons; i++) {
         struct reason_entry *r = &c->reasons[i];
         if (!r->pub.label)
@@ -499,6 +511,9 @@ static int load_reasons(struct classifier *c, struct strbuf *err)
         return -1;
     }
     return 0;
+fail:
+    strbuf_free(&own_text);
+    return -1;
 }
 
 /* load_lists - the text side of blocklists.conf: the first section of an id wins */
@@ -2472,6 +2487,29 @@ static void finish(struct classifier *c, const struct answer *a,
     }
 }
 
+/* is_loopback - whether a logged host or address is this machine: 127/8, ::1,
+ * localhost (brackets, "IPv6:" and a final dot aside) */
+static bool is_loopback(struct slice s)
+{
+    s = slice_trim(s);
+    if (s.n && s.p[0] == '[')
+        s.p++, s.n--;
+    if (s.n && s.p[s.n - 1] == ']')
+        s.n--;
+    if (s.n && s.p[s.n - 1] == '.')
+        s.n--;
+    if (s.n >= 5 && strncasecmp(s.p, "IPv6:", 5) == 0)
+        s.p += 5, s.n -= 5;
+    if (s.n > 4 && memcmp(s.p, "127.", 4) == 0) {
+        for (size_t i = 4; i < s.n; i++)
+            if (!is_digit(s.p[i]) && s.p[i] != '.')
+                return false;
+        return true;
+    }
+    return (s.n == 3 && memcmp(s.p, "::1", 3) == 0) ||
+           (s.n == 9 && strncasecmp(s.p, "localhost", 9) == 0);
+}
+
 /* classify - the reason, rule, blocklist named and implicated IP of one failure */
 void classify(struct classifier *c, const struct classify_input *in, struct classification *out)
 {
@@ -2527,10 +2565,13 @@ void classify(struct classifier *c, const struct classify_input *in, struct clas
     out->source = hit && !x.have_reading ? (enum text_source)hit->source : x.source;
     /* our own fault: read every time (own-text may name an address, which the
      * cache's shape does not keep) */
-    out->own = out->reason && out->source != TEXT_REMOTE_REPLY && out->reason->has_own;
-    if (out->own) {
+    if (out->reason && out->reason->has_own) {
         const struct reason_entry *re = (const struct reason_entry *)out->reason;
-        out->own = !re->own_text || rx_match(re->own_text, x.text);
+        /* a host of this machine answered (the Sendmail MSP's relay=[127.0.0.1] is our
+         * own MTA, a content filter on the loopback ours): its words are ours too */
+        out->own =
+            is_loopback(in->remote_ip) || is_loopback(in->remote_host) ||
+            (out->source != TEXT_REMOTE_REPLY && (!re->own_text || rx_match(re->own_text, x.text)));
     }
     out->implicated_ip = implicated(c, in, x.text, &ip_seen, !hit);
     if (key && !hit) {
