@@ -528,6 +528,7 @@ static void fold_one(struct aggregate *a, struct group *g, struct group *o)
         o->sample_file = g->sample_file;
         o->sample_line = g->sample_line;
         o->text_source = g->text_source;
+        o->own_fault = g->own_fault;
     }
     for (unsigned i = 0; i < g->n_ips; i++) {
         unsigned k = 0;
@@ -674,6 +675,7 @@ uint32_t aggregate_add(struct aggregate *a, const struct event *e)
         g->sample_file = e->file;
         g->sample_line = e->line;
         g->text_source = e->text_source;
+        g->own_fault = e->own_fault != 0;
         g->first = e->when;
         if (a->n_groups == a->cap_groups) {
             a->cap_groups = a->cap_groups ? a->cap_groups * 2 : 64;
@@ -696,6 +698,7 @@ uint32_t aggregate_add(struct aggregate *a, const struct event *e)
         g->sample_text = visible_dup(e->text);
         g->template_text = template_of(a, e);
         g->text_source = e->text_source;
+        g->own_fault = e->own_fault != 0;
         g->sample_file = e->file;
         g->sample_line = e->line;
     }

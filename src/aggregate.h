@@ -75,6 +75,7 @@ struct group {
     const char *sample_file;
     uint64_t sample_line;
     enum text_source text_source;
+    bool own_fault; /* the sample's: a fault of our own system (reasons.conf own-*) */
     int64_t first, last;
     int tz_minutes;
     uint64_t count[4]; /* by enum delivery_status (SENT unused) */

@@ -84,10 +84,17 @@ static void add_sample(char **arr, unsigned *n, struct slice s)
     arr[(*n)++] = xmemdup(s.p, s.n);
 }
 
-/* side_of - the side of an event's reason (no reason: someone must read it) */
+/* side_of - the side of an event's reason, by whose words its text is (no reason:
+ * someone must read it) */
 static enum reason_side side_of(const struct event *e)
 {
-    return e->reason ? e->reason->side : SIDE_UNKNOWN;
+    return reason_side_of(e->reason, e->own_fault);
+}
+
+/* own_of - whether e is a fault of our own system (its reason's own-* fields apply) */
+static bool own_of(const struct event *e)
+{
+    return e->own_fault != 0;
 }
 
 /* make_key - the cause key of e into t->key (see cause.h) */
@@ -98,6 +105,8 @@ static void make_key(struct cause_table *t, const struct event *e)
     strbuf_reset(k);
     strbuf_adds(k, reason_side_name(side));
     key_part(k, slice_cstr(e->reason ? e->reason->name : "undefined"));
+    if (own_of(e))
+        key_part(k, slice_cstr("own"));
     char hex[17];
     switch (side) {
     case SIDE_US:
@@ -127,6 +136,7 @@ static struct cause *new_cause(struct cause_table *t, const struct event *e,
     c->keylen = t->key.len;
     c->side = side;
     c->reason = e->reason;
+    c->own = own_of(e);
     bool by_text = side == SIDE_US || side == SIDE_UNKNOWN;
     c->fingerprint = by_text ? e->fingerprint : 0;
     c->template_text = template_text;
@@ -150,7 +160,7 @@ static struct cause *new_cause(struct cause_table *t, const struct event *e,
 /* is_of - whether e belongs to c: the parts of the key that its side has */
 static bool is_of(const struct cause *c, const struct event *e)
 {
-    if (c->reason != e->reason || c->side != side_of(e))
+    if (c->reason != e->reason || c->side != side_of(e) || c->own != own_of(e))
         return false;
     switch (c->side) {
     case SIDE_US:
@@ -256,7 +266,12 @@ const char *cause_who(const struct cause *c)
 
 const char *cause_who_acts(const struct cause *c)
 {
-    switch (c->side) {
+    return side_who_acts(c->side);
+}
+
+const char *side_who_acts(enum reason_side side)
+{
+    switch (side) {
     case SIDE_US:
         return "we must act";
     case SIDE_RECIPIENT:
@@ -269,9 +284,15 @@ const char *cause_who_acts(const struct cause *c)
     return "read the reply";
 }
 
+const char *cause_advice(const struct cause *c)
+{
+    return reason_advice_of(c->reason, c->own);
+}
+
 void cause_title(const struct cause *c, struct strbuf *out)
 {
-    strbuf_adds(out, c->reason && c->reason->label ? c->reason->label : "Unclassified");
+    const char *label = reason_label_of(c->reason, c->own);
+    strbuf_adds(out, label && *label ? label : "Unclassified");
     switch (c->side) {
     case SIDE_US:
         if (c->ip[0] && c->blocklist)
@@ -292,9 +313,10 @@ void cause_title(const struct cause *c, struct strbuf *out)
 
 void cause_action(const struct cause *c, struct strbuf *out)
 {
-    const char *a = c->reason && c->reason->action ? c->reason->action : "";
-    if (!*a) {
-        strbuf_adds(out, c->reason && c->reason->advice ? c->reason->advice : "");
+    const char *a = reason_action_of(c->reason, c->own);
+    if (!a || !*a) {
+        const char *advice = cause_advice(c);
+        strbuf_adds(out, advice ? advice : "");
         return;
     }
     bool named_list = false;

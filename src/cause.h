@@ -15,6 +15,11 @@
  *   unknown    (a reason without a side) reason and template: someone must
  *              read the text.
  *
+ * The side is the reason's `side`, or its `own-side` for a fault of our own system
+ * (our MTA's own words, classify.h `own`): "mail transport unavailable" is ours
+ * to fix, "451 4.3.0 Local error in processing" the receiving site's. Such a
+ * cause adds "own" to the key.
+ *
  * The key is text ("us\x1fblocked\x1f<fp hex>\x1f<ip>\x1f<list id>"), stable
  * across runs: the history keeps the first run that saw each (store.h), and a
  * cause never seen before is new (`--exit-new`, `--quiet`).
@@ -68,6 +73,8 @@ struct cause {
     char *sample_domains[CAUSE_SAMPLES];
     unsigned n_sample_domains;
     bool is_new; /* not seen by any earlier run (history) */
+    bool own;    /* a fault of our own system (event own_fault): the reason's own-*
+                  * fields apply, and the key says "own" */
 };
 
 struct cause_table;
@@ -107,12 +114,18 @@ const char *cause_who(const struct cause *c);
 /* cause_who_acts - the same as a clause: "we must act", "the recipient must act",
  * "the receiving site must act", "read the reply" */
 const char *cause_who_acts(const struct cause *c);
+/* side_who_acts - the same clause for a side (explain's one text) */
+const char *side_who_acts(enum reason_side side);
 
 /* cause_title - one line that names the cause: "Our IP is on a blocklist:
  * 219.94.129.185 named by Spamhaus", "Recipient address does not exist",
  * "Greylisted (temporary, retry expected) at Google (Gmail / Workspace)";
  * plain text appended to out (escape it for the output) */
 void cause_title(const struct cause *c, struct strbuf *out);
+
+/* cause_advice - the reason's advice for the cause's texts (their own-words advice
+ * when the cause is of our MTA's own words) */
+const char *cause_advice(const struct cause *c);
 
 /* cause_action - the one action: the reason's `action` with {ip}, {list} and
  * {provider} filled in (the reason's advice when it has none), and the list's

@@ -125,7 +125,9 @@ struct reason_entry {
     bool blocklists;             /* may a text of this class name a blocklist */
     bool bl_set;                 /* blocklists was given (the first section that says decides) */
     bool side_set, suppress_set; /* the same for side and suppress */
-    int shipped_pos;             /* position in the last (shipped) file, -1 if user-only */
+    bool own_side_set;
+    struct rx *own_text; /* own-text: our words of this class are ours only when it matches */
+    int shipped_pos;     /* position in the last (shipped) file, -1 if user-only */
 };
 
 struct list_entry {
@@ -176,15 +178,16 @@ struct dsn_entry {
     const struct reason_entry *reason;
 };
 
-struct generic_entry {
-    const char *text;
-    const char *dsn;
-};
-
 struct status_entry {
     enum delivery_status status;
     struct classify_rule rule;
     const struct reason_entry *reason;
+};
+
+struct generic_entry {
+    const char *text;
+    const char *dsn;
+    struct status_entry decides; /* `class =`: the text alone decides (reason NULL: not) */
 };
 
 struct ip_pattern {
@@ -207,6 +210,7 @@ struct cached_answer {
     uint64_t ip_seen; /* shipped IP patterns that found a candidate */
     uint8_t layer;    /* enum classify_layer of the answer */
     uint8_t rule_i;   /* which line of the entry */
+    uint8_t source;   /* enum text_source as read (a wrapped reply: remote) */
 };
 
 /* the literals of shipped patterns that hold a digit, for the shape */
@@ -324,9 +328,31 @@ const char *reason_side_name(enum reason_side side)
     return (unsigned)side < sizeof names / sizeof *names ? names[side] : "unknown";
 }
 
-/* parse_side - `side = us|recipient|receiver`; the first section that says decides */
+enum reason_side reason_side_of(const struct reason *r, bool own)
+{
+    return !r ? SIDE_UNKNOWN : own && r->has_own ? r->own_side : r->side;
+}
+
+const char *reason_label_of(const struct reason *r, bool own)
+{
+    return !r ? "" : own && r->has_own ? r->own_label : r->label;
+}
+
+const char *reason_advice_of(const struct reason *r, bool own)
+{
+    return !r ? "" : own && r->has_own ? r->own_advice : r->advice;
+}
+
+const char *reason_action_of(const struct reason *r, bool own)
+{
+    return !r ? "" : own && r->has_own ? r->own_action : r->action;
+}
+
+/* parse_side - `side = us|recipient|receiver` (`own-side` too); the first section
+ * that says decides */
 static int parse_side(struct reason_entry *r, const struct conf_entry *e, struct strbuf *err)
 {
+    bool own = strcmp(e->key, "own-side") == 0;
     enum reason_side side = SIDE_UNKNOWN;
     for (int k = SIDE_US; k <= SIDE_RECEIVER; k++)
         if (!strcmp(e->value, reason_side_name((enum reason_side)k)))
@@ -335,6 +361,12 @@ static int parse_side(struct reason_entry *r, const struct conf_entry *e, struct
         strbuf_addf(err, "%s:%d: side '%s' is not one of us, recipient, receiver", e->file, e->line,
                     e->value);
         return -1;
+    }
+    if (own) {
+        if (!r->own_side_set)
+            r->pub.own_side = side;
+        r->own_side_set = true;
+        return 0;
     }
     if (!r->side_set)
         r->pub.side = side;
@@ -371,13 +403,15 @@ static int load_reasons(struct classifier *c, struct strbuf *err)
     const char *shipped = rc->n_files ? rc->files[rc->n_files - 1] : NULL;
     c->reasons = xcalloc(rc->n_sections ? rc->n_sections : 1, sizeof *c->reasons);
     int shipped_count = 0;
+    struct strbuf own_text = STRBUF_INIT; /* a section's own-text lines, as alternatives */
+    const struct conf_entry *own_at = NULL;
     for (size_t i = 0; i < rc->n_sections; i++) {
         const struct conf_section *s = &rc->sections[i];
         if (strcmp(s->kind, "reason") != 0)
             continue;
         if (!*s->name || strchr(s->name, ' ')) {
             strbuf_addf(err, "%s:%d: [reason] needs one word as its name", s->file, s->line);
-            return -1;
+            goto fail;
         }
         struct reason_entry *r = find_reason(c, s->name);
         if (!r) {
@@ -400,21 +434,48 @@ static int load_reasons(struct classifier *c, struct strbuf *err)
                 if (!r->bl_set)
                     r->blocklists = strcmp(e->value, "no") != 0;
                 r->bl_set = true;
-            } else if (strcmp(e->key, "side") == 0) {
+            } else if (strcmp(e->key, "side") == 0 || strcmp(e->key, "own-side") == 0) {
                 if (parse_side(r, e, err) < 0)
-                    return -1;
+                    goto fail;
             } else if (strcmp(e->key, "action") == 0) {
                 if (!r->pub.action)
                     r->pub.action = e->value;
+            } else if (strcmp(e->key, "own-label") == 0) {
+                if (!r->pub.own_label)
+                    r->pub.own_label = e->value;
+            } else if (strcmp(e->key, "own-advice") == 0) {
+                if (!r->pub.own_advice)
+                    r->pub.own_advice = e->value;
+            } else if (strcmp(e->key, "own-action") == 0) {
+                if (!r->pub.own_action)
+                    r->pub.own_action = e->value;
+            } else if (strcmp(e->key, "own-text") == 0) {
+                /* repeatable: any line; the first section that has them decides */
+                if (!r->own_text) {
+                    if (own_text.len)
+                        strbuf_addc(&own_text, '|');
+                    strbuf_addf(&own_text, "(?:%s)", e->value);
+                    own_at = e;
+                }
             } else if (strcmp(e->key, "suppress") == 0) {
                 if (parse_suppress(r, e, err) < 0)
-                    return -1;
+                    goto fail;
             } else if (strcmp(e->key, "description") != 0) {
                 strbuf_addf(err, "%s:%d: unknown key '%s' in [reason]", e->file, e->line, e->key);
-                return -1;
+                goto fail;
+            }
+        }
+        if (own_text.len) {
+            char w[512];
+            r->own_text = rx_compile_lazy(strbuf_cstr(&own_text),
+                                          where_of(own_at->file, own_at->line, w, sizeof w), err);
+            strbuf_reset(&own_text);
+            if (!r->own_text) {
+                goto fail;
             }
         }
     }
+    strbuf_free(&own_text);
     for (size_t i = 0; i < c->n_reasons; i++) {
         struct reason_entry *r = &c->reasons[i];
         if (!r->pub.label)
@@ -423,6 +484,17 @@ static int load_reasons(struct classifier *c, struct strbuf *err)
             r->pub.advice = "";
         if (!r->pub.action)
             r->pub.action = "";
+        /* our own words: as the reply's unless reasons.conf says otherwise */
+        r->pub.has_own = r->own_side_set || r->pub.own_label || r->pub.own_advice ||
+                         r->pub.own_action || r->own_text;
+        if (!r->own_side_set)
+            r->pub.own_side = r->pub.side;
+        if (!r->pub.own_label)
+            r->pub.own_label = r->pub.label;
+        if (!r->pub.own_advice)
+            r->pub.own_advice = r->pub.advice;
+        if (!r->pub.own_action)
+            r->pub.own_action = r->pub.action;
     }
     /* stable order: shipped order first, then user-only reasons as they came */
     c->order = xcalloc(c->n_reasons ? c->n_reasons : 1, sizeof *c->order);
@@ -443,6 +515,9 @@ static int load_reasons(struct classifier *c, struct strbuf *err)
         return -1;
     }
     return 0;
+fail:
+    strbuf_free(&own_text);
+    return -1;
 }
 
 /* load_lists - the text side of blocklists.conf: the first section of an id wins */
@@ -1097,8 +1172,11 @@ static int load_dsn(struct classifier *c, struct strbuf *err)
                             s->line, s->name);
                 return -1;
             }
+            struct generic_entry g = { s->name, dsn, { 0 } };
+            if (klass && !(g.decides.reason = dsn_layer_rule(c, s, klass, &g.decides.rule, err)))
+                return -1;
             c->generics = xrealloc(c->generics, (c->n_generics + 1) * sizeof *c->generics);
-            c->generics[c->n_generics++] = (struct generic_entry){ s->name, dsn };
+            c->generics[c->n_generics++] = g;
         } else if (!strcmp(s->kind, "status")) {
             struct status_entry st = { 0 };
             if (!delivery_status_parse(s->name, &st.status) || !klass) {
@@ -1450,6 +1528,8 @@ void classifier_free(struct classifier *c)
     free(c->statuses);
     free(c->lists);
     free(c->ips);
+    for (size_t i = 0; i < c->n_reasons; i++)
+        rx_free(c->reasons[i].own_text);
     free(c->reasons);
     free(c->order);
     slot_cache_free(c->cache);
@@ -1865,6 +1945,23 @@ static const char NOTE_GENERIC_NONE[] =
     "the log does not hold the receiver's reply (only the MTA's generic status) "
     "and the status code says nothing more: read the bounce message";
 
+/* generic_of - the [generic] entry that is the whole text (a final '.' aside), or NULL */
+static const struct generic_entry *generic_of(const struct classifier *c, struct slice t)
+{
+    if (t.n && t.p[t.n - 1] == '.')
+        t.n--;
+    for (size_t i = 0; i < c->n_generics; i++) {
+        size_t n = strlen(c->generics[i].text);
+        if (t.n == n && strncasecmp(t.p, c->generics[i].text, n) == 0)
+            return &c->generics[i];
+    }
+    return NULL;
+}
+
+static const char NOTE_GENERIC_OWN[] =
+    "the MTA's status word for a failure of its own (sysexits): there was no receiver's "
+    "reply; the MTA's log lines before it (SYSERR) say more";
+
 /* shipped_answer - layers a to e with the shipped tables */
 static void shipped_answer(struct classifier *c, struct ctx *x, struct answer *a)
 {
@@ -1882,6 +1979,18 @@ static void shipped_answer(struct classifier *c, struct ctx *x, struct answer *a
             a->entry = e;
             a->line = line;
             a->reason = e->reason;
+            return;
+        }
+    }
+    /* Sendmail's sysexits word for a failure of its own ("Local configuration
+     * error", "Can't create output"): the word decides, whatever the code */
+    if (x->source == TEXT_GENERIC) {
+        const struct generic_entry *g = generic_of(c, x->text);
+        if (g && g->decides.reason) {
+            a->layer = LAYER_DSN;
+            a->status = &g->decides;
+            a->reason = g->decides.reason;
+            a->note = NOTE_GENERIC_OWN;
             return;
         }
     }
@@ -2456,16 +2565,9 @@ static void start(struct classifier *c, const struct classify_input *in, struct 
         char k = reply_class(x->text);
         if (!k && x->source == TEXT_GENERIC) {
             /* Sendmail's sysexits words have a code of their own */
-            for (size_t i = 0; i < c->n_generics; i++) {
-                size_t n = strlen(c->generics[i].text);
-                struct slice t = x->text;
-                if (t.n && t.p[t.n - 1] == '.')
-                    t.n--;
-                if (t.n == n && strncasecmp(t.p, c->generics[i].text, n) == 0) {
-                    snprintf(x->dsn_used, sizeof x->dsn_used, "%s", c->generics[i].dsn);
-                    break;
-                }
-            }
+            const struct generic_entry *g = generic_of(c, x->text);
+            if (g)
+                snprintf(x->dsn_used, sizeof x->dsn_used, "%s", g->dsn);
         } else if (k) {
             snprintf(x->dsn_used, sizeof x->dsn_used, "%c.0.0", k);
         }
@@ -2507,6 +2609,29 @@ static void finish(struct classifier *c, const struct answer *a,
         if (!out->blocklist && a->entry)
             out->blocklist = a->entry->blocklist;
     }
+}
+
+/* is_loopback - whether a logged host or address is this machine: 127/8, ::1,
+ * localhost (brackets, "IPv6:" and a final dot aside) */
+static bool is_loopback(struct slice s)
+{
+    s = slice_trim(s);
+    if (s.n && s.p[0] == '[')
+        s.p++, s.n--;
+    if (s.n && s.p[s.n - 1] == ']')
+        s.n--;
+    if (s.n && s.p[s.n - 1] == '.')
+        s.n--;
+    if (s.n >= 5 && strncasecmp(s.p, "IPv6:", 5) == 0)
+        s.p += 5, s.n -= 5;
+    if (s.n > 4 && memcmp(s.p, "127.", 4) == 0) {
+        for (size_t i = 4; i < s.n; i++)
+            if (!is_digit(s.p[i]) && s.p[i] != '.')
+                return false;
+        return true;
+    }
+    return (s.n == 3 && memcmp(s.p, "::1", 3) == 0) ||
+           (s.n == 9 && strncasecmp(s.p, "localhost", 9) == 0);
 }
 
 /* classify - the reason, rule, blocklist named and implicated IP of one failure */
@@ -2561,6 +2686,17 @@ void classify(struct classifier *c, const struct classify_input *in, struct clas
             list = named_list(c, x.text, false);
     }
     finish(c, &a, list, &x, out);
+    out->source = hit && !x.have_reading ? (enum text_source)hit->source : x.source;
+    /* our own fault: read every time (own-text may name an address, which the
+     * cache's shape does not keep) */
+    if (out->reason && out->reason->has_own) {
+        const struct reason_entry *re = (const struct reason_entry *)out->reason;
+        /* a host of this machine answered (the Sendmail MSP's relay=[127.0.0.1] is our
+         * own MTA, a content filter on the loopback ours): its words are ours too */
+        out->own =
+            is_loopback(in->remote_ip) || is_loopback(in->remote_host) ||
+            (out->source != TEXT_REMOTE_REPLY && (!re->own_text || rx_match(re->own_text, x.text)));
+    }
     out->implicated_ip = implicated(c, in, x.text, &ip_seen, !hit, out->reason);
     if (key && !hit) {
         struct cached_answer keep;
@@ -2574,6 +2710,7 @@ void classify(struct classifier *c, const struct classify_input *in, struct clas
         keep.note = s.note;
         keep.blocklist = s_list;
         keep.ip_seen = ip_seen;
+        keep.source = (uint8_t)x.source;
         slot_cache_put(c->cache, key, &keep);
     }
 }

@@ -73,10 +73,26 @@ struct reason {
     enum reason_side side;
     const char *action; /* a cause's one action, with {ip} {list} {provider}; "" none */
     enum reason_suppress suppress;
+    /* the same for a fault of our own system (classification.own: our MTA's own
+     * words, matching the reason's `own-text` when it has one): reasons.conf
+     * `own-side`, `own-label`, `own-advice`, `own-action`; each is the reply's one
+     * when not given. "mail transport unavailable" is a systemerror of ours, "451
+     * 4.3.0 Local error in processing" the receiver's. */
+    bool has_own; /* any own-* given; false: never our own fault */
+    enum reason_side own_side;
+    const char *own_label, *own_advice, *own_action;
 };
 
 /* reason_side_name - "us", "recipient", "receiver", "unknown" */
 const char *reason_side_name(enum reason_side side);
+
+/* who must act, the label, the advice and the action of a failure of r; own: the
+ * failure is our own system's (classification.own, event own_fault); r may be NULL
+ * (then SIDE_UNKNOWN, "") */
+enum reason_side reason_side_of(const struct reason *r, bool own);
+const char *reason_label_of(const struct reason *r, bool own);
+const char *reason_advice_of(const struct reason *r, bool own);
+const char *reason_action_of(const struct reason *r, bool own);
 
 struct blocklist_ref {
     const char *id;         /* "spamhaus", "spamcop", "microsoft", ... */
@@ -132,6 +148,11 @@ struct classification {
     char dsn[16];                          /* as logged, else from the text, else "" */
     const struct classify_rule *rule;      /* NULL: nothing decided (undefined) */
     const char *note;                      /* a remark for people, or NULL */
+    enum text_source source; /* the input's, or remote when a wrapper showed the text is
+                              * the receiver's reply ("host X said:") */
+    bool own;                /* a fault of our own system: our MTA's own words (source
+                              * local or generic) of a reason with own-* fields, and
+                              * its own-text (if any) matches: the own-* fields apply */
 };
 
 /* what explain shows beyond the answer: how the text was read */

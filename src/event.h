@@ -83,6 +83,7 @@
     X(text_source, SOURCE, "text_source", "text_source",                                           \
       "`remote_reply`, `local` (the MTA's own words) or `generic` (the log lacks the reply)")      \
     X(text_shortened, FLAG, "", "text_shortened", "")                                              \
+    X(own_fault, FLAG, "", "own_fault", "")                                                        \
     X(text, TEXT, "text", "text", "the reason text as logged")                                     \
     X(message_id, TEXT, "message_id", "message_id", "Message-ID, when the log names it")           \
     X(file, FILE, "file", "file", "input file")                                                    \

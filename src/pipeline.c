@@ -335,6 +335,7 @@ static void classify_into(struct pipeline *p, struct event *e, const struct mta_
     struct classification out;
     classify(p->classifier, &in, &out);
     e->reason = out.reason;
+    e->own_fault = out.own;
     e->blocklist = out.blocklist;
     e->implicated_ip = out.implicated_ip;
     /* the classifier's dsn buffer is on our stack: copy it into the line scratch */

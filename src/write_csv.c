@@ -128,7 +128,7 @@ static int write_groups(FILE *fp, const struct report *r)
         cell(&row, &first, slice_cstr(g->provider));
         cell(&row, &first, slice_cstr(g->remote_host));
         cell(&row, &first, slice_cstr(g->reason ? g->reason->name : ""));
-        cell(&row, &first, slice_cstr(g->reason && g->reason->label ? g->reason->label : ""));
+        cell(&row, &first, slice_cstr(reason_label_of(g->reason, g->own_fault)));
         cell(&row, &first, slice_cstr(g->dsn));
         cell(&row, &first, slice_cstr(g->blocklist ? g->blocklist->id : ""));
         /* the IPs, their worst status and the listing zones, ';'-separated */
@@ -231,7 +231,7 @@ static int write_causes(FILE *fp, const struct report *r)
         cell(&row, &first, slice_cstr(reason_side_name(c->side)));
         cell(&row, &first, slice_cstr(cause_who(c)));
         cell(&row, &first, slice_cstr(c->reason ? c->reason->name : "undefined"));
-        cell(&row, &first, slice_cstr(c->reason && c->reason->label ? c->reason->label : ""));
+        cell(&row, &first, slice_cstr(reason_label_of(c->reason, c->own)));
         strbuf_reset(&tmp);
         cause_title(c, &tmp);
         cell(&row, &first, strbuf_slice(&tmp));

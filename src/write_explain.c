@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "cause.h"
 #include "conf.h"
 #include "escape.h"
 #include "explain.h"
@@ -67,7 +68,7 @@ void write_explain_text(FILE *fp, const struct explain_item *items, size_t n, co
             put(fp, "action:", it->action);
         put(fp, "text:", it->text);
         strbuf_reset(&b);
-        strbuf_addf(&b, "%s - %s", cl->reason->name, cl->reason->label);
+        strbuf_addf(&b, "%s - %s", cl->reason->name, reason_label_of(cl->reason, cl->own));
         put(fp, "class:", strbuf_cstr(&b));
         rule_text(cl->rule, &b);
         put(fp, "decided by:", strbuf_cstr(&b));
@@ -128,7 +129,13 @@ void write_explain_text(FILE *fp, const struct explain_item *items, size_t n, co
         put(fp, "fingerprint:", hex);
         if (cl->note)
             put(fp, "note:", cl->note);
-        put(fp, "advice:", cl->reason->advice);
+        strbuf_reset(&b);
+        strbuf_addf(&b, "%s (%s)", side_who_acts(reason_side_of(cl->reason, cl->own)),
+                    cl->own                           ? "a fault of our own system"
+                    : cl->source == TEXT_REMOTE_REPLY ? "the receiver's reply"
+                                                      : "our MTA's words about the delivery");
+        put(fp, "who acts:", strbuf_cstr(&b));
+        put(fp, "advice:", reason_advice_of(cl->reason, cl->own));
         if (i + 1 < n)
             fputc('\n', fp);
     }
@@ -174,7 +181,10 @@ void write_explain_json(FILE *fp, const struct explain_item *items, size_t n, co
         jstr(&o, "source", it->source, &first);
         jstr(&o, "status", it->status, &first);
         jstr(&o, "class", cl->reason->name, &first);
-        jstr(&o, "label", cl->reason->label, &first);
+        jstr(&o, "label", reason_label_of(cl->reason, cl->own), &first);
+        jkey(&o, "own_fault", &first);
+        strbuf_adds(&o, cl->own ? "true" : "false");
+        jstr(&o, "side", reason_side_name(reason_side_of(cl->reason, cl->own)), &first);
         jkey(&o, "rule", &first);
         if (cl->rule) {
             strbuf_adds(&o, "{\"layer\": ");
@@ -252,7 +262,7 @@ void write_explain_json(FILE *fp, const struct explain_item *items, size_t n, co
         fingerprint_hex(it->fingerprint, hex);
         jstr(&o, "fingerprint", hex, &first);
         jstr(&o, "note", cl->note, &first);
-        jstr(&o, "advice", cl->reason->advice, &first);
+        jstr(&o, "advice", reason_advice_of(cl->reason, cl->own), &first);
         strbuf_adds(&o, "\n  }");
     }
     strbuf_adds(&o, "]}\n");

@@ -695,13 +695,14 @@ static void group_details(struct page *pg, const struct group *g)
             "<dl class=\"kv\">\n");
     if (g->reason) {
         put(pg, "<dt>Why</dt><dd>");
-        esc(pg, g->reason->label);
+        esc(pg, reason_label_of(g->reason, g->own_fault));
         put(pg, " <span class=\"rname\">(");
         esc(pg, g->reason->name);
         put(pg, ")</span></dd>\n");
-        if (g->reason->advice && g->reason->advice[0]) {
+        const char *advice = reason_advice_of(g->reason, g->own_fault);
+        if (advice && advice[0]) {
             put(pg, "<dt>What to do</dt><dd><p class=\"advice\">");
-            esc(pg, g->reason->advice);
+            esc(pg, advice);
             put(pg, "</p></dd>\n");
         }
     }
@@ -842,7 +843,7 @@ static void section_groups(struct page *pg)
         }
         put(pg, "</td><td class=\"reason\" data-label=\"Reason\">");
         if (g->reason) {
-            esc(pg, g->reason->label);
+            esc(pg, reason_label_of(g->reason, g->own_fault));
             put(pg, "<br><span class=\"rname\">");
             esc(pg, g->reason->name);
             put(pg, "</span>");
@@ -890,7 +891,7 @@ static void section_groups(struct page *pg)
 static size_t row_estimate(const struct group *g)
 {
     size_t n = 160 + strlen(g->provider) + strlen(g->remote_host) + strlen(g->dsn) +
-               strlen(g->sender) + (g->reason && g->reason->label ? strlen(g->reason->label) : 0);
+               strlen(g->sender) + strlen(reason_label_of(g->reason, g->own_fault));
     for (unsigned i = 0; i < g->n_sample_domains; i++)
         n += strlen(g->sample_domains[i]) + 1;
     return n;
@@ -947,7 +948,7 @@ static int write_group_data(struct page *pg)
         jw_cstr(&w, NULL, g->provider);
         jw_cstr(&w, NULL, g->remote_host);
         jw_cstr(&w, NULL, g->reason ? g->reason->name : "undefined");
-        jw_cstr(&w, NULL, g->reason ? g->reason->label : "");
+        jw_cstr(&w, NULL, reason_label_of(g->reason, g->own_fault));
         jw_cstr(&w, NULL, g->dsn);
         fingerprint_hex(g->fingerprint, hex);
         jw_cstr(&w, NULL, hex);

@@ -96,7 +96,7 @@ static size_t group_len(const struct group *g)
     size_t n = 1500 + json_len(g->provider) + json_len(g->remote_host) + json_len(g->domain) +
                json_len(g->dsn) + json_len(g->template_text) + json_len(g->sample_text) +
                json_len(g->sample_recipient) + json_len(g->sample_file) +
-               json_len(g->reason ? g->reason->label : "");
+               json_len(reason_label_of(g->reason, g->own_fault));
     for (unsigned k = 0; k < g->n_ips; k++)
         n += 200 + json_len(g->ips[k].ip);
     for (unsigned k = 0; k < g->n_sample_domains; k++)
@@ -217,7 +217,7 @@ static void write_group(struct jw *w, const struct report *r, const struct group
     jw_cstr(w, "domain", g->domain);
     jw_cstr(w, "sender", g->sender);
     jw_cstr(w, "reason", g->reason ? g->reason->name : "undefined");
-    jw_cstr(w, "reason_label", g->reason ? g->reason->label : "");
+    jw_cstr(w, "reason_label", reason_label_of(g->reason, g->own_fault));
     jw_cstr(w, "dsn", g->dsn);
     write_blocklist_ref(w, "blocklist", g->blocklist);
     fingerprint_hex(g->fingerprint, hex);
@@ -253,6 +253,7 @@ static void write_group(struct jw *w, const struct report *r, const struct group
     jw_cstr(w, "file", g->sample_file);
     jw_u64(w, "line", g->sample_line);
     jw_cstr(w, "text_source", text_source_name(g->text_source));
+    jw_bool(w, "own_fault", g->own_fault);
     jw_close(w, '}');
     jw_open(w, "sample_domains", '[', true);
     for (unsigned k = 0; k < g->n_sample_domains; k++)
@@ -302,7 +303,7 @@ static void write_cause(struct jw *w, const struct report *r, const struct cause
     jw_cstr(w, "side", reason_side_name(c->side));
     jw_cstr(w, "who", cause_who(c));
     jw_cstr(w, "reason", c->reason ? c->reason->name : "undefined");
-    jw_cstr(w, "reason_label", c->reason ? c->reason->label : "");
+    jw_cstr(w, "reason_label", reason_label_of(c->reason, c->own));
     cause_title(c, &tmp);
     jw_str(w, "title", strbuf_slice(&tmp));
     if (c->side == SIDE_US || c->side == SIDE_UNKNOWN) {
@@ -550,6 +551,10 @@ static void write_reason(struct jw *w, const struct reason *re)
     jw_cstr(w, "name", re->name);
     jw_cstr(w, "label", re->label);
     jw_cstr(w, "advice", re->advice);
+    /* a fault of our own system (a sample's own_fault): null when the reply's serve */
+    jw_cstr_or_null(w, "own_side", re->has_own ? reason_side_name(re->own_side) : NULL);
+    jw_cstr_or_null(w, "own_label", re->has_own ? re->own_label : NULL);
+    jw_cstr_or_null(w, "own_advice", re->has_own ? re->own_advice : NULL);
     jw_close(w, '}');
 }
 

@@ -206,7 +206,7 @@ static void write_group(struct text_out *o, const struct report *r, const struct
         add(o, " %s dsn %s", sep, g->dsn);
     out_line(o, 4, 0);
     if (g->reason && g->reason->label)
-        field(o, "why", 0, "%s", g->reason->label);
+        field(o, "why", 0, "%s", reason_label_of(g->reason, g->own_fault));
     size_t hang;
     if (g->n_causes) {
         hang = label(o, g->n_causes == 1 ? "cause" : "causes");
@@ -261,8 +261,9 @@ static void write_group(struct text_out *o, const struct report *r, const struct
         field(o, "domains", 0, "%s", strbuf_cstr(&list));
         strbuf_free(&list);
     }
-    if (g->reason && g->reason->advice && g->reason->advice[0])
-        field(o, "advice", 0, "%s", g->reason->advice);
+    const char *advice = reason_advice_of(g->reason, g->own_fault);
+    if (advice && advice[0])
+        field(o, "advice", 0, "%s", advice);
     char hex[17];
     fingerprint_hex(g->fingerprint, hex);
     field(o, "fingerprint", 0, "%s", hex);

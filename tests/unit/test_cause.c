@@ -38,6 +38,18 @@ static const struct reason r_full = {
 };
 static const struct reason r_off = { "suspend", "Mailbox disabled", "Stop", 5, SIDE_RECIPIENT,
                                      "",        SUPPRESS_LASTING };
+/* the receiver's server error, and ours when our MTA says it (reasons.conf own-*) */
+static const struct reason r_sys = { .name = "systemerror",
+                                     .label = "Receiving server error",
+                                     .advice = "Tell them",
+                                     .index = 6,
+                                     .side = SIDE_RECEIVER,
+                                     .action = "Wait for {provider}",
+                                     .has_own = true,
+                                     .own_side = SIDE_US,
+                                     .own_label = "Our mail server's own error",
+                                     .own_advice = "Fix ours",
+                                     .own_action = "Fix our own mail server" };
 static const struct blocklist_ref bl_sh = { "spamhaus", "Spamhaus", "https://check.spamhaus.org/" };
 static const struct blocklist_ref bl_sc = { "spamcop", "SpamCop", NULL };
 
@@ -83,6 +95,46 @@ static uint32_t add(struct cause_table *t, const struct ev *v, uint32_t hint)
     h.domain = hash_bytes_ci(e.domain.p, e.domain.n);
     return cause_table_add(t, &e, "550 the template", label, &h, hint);
 }
+
+/* a fault of our own system takes the reason's own side, label, action and key; the
+ * receiver's reply of the same reason stays the receiving site's */
+START_TEST(test_own_fault)
+{
+    struct cause_table *t = cause_table_new();
+    struct ev theirs = { "a@x.example", &r_sys, 21, "", NULL, "Google", "Google" };
+    struct ev ours = { "b@y.example", &r_sys, 22, "", NULL, "", "local" };
+    struct event e;
+    struct cause_hashes h = { 0 };
+    uint32_t id_theirs = add(t, &theirs, 0);
+    event_of(&ours, &e);
+    e.own_fault = 1;
+    e.text_source = TEXT_LOCAL;
+    uint32_t id_ours = cause_table_add(t, &e, "the template", slice_cstr("local"), &h, id_theirs);
+    /* the same text again (hinted by the last cause): the same cause */
+    ck_assert_uint_eq(cause_table_add(t, &e, "the template", slice_cstr("local"), &h, id_ours),
+                      id_ours);
+    ck_assert_uint_ne(id_theirs, id_ours);
+    const struct cause *c = cause_table_get(t, id_ours);
+    ck_assert_int_eq(c->side, SIDE_US);
+    ck_assert_str_eq(cause_who_acts(c), "we must act");
+    ck_assert_msg(memmem(c->key, c->keylen, "\x1fown", 4) != NULL, "key says own");
+    struct strbuf b = STRBUF_INIT;
+    cause_title(c, &b);
+    ck_assert_str_eq(strbuf_cstr(&b), "Our mail server's own error");
+    strbuf_reset(&b);
+    cause_action(c, &b);
+    ck_assert_str_eq(strbuf_cstr(&b), "Fix our own mail server");
+    ck_assert_str_eq(cause_advice(c), "Fix ours");
+    c = cause_table_get(t, id_theirs);
+    ck_assert_int_eq(c->side, SIDE_RECEIVER);
+    strbuf_reset(&b);
+    cause_title(c, &b);
+    ck_assert_str_eq(strbuf_cstr(&b), "Receiving server error at Google");
+    ck_assert_str_eq(cause_advice(c), "Tell them");
+    strbuf_free(&b);
+    cause_table_free(t);
+}
+END_TEST
 
 /* which events share a cause: same[i] is the index of the first event with i's cause */
 START_TEST(test_keys_by_side)
@@ -294,6 +346,7 @@ static Suite *cause_suite(void)
     Suite *s = suite_create("cause");
     TCase *tc = tcase_create("cause");
     tcase_add_test(tc, test_keys_by_side);
+    tcase_add_test(tc, test_own_fault);
     tcase_add_test(tc, test_counts_and_order);
     tcase_add_test(tc, test_titles_and_actions);
     tcase_add_test(tc, test_suppress);

@@ -240,7 +240,9 @@ END_TEST
 START_TEST(test_unknown_reason_and_sweep)
 {
     /* a reason renamed in reasons.conf between runs: the catch-all (last) reason */
-    static const struct reason gone = { "nosuchreason", "", "", 0, SIDE_UNKNOWN, "", SUPPRESS_NO };
+    static const struct reason gone = {
+        .name = "nosuchreason", .label = "", .advice = "", .side = SIDE_UNKNOWN, .action = ""
+    };
     struct event e = deferral(&gone);
     struct correlator *c = build(&e);
     struct saved sv = { 0 };

@@ -21,6 +21,9 @@
 #include "problems.h"
 #include "report.h"
 
+/* the reasons leave their own-words fields (has_own false: the reply's serve) */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 static const struct reason r_blocked = { "blocked",
                                          "Our IP is on a blocklist",
                                          "Check the listing <b>now</b>",

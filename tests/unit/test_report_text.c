@@ -19,6 +19,9 @@
 #include "report.h"
 #include "text_layout.h"
 
+/* the reasons leave their own-words fields (has_own false: the reply's serve) */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 static const struct reason r_blocked = {
     "blocked",
     "Our IP is on a blocklist",
