@@ -25,6 +25,9 @@
  * 4 hours", also "sender notify:" / "return to sender:"): RECORD_SKIPPED, a
  * deferral line that is no attempt (noted in "What was read", never a bounce).
  *
+ * "timeout waiting for input from HOST during client PHASE": RECORD_PER_MX, a
+ * deferral by that host (the to= line that follows tells the message's fate).
+ *
  * Not handled here (RECORD_OTHER): ruleset=... reject= (inbound), STARTTLS,
  * milter, daemon lines.
  */
@@ -244,6 +247,21 @@ bool sendmail_parse(struct sendmail_parser *p, struct slice msg, struct mta_reco
         rec->qid = rx_group(rx, msg, p->e_qid);
         rec->recipients = rx_group(rx, msg, p->e_to);
         rec->text = rx_group(rx, msg, p->e_text);
+        rec->text_source = TEXT_LOCAL;
+        return true;
+    }
+    /* "QID: timeout waiting for input from mx.example.net. during client DATA phase"
+     * (sendmail/util.c sfgets, with the client's PHASE): that host stopped answering
+     * us; a per-host deferral, the message's fate is told by its to= line. "during
+     * server cmd read" is our own server waiting for a client: not a delivery. */
+    const char *tw = memmem(msg.p, msg.n, ": timeout waiting for input from ", 32);
+    if (tw && memmem(tw, (size_t)(msg.p + msg.n - tw), " during client ", 15)) {
+        const char *host = tw + 32, *he = memchr(host, ' ', (size_t)(msg.p + msg.n - host));
+        rec->kind = RECORD_PER_MX;
+        rec->status = DELIVERY_DEFERRED;
+        rec->qid = slice_make(msg.p, (size_t)(tw - msg.p));
+        rec->relay_host = clean_relay(slice_make(host, he ? (size_t)(he - host) : 0));
+        rec->text = slice_make(tw + 2, (size_t)(msg.p + msg.n - tw - 2));
         rec->text_source = TEXT_LOCAL;
         return true;
     }
