@@ -254,9 +254,9 @@ bool sendmail_parse(struct sendmail_parser *p, struct slice msg, struct mta_reco
      * (sendmail/util.c sfgets, with the client's PHASE): that host stopped answering
      * us; a per-host deferral, the message's fate is told by its to= line. "during
      * server cmd read" is our own server waiting for a client: not a delivery. */
-    const char *tw = memmem(msg.p, msg.n, ": timeout waiting for input from ", 32);
+    const char *tw = memmem(msg.p, msg.n, ": timeout waiting for input from ", 33);
     if (tw && memmem(tw, (size_t)(msg.p + msg.n - tw), " during client ", 15)) {
-        const char *host = tw + 32, *he = memchr(host, ' ', (size_t)(msg.p + msg.n - host));
+        const char *host = tw + 33, *he = memchr(host, ' ', (size_t)(msg.p + msg.n - host));
         rec->kind = RECORD_PER_MX;
         rec->status = DELIVERY_DEFERRED;
         rec->qid = slice_make(msg.p, (size_t)(tw - msg.p));
