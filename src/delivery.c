@@ -41,6 +41,15 @@ bool delivery_next_recipient(struct slice list, size_t *pos, struct slice *addr)
     bool quoted = false;
     int depth = 0;
     if (list.p[i] == '<') {
+        /* the common "<a@x>": no quote and no second '<' before the first '>' */
+        const char *gt = memchr(list.p + i + 1, '>', list.n - i - 1);
+        size_t end = gt ? (size_t)(gt - list.p) : list.n;
+        if (!memchr(list.p + i + 1, '<', end - i - 1) &&
+            !memchr(list.p + i + 1, '"', end - i - 1)) {
+            *addr = slice_make(list.p + i + 1, end - i - 1);
+            *pos = gt ? end + 1 : end;
+            return true;
+        }
         /* <...> may contain quoted commas ("a,b"@example.com) and be nested (<<a@x>>) */
         for (; i < list.n; i++) {
             if (list.p[i] == '"')
@@ -59,8 +68,17 @@ bool delivery_next_recipient(struct slice list, size_t *pos, struct slice *addr)
         if (i < list.n)
             i++;
     } else {
+        /* the common "a@x": up to a comma, no quote or '<' on the way */
+        static const unsigned char stop[256] = { [','] = 1, ['"'] = 1, ['<'] = 1 };
+        while (i < list.n && !stop[(unsigned char)list.p[i]])
+            i++;
+        if (i >= list.n || list.p[i] == ',') {
+            *addr = slice_trim(slice_make(list.p + start, i - start));
+            *pos = i;
+            return true;
+        }
         /* up to a comma outside quotes and <>; "Name" <addr> / Name <addr>: the address */
-        for (; i < list.n; i++) {
+        for (i = start; i < list.n; i++) {
             if (list.p[i] == '"')
                 quoted = !quoted;
             else if (quoted)

@@ -71,8 +71,8 @@ START_TEST(test_null_empty_slices)
         pos = 0;
         for (size_t k = 1; lists[i][k]; k++) {
             ck_assert(delivery_next_recipient(slice_cstr(lists[i][0]), &pos, &addr));
-            ck_assert_msg(slice_eq_cstr(addr, lists[i][k]), "%s: item %zu is \"%.*s\"",
-                          lists[i][0], k, (int)addr.n, addr.p);
+            ck_assert_msg(slice_eq_cstr(addr, lists[i][k]), "%s: item %zu is \"%.*s\"", lists[i][0],
+                          k, (int)addr.n, addr.p);
         }
         ck_assert(!delivery_next_recipient(slice_cstr(lists[i][0]), &pos, &addr));
     }

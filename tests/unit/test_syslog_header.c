@@ -588,8 +588,8 @@ START_TEST(test_grep_prefix_padded_host)
     ck_assert(!header_parse_compose(slice_cstr("a file:not a log line at all"), &clk, &h, &bt));
     ck_assert(!header_parse_compose(slice_cstr("sm-mta[35942]: 4B24QxX9035940: to=<a@b.c>"), &clk,
                                     &h, &bt));
-    ck_assert(header_parse(slice_cstr("Mar 13 11:29:14 SERVERNAME  sendmail[7406]: m"), &clk, &h,
-                           &bt));
+    ck_assert(
+        header_parse(slice_cstr("Mar 13 11:29:14 SERVERNAME  sendmail[7406]: m"), &clk, &h, &bt));
     ck_assert(slice_eq_cstr(h.host, "SERVERNAME"));
     ck_assert(slice_eq_cstr(h.program, "sendmail"));
     ck_assert(slice_eq_cstr(h.pid, "7406"));
