@@ -23,7 +23,8 @@
  *
  * Delay warnings ("QID: NEWQID: DSN: Warning: could not send message for past
  * 4 hours", also "sender notify:" / "return to sender:"): RECORD_SKIPPED, a
- * deferral line that is no attempt (noted in "What was read", never a bounce).
+ * deferral line that is no attempt (noted in "What was read", never a bounce);
+ * "DSN: Return receipt" (a success notice): RECORD_OTHER.
  *
  * "timeout waiting for input from HOST during client PHASE": RECORD_PER_MX, a
  * deferral by that host (the to= line that follows tells the message's fate).
@@ -281,6 +282,10 @@ bool sendmail_parse(struct sendmail_parser *p, struct slice msg, struct mta_reco
             rec->kind = RECORD_SKIPPED;
             rec->status = DELIVERY_DEFERRED;
         }
+        /* "DSN: Return receipt" (savemail.c, NOTIFY=SUCCESS): a delivery notice, no failure */
+        if (sep && (size_t)(rec->text.p + rec->text.n - sep) >= 16 &&
+            memcmp(sep, ": Return receipt", 16) == 0)
+            rec->kind = RECORD_OTHER;
     }
     return true;
 }
