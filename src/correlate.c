@@ -549,6 +549,11 @@ bool queue_msg_had_failure(const struct queue_msg *m)
     return m && m->had_failure;
 }
 
+void queue_msg_mark_failure(struct queue_msg *m)
+{
+    m->had_failure = true;
+}
+
 bool queue_msg_finished(const struct queue_msg *m)
 {
     return m->nrcpt > 0 && m->n_ended >= (unsigned)m->nrcpt;

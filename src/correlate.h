@@ -125,6 +125,10 @@ int queue_msg_open(const struct queue_msg *m);
  * story (delivered.h). NULL: false */
 bool queue_msg_had_failure(const struct queue_msg *m);
 
+/* queue_msg_mark_failure - m failed as a whole (a bounce notice about it): later
+ * notices about it are not new failures */
+void queue_msg_mark_failure(struct queue_msg *m);
+
 /* queue_msg_finished - every announced recipient has a final status */
 bool queue_msg_finished(const struct queue_msg *m);
 

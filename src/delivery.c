@@ -38,22 +38,67 @@ bool delivery_next_recipient(struct slice list, size_t *pos, struct slice *addr)
     if (i >= list.n)
         return false;
     size_t start = i;
+    bool quoted = false;
+    int depth = 0;
     if (list.p[i] == '<') {
-        /* <...> may contain quoted commas: "a,b"@example.com */
-        bool quoted = false;
-        for (i++; i < list.n; i++) {
+        /* the common "<a@x>": no quote and no second '<' before the first '>' */
+        const char *gt = memchr(list.p + i + 1, '>', list.n - i - 1);
+        size_t end = gt ? (size_t)(gt - list.p) : list.n;
+        if (!memchr(list.p + i + 1, '<', end - i - 1) &&
+            !memchr(list.p + i + 1, '"', end - i - 1)) {
+            *addr = slice_make(list.p + i + 1, end - i - 1);
+            *pos = gt ? end + 1 : end;
+            return true;
+        }
+        /* <...> may contain quoted commas ("a,b"@example.com) and be nested (<<a@x>>) */
+        for (; i < list.n; i++) {
             if (list.p[i] == '"')
                 quoted = !quoted;
-            else if (list.p[i] == '>' && !quoted)
+            else if (quoted)
+                continue;
+            else if (list.p[i] == '<')
+                depth++;
+            else if (list.p[i] == '>' && --depth == 0)
                 break;
         }
-        *addr = slice_make(list.p + start + 1, (i < list.n ? i : list.n) - start - 1);
+        struct slice a = slice_make(list.p + start + 1, (i < list.n ? i : list.n) - start - 1);
+        while (a.n >= 2 && a.p[0] == '<' && a.p[a.n - 1] == '>')
+            a = slice_make(a.p + 1, a.n - 2);
+        *addr = a;
         if (i < list.n)
             i++;
     } else {
-        while (i < list.n && list.p[i] != ',')
+        /* the common "a@x": up to a comma, no quote or '<' on the way */
+        static const unsigned char stop[256] = { [','] = 1, ['"'] = 1, ['<'] = 1 };
+        while (i < list.n && !stop[(unsigned char)list.p[i]])
             i++;
-        *addr = slice_trim(slice_make(list.p + start, i - start));
+        if (i >= list.n || list.p[i] == ',') {
+            *addr = slice_trim(slice_make(list.p + start, i - start));
+            *pos = i;
+            return true;
+        }
+        /* up to a comma outside quotes and <>; "Name" <addr> / Name <addr>: the address */
+        for (i = start; i < list.n; i++) {
+            if (list.p[i] == '"')
+                quoted = !quoted;
+            else if (quoted)
+                continue;
+            else if (list.p[i] == '<')
+                depth++;
+            else if (list.p[i] == '>')
+                depth--;
+            else if (list.p[i] == ',' && depth <= 0)
+                break;
+        }
+        struct slice a = slice_trim(slice_make(list.p + start, i - start));
+        if (a.n >= 3 && a.p[a.n - 1] == '>' && a.p[0] != '<') {
+            size_t lt = a.n - 1;
+            while (lt > 0 && a.p[lt] != '<')
+                lt--;
+            if (a.p[lt] == '<')
+                a = slice_make(a.p + lt + 1, a.n - lt - 2);
+        }
+        *addr = a;
     }
     *pos = i;
     return true;

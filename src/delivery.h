@@ -82,7 +82,8 @@ struct mta_record {
      * text is the expiry's own words ("status=expired, returned to sender") */
 };
 
-/* delivery_next_recipient - walk a recipient list: "<a@x>,<b@y>" or "a@x, b@y";
+/* delivery_next_recipient - walk a recipient list: "<a@x>,<b@y>" or "a@x, b@y", also
+ * nested "<<a@x>>" and display names ("Joe <a@x>", "\"J <j>\" <a@x>": the last <...>);
  * *pos starts at 0; the address is returned without angle brackets */
 bool delivery_next_recipient(struct slice list, size_t *pos, struct slice *addr);
 

@@ -23,7 +23,11 @@
  *
  * Delay warnings ("QID: NEWQID: DSN: Warning: could not send message for past
  * 4 hours", also "sender notify:" / "return to sender:"): RECORD_SKIPPED, a
- * deferral line that is no attempt (noted in "What was read", never a bounce).
+ * deferral line that is no attempt (noted in "What was read", never a bounce);
+ * "DSN: Return receipt" (a success notice): RECORD_OTHER.
+ *
+ * "timeout waiting for input from HOST during client PHASE": RECORD_PER_MX, a
+ * deferral by that host (the to= line that follows tells the message's fate).
  *
  * Not handled here (RECORD_OTHER): ruleset=... reject= (inbound), STARTTLS,
  * milter, daemon lines.
@@ -247,6 +251,21 @@ bool sendmail_parse(struct sendmail_parser *p, struct slice msg, struct mta_reco
         rec->text_source = TEXT_LOCAL;
         return true;
     }
+    /* "QID: timeout waiting for input from mx.example.net. during client DATA phase"
+     * (sendmail/util.c sfgets, with the client's PHASE): that host stopped answering
+     * us; a per-host deferral, the message's fate is told by its to= line. "during
+     * server cmd read" is our own server waiting for a client: not a delivery. */
+    const char *tw = memmem(msg.p, msg.n, ": timeout waiting for input from ", 33);
+    if (tw && memmem(tw, (size_t)(msg.p + msg.n - tw), " during client ", 15)) {
+        const char *host = tw + 33, *he = memchr(host, ' ', (size_t)(msg.p + msg.n - host));
+        rec->kind = RECORD_PER_MX;
+        rec->status = DELIVERY_DEFERRED;
+        rec->qid = slice_make(msg.p, (size_t)(tw - msg.p));
+        rec->relay_host = clean_relay(slice_make(host, he ? (size_t)(he - host) : 0));
+        rec->text = slice_make(tw + 2, (size_t)(msg.p + msg.n - tw - 2));
+        rec->text_source = TEXT_LOCAL;
+        return true;
+    }
     if (is_notify(msg)) {
         if (!rx_match(p->notify->rx, msg))
             return false; /* a notification in a shape we do not know: say so */
@@ -263,6 +282,10 @@ bool sendmail_parse(struct sendmail_parser *p, struct slice msg, struct mta_reco
             rec->kind = RECORD_SKIPPED;
             rec->status = DELIVERY_DEFERRED;
         }
+        /* "DSN: Return receipt" (savemail.c, NOTIFY=SUCCESS): a delivery notice, no failure */
+        if (sep && (size_t)(rec->text.p + rec->text.n - sep) >= 16 &&
+            memcmp(sep, ": Return receipt", 16) == 0)
+            rec->kind = RECORD_OTHER;
     }
     return true;
 }

@@ -611,9 +611,10 @@ static void handle_expired(struct pipeline *p, const struct log_header *h,
 }
 
 /* handle_notify - a non-delivery notification was sent for the message
- * (RECORD_NOTIFY): nothing new for a message the input showed (it is in the
- * queue state, or ended moments ago: its failure lines were read); a bounce
- * of unknown recipients for one it never showed. A message that is in the
+ * (RECORD_NOTIFY): nothing new for a message the input showed failing (it is
+ * in the queue state with a failure, or ended moments ago: its failure lines
+ * were read); a bounce of unknown recipients for one it never showed or only
+ * showed delivered. A message that is in the
  * queue state counts as shown even when its failure line is not: that line
  * was then reported as unread, and the queue state may come from an earlier
  * run, which keeps no record of the message's failures. */
@@ -622,8 +623,15 @@ static void handle_notify(struct pipeline *p, const struct log_header *h,
 {
     if (!rec->qid.n)
         return;
-    if (correlate_msg(p->correlator, p->cur_host, rec->qid, h->when, false) ||
-        correlate_recently_ended(p->correlator, p->cur_host, rec->qid))
+    struct queue_msg *m = correlate_msg(p->correlator, p->cur_host, rec->qid, h->when, false);
+    if (m && !queue_msg_had_failure(m)) {
+        /* its recipients were only seen delivered (a local alias or forward that
+         * failed later, a line not in the excerpt): the notice is the one failure */
+        unknown_rcpt_event(p, h, rec, m, DELIVERY_BOUNCED);
+        queue_msg_mark_failure(m);
+        return;
+    }
+    if (m || correlate_recently_ended(p->correlator, p->cur_host, rec->qid))
         return;
     unknown_rcpt_event(p, h, rec, NULL, DELIVERY_BOUNCED);
     /* count it once: the postmaster's copy of the notice follows; an entry

@@ -6,7 +6,7 @@
  *   bool header_parse(struct slice line, struct header_clock *c, struct log_header *h,
  *                     bool *bad_time);
  *   bool header_parse_compose(struct slice line, struct header_clock *c, struct log_header *h,
- *                             bool *bad_time);
+ *                             bool *bad_time);   (a docker compose or grep prefix first)
  *   bool header_strip_exim_stamp(struct slice *msg);
  *   void header_tz_reset(void);
  *   const char *header_format_name(enum header_format f);
@@ -482,7 +482,11 @@ static bool parse_host_tag(const char *p, const char *e, struct log_header *h)
     if (!sp)
         return false;
     h->host = slice_make(p, (size_t)(sp - p));
-    parse_tag(sp + 1, e, h);
+    /* a host field padded with blanks ("SERVERNAME  sendmail[7101]: ...") */
+    const char *t = sp + 1;
+    while (t < e && *t == ' ')
+        t++;
+    parse_tag(t, e, h);
     return true;
 }
 
@@ -968,13 +972,40 @@ bool header_parse(struct slice line, struct header_clock *c, struct log_header *
     return ok;
 }
 
+/* grep_prefix_end - the start of the log line after grep's "FILE:" or "FILE:LINE:"
+ * prefix, as grep over several files or with -n prints it, or NULL: a file name has
+ * no blank and the prefix ends at its first colon (grep's context lines, "FILE-LINE-",
+ * are not read: a file name may hold dashes) */
+static const char *grep_prefix_end(const char *p, const char *e)
+{
+    const char *q = p;
+    while (q < e && q - p < 256 && *q != ':' && *q != ' ')
+        q++;
+    if (q == p || q >= e || *q != ':')
+        return NULL;
+    q++;
+    const char *d = q;
+    while (d < e && d - q < 10 && is_digit(*d))
+        d++;
+    if (d > q && d < e && *d == ':')
+        q = d + 1;
+    return e - q >= 16 ? q : NULL;
+}
+
 bool header_parse_compose(struct slice line, struct header_clock *c, struct log_header *h,
                           bool *bad_time)
 {
-    if (*bad_time || line.n < 16 || line.p[0] < 'a' || line.p[0] > 'z')
+    if (*bad_time || line.n < 16)
         return false;
-    const char *q = compose_prefix_end(line.p, line.p + line.n);
-    return q && header_parse(slice_make(q, (size_t)(line.p + line.n - q)), c, h, bad_time);
+    const char *e = line.p + line.n;
+    const char *q = NULL;
+    if (line.p[0] >= 'a' && line.p[0] <= 'z')
+        q = compose_prefix_end(line.p, e);
+    if (q && header_parse(slice_make(q, (size_t)(e - q)), c, h, bad_time))
+        return true;
+    if (*bad_time || !(q = grep_prefix_end(line.p, e)))
+        return false;
+    return header_parse(slice_make(q, (size_t)(e - q)), c, h, bad_time);
 }
 
 /* header_strip_exim_stamp - drop a leading "YYYY-MM-DD HH:MM:SS[.mmm][ +hhmm][ [pid]] "

@@ -14,8 +14,9 @@
  *   Exim mainlog  2018-10-19 16:36:25[.mmm][ +hhmm][ [pid]] msg       (program "exim")
  *   Exim, tagged  exim[pid]: 2018-10-19 16:36:25 msg   (syslog header cut off, as
  *                 OSSEC/Wazuh show a line; also "exim4[pid]:")
- *   Any of these after docker compose's "service_1   | " prefix (header_parse_compose,
- *   asked only when header_parse failed); RFC 3164 months
+ *   Any of these after docker compose's "service_1   | " prefix or grep's "FILE:" /
+ *   "FILE:LINE:" prefix (header_parse_compose, asked only when header_parse failed);
+ *   a host field padded with blanks; RFC 3164 months
  *   also in German (journalctl in a de_DE locale: "Mär", "Mai", "Okt", "Dez").
  *
  * The parser is written by hand, not with PCRE2: it runs on every line of the
@@ -83,8 +84,9 @@ void header_clock_init(struct header_clock *c, time_t mtime, int forced_year);
 bool header_parse(struct slice line, struct header_clock *c, struct log_header *h, bool *bad_time);
 
 /* header_parse_compose - after header_parse failed: the line after docker compose's
- * "service_1   | " prefix (compose names are lower case), header_parse'd; false when the
- * line has no such prefix or *bad_time is set. Kept out of header_parse so that lines
+ * "service_1   | " prefix (compose names are lower case) or after grep's "FILE:" or
+ * "FILE:LINE:" prefix (a file name without blanks), header_parse'd;
+ * false when the line has no such prefix or *bad_time is set. Kept out of header_parse so that lines
  * read at the first try pay nothing for it. */
 bool header_parse_compose(struct slice line, struct header_clock *c, struct log_header *h,
                           bool *bad_time);

@@ -35,6 +35,7 @@ def load_labels(path):
         lines = [l for l in f if not l.startswith("#")]
     for r in csv.DictReader(lines, delimiter="\t"):
         r["recipient"] = "" if r["recipient"] == "-" else r["recipient"]
+        r["queue_id"] = "" if r["queue_id"] == "-" else r["queue_id"]
         rows.append(r)
     return rows
 

@@ -59,6 +59,23 @@ START_TEST(test_null_empty_slices)
     size_t pos = 0;
     struct slice addr;
     ck_assert(!delivery_next_recipient(none, &pos, &addr));
+    /* nested <>, a display name with <> inside its quotes, a list */
+    static const char *lists[][4] = {
+        { "<<a@x.org>>", "a@x.org", NULL },
+        { "\"Joe <x>\" <a@x.org>", "a@x.org", NULL },
+        { "Joe Bloggs <a@x.org>, <b@y.org>", "a@x.org", "b@y.org", NULL },
+        { "<sb4@d.com>,<g@d.com>", "sb4@d.com", "g@d.com", NULL },
+        { "root", "root", NULL },
+    };
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        pos = 0;
+        for (size_t k = 1; lists[i][k]; k++) {
+            ck_assert(delivery_next_recipient(slice_cstr(lists[i][0]), &pos, &addr));
+            ck_assert_msg(slice_eq_cstr(addr, lists[i][k]), "%s: item %zu is \"%.*s\"", lists[i][0],
+                          k, (int)addr.n, addr.p);
+        }
+        ck_assert(!delivery_next_recipient(slice_cstr(lists[i][0]), &pos, &addr));
+    }
 }
 END_TEST
 

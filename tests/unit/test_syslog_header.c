@@ -565,6 +565,37 @@ START_TEST(test_compose_prefix)
 }
 END_TEST
 
+/* header_parse_compose - grep's "FILE:" / "FILE:LINE:" prefix (grep over several files,
+ * grep -n), and a host field padded with blanks read by header_parse itself */
+START_TEST(test_grep_prefix_padded_host)
+{
+    struct header_clock clk;
+    header_clock_init(&clk, 0, 2026);
+    struct log_header h;
+    bool bt = false;
+    const char *yes[] = { "/var/log/mail.log.1:Jun  7 09:01:08 mx postfix/smtp[1]: m",
+                          "mail.log:42:Jun  7 09:01:08 mx postfix/smtp[1]: m" };
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        bt = false;
+        struct slice l = slice_cstr(yes[i]);
+        ck_assert(!header_parse(l, &clk, &h, &bt));
+        ck_assert_msg(header_parse_compose(l, &clk, &h, &bt), "\"%s\" not read", yes[i]);
+        ck_assert(slice_eq_cstr(h.host, "mx"));
+        ck_assert(slice_eq_cstr(h.program, "postfix/smtp"));
+        ck_assert(slice_eq_cstr(h.message, "m"));
+    }
+    bt = false;
+    ck_assert(!header_parse_compose(slice_cstr("a file:not a log line at all"), &clk, &h, &bt));
+    ck_assert(!header_parse_compose(slice_cstr("sm-mta[35942]: 4B24QxX9035940: to=<a@b.c>"), &clk,
+                                    &h, &bt));
+    ck_assert(
+        header_parse(slice_cstr("Mar 13 11:29:14 SERVERNAME  sendmail[7406]: m"), &clk, &h, &bt));
+    ck_assert(slice_eq_cstr(h.host, "SERVERNAME"));
+    ck_assert(slice_eq_cstr(h.program, "sendmail"));
+    ck_assert(slice_eq_cstr(h.pid, "7406"));
+}
+END_TEST
+
 START_TEST(test_strip_exim_stamp)
 {
     static const struct {
@@ -645,6 +676,7 @@ static Suite *header_suite(void)
     tcase_add_test(tc, test_local_zones);
     tcase_add_test(tc, test_strip_exim_stamp);
     tcase_add_test(tc, test_compose_prefix);
+    tcase_add_test(tc, test_grep_prefix_padded_host);
     tcase_add_test(tc, test_format_iso_time);
     suite_add_tcase(s, tc);
     return s;
