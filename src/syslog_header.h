@@ -52,7 +52,7 @@ enum header_format {
     HEADER_EXIM,
     HEADER_YEAR_FIRST, /* "2024 Jun 10 06:38:17.123 host prog[pid]: msg" */
     HEADER_SHORT_UNIX, /* journalctl -o short-unix: "1741944413.589793 host prog[pid]: msg" */
-    HEADER_NO_STAMP,   /* "[host ]prog[pid]: msg" of an MTA without any stamp (header_parse_nostamp) */
+    HEADER_NO_STAMP, /* "[host ]prog[pid]: msg" of an MTA without any stamp (header_parse_nostamp) */
 };
 
 struct log_header {
