@@ -732,6 +732,7 @@ static void process_line(struct pipeline *p, struct header_clock *clock, struct 
         /* an MTA's line without its stamp: read, its time unknown (flagged like a
          * suspect time, never the input's span or the queue's clock) */
         no_stamp = true;
+        in->no_stamp++;
         problem_note(PROBLEM_NO_STAMP, file, p->cur_line, line);
     }
     /* times are shown in the local zone, whatever offset the line was written

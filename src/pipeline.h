@@ -87,6 +87,7 @@ struct input_stats {
     bool gzip;               /* compressed, in any format */
     const char *compression; /* "gzip", "xz", "bzip2", "zstd", "" (static string) */
     bool failed;             /* could not be opened */
+    uint64_t no_stamp;       /* MTA lines read without any time */
 };
 
 struct scan_stats {
