@@ -337,7 +337,7 @@ static int read_inputs(struct store *store, struct pipeline *p, const char *cons
         if (st->n_inputs == before) /* the store had read it all before */
             continue;
         const struct input_stats *in = &st->inputs[st->n_inputs - 1];
-        if (in->lines && !in->first && !in->failed)
+        if (in->lines && !in->first && !in->no_stamp && !in->failed)
             msg_warn("%s: none of its %llu lines is in a known log format: is it a mail log?",
                      in->name, (unsigned long long)in->lines);
     }

@@ -721,10 +721,19 @@ static void process_line(struct pipeline *p, struct header_clock *clock, struct 
     if (line.n == 0)
         return;
     bool bad_time = false;
+    bool no_stamp = false;
     if (!header_parse(line, clock, &h, &bad_time) &&
         !header_parse_compose(line, clock, &h, &bad_time)) {
-        problem_note(bad_time ? PROBLEM_BAD_TIME : PROBLEM_UNKNOWN_HEADER, file, p->cur_line, line);
-        return;
+        if (bad_time || !header_parse_nostamp(line, clock, &h)) {
+            problem_note(bad_time ? PROBLEM_BAD_TIME : PROBLEM_UNKNOWN_HEADER, file, p->cur_line,
+                         line);
+            return;
+        }
+        /* an MTA's line without its stamp: read, its time unknown (flagged like a
+         * suspect time, never the input's span or the queue's clock) */
+        no_stamp = true;
+        in->no_stamp++;
+        problem_note(PROBLEM_NO_STAMP, file, p->cur_line, line);
     }
     /* times are shown in the local zone, whatever offset the line was written
      * with (a journal entry has none): see header_local_minutes */
@@ -733,16 +742,18 @@ static void process_line(struct pipeline *p, struct header_clock *clock, struct 
     p->cur_h = &h;
     p->cur_rec = &rec;
     p->cur_raw = line;
-    p->stats.header_formats[h.format & 7]++;
+    p->stats.header_formats[h.format & 15]++;
     /* A time more than a day after the run's clock (a clock glitch, garbage in a
      * damaged file), or a year-less stamp after its file was last written (only
      * --year can give one: the clock otherwise picks the year before), is kept
      * and flagged - never the queue's clock, the input's span or the store's
      * reference for retention, so one line dated 2099 cannot age out or prune
      * everything else. */
-    p->cur_suspect =
-        h.when > p->future_limit || (h.format == HEADER_RFC3164 && h.when > clock->limit);
-    if (p->cur_suspect) {
+    p->cur_suspect = no_stamp || h.when > p->future_limit ||
+                     (h.format == HEADER_RFC3164 && h.when > clock->limit);
+    if (no_stamp) {
+        /* noted above */
+    } else if (p->cur_suspect) {
         problem_note(PROBLEM_FUTURE_TIME, file, p->cur_line, line);
     } else {
         if (!in->first || h.when < in->first)

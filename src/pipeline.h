@@ -87,6 +87,7 @@ struct input_stats {
     bool gzip;               /* compressed, in any format */
     const char *compression; /* "gzip", "xz", "bzip2", "zstd", "" (static string) */
     bool failed;             /* could not be opened */
+    uint64_t no_stamp;       /* MTA lines read without any time */
 };
 
 struct scan_stats {
@@ -96,7 +97,7 @@ struct scan_stats {
     uint64_t other_lines;    /* everything else: other daemons, inbound, diagnostics */
     uint64_t per_mx_lines;   /* Sendmail deferrals repeated for the next MX in the same second
                               * (each counted for its host, one attempt of the recipient) */
-    uint64_t header_formats[8];
+    uint64_t header_formats[16];
     uint64_t queue_live, queue_evicted;
     int64_t first, last;
     int tz_minutes;

@@ -61,6 +61,11 @@ static const struct {
                                  "recipient domain of few deliveries folded into \"(other "
                                  "domains)\": more domains than the report keeps",
                                  1 },
+    [PROBLEM_NO_STAMP] = { "no_stamp",
+                           "MTA line without any date or time (cut off when copied, `docker "
+                           "logs`): read, its time unknown - placed at the file's last write "
+                           "and flagged",
+                           0 },
 };
 
 void problems_reset(void)

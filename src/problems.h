@@ -52,6 +52,7 @@ enum problem_kind {
                             * group: too many groups (--max-groups) - informational */
     PROBLEM_DOMAINS_FOLDED,  /* a domain of few deliveries folded into "(other domains)":
                              * too many recipient domains - informational */
+    PROBLEM_NO_STAMP,        /* an MTA's line without any stamp: read, time unknown (flagged) */
     PROBLEM_KIND_COUNT
 };
 

@@ -7,6 +7,8 @@
  *                     bool *bad_time);
  *   bool header_parse_compose(struct slice line, struct header_clock *c, struct log_header *h,
  *                             bool *bad_time);   (a docker compose or grep prefix first)
+ *   bool header_parse_nostamp(struct slice line, const struct header_clock *c,
+ *                             struct log_header *h);   (no stamp at all, last resort)
  *   bool header_strip_exim_stamp(struct slice *msg);
  *   void header_tz_reset(void);
  *   const char *header_format_name(enum header_format f);
@@ -1008,6 +1010,65 @@ bool header_parse_compose(struct slice line, struct header_clock *c, struct log_
     return header_parse(slice_make(q, (size_t)(e - q)), c, h, bad_time);
 }
 
+/* mta_program - an MTA's syslog program name: postfix... (postfix/smtp, postfix-out/smtp),
+ * any "x/y" (a Postfix syslog_name such as example.com/smtp), sendmail, sm-mta, sm-msp-queue,
+ * exim, exim4 */
+static bool mta_program(const char *p, size_t n)
+{
+    if (n >= 7 && memcmp(p, "postfix", 7) == 0)
+        return true;
+    if (memchr(p, '/', n))
+        return n >= 3 && p[0] != '/' && p[n - 1] != '/';
+    static const char *const names[] = { "sendmail", "sm-mta", "sm-msp-queue", "exim", "exim4" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strlen(names[i]) == n && memcmp(p, names[i], n) == 0)
+            return true;
+    return false;
+}
+
+/* nostamp_tag - "prog[digits]: " at p with an MTA program: the message start, or NULL */
+static const char *nostamp_tag(const char *p, const char *e, struct log_header *h)
+{
+    const char *q = p;
+    while (q < e && *q != '[' && *q != ' ' && *q != ':')
+        q++;
+    if (q == p || q >= e || *q != '[' || !mta_program(p, (size_t)(q - p)))
+        return NULL;
+    const char *r = q + 1;
+    while (r < e && is_digit(*r))
+        r++;
+    if (r == q + 1 || e - r < 3 || r[0] != ']' || r[1] != ':' || r[2] != ' ')
+        return NULL;
+    h->program = slice_make(p, (size_t)(q - p));
+    h->pid = slice_make(q + 1, (size_t)(r - q - 1));
+    return r + 3;
+}
+
+bool header_parse_nostamp(struct slice line, const struct header_clock *c, struct log_header *h)
+{
+    const char *p = line.p, *e = line.p + line.n;
+    const struct slice empty = SLICE_EMPTY;
+    h->host = empty;
+    const char *msg = nostamp_tag(p, e, h);
+    if (!msg) {
+        /* one host token first: "mail postfix/smtp[1]: ...", "postfix-0 postfix/lmtp[1]: ..." */
+        const char *sp = memchr(p, ' ', (size_t)(e - p));
+        if (!sp || sp == p || memchr(p, '[', (size_t)(sp - p)) || sp[-1] == ':')
+            return false;
+        msg = nostamp_tag(sp + 1, e, h);
+        if (!msg)
+            return false;
+        h->host = slice_make(p, (size_t)(sp - p));
+    }
+    h->message = slice_make(msg, (size_t)(e - msg));
+    h->format = HEADER_NO_STAMP;
+    h->when = (int64_t)c->mtime;
+    h->usec = 0;
+    h->tz_known = false;
+    h->tz_minutes = header_local_minutes(h->when);
+    return true;
+}
+
 /* header_strip_exim_stamp - drop a leading "YYYY-MM-DD HH:MM:SS[.mmm][ +hhmm][ [pid]] "
  * from an Exim message logged through syslog, so it reads like the main log:
  *   Oct 19 16:36:25 mx1 exim[123]: 2018-10-19 16:36:25 1gDL3J-0001Xx-AB ** ... */
@@ -1042,6 +1103,8 @@ const char *header_format_name(enum header_format f)
         return "year-first";
     case HEADER_SHORT_UNIX:
         return "short-unix";
+    case HEADER_NO_STAMP:
+        return "no-stamp";
     case HEADER_NONE:
         break;
     }

@@ -52,6 +52,7 @@ enum header_format {
     HEADER_EXIM,
     HEADER_YEAR_FIRST, /* "2024 Jun 10 06:38:17.123 host prog[pid]: msg" */
     HEADER_SHORT_UNIX, /* journalctl -o short-unix: "1741944413.589793 host prog[pid]: msg" */
+    HEADER_NO_STAMP, /* "[host ]prog[pid]: msg" of an MTA without any stamp (header_parse_nostamp) */
 };
 
 struct log_header {
@@ -90,6 +91,14 @@ bool header_parse(struct slice line, struct header_clock *c, struct log_header *
  * read at the first try pay nothing for it. */
 bool header_parse_compose(struct slice line, struct header_clock *c, struct log_header *h,
                           bool *bad_time);
+
+/* header_parse_nostamp - after header_parse and header_parse_compose failed: a line whose
+ * stamp is missing ("mail postfix/smtp[1]: ...", "postfix/error[1]: ..." as `docker logs`
+ * or a grep of the message field shows it, "postfix-0 postfix/lmtp[1]: ..." with a pod
+ * name): at most one host token, then an MTA's program (postfix..., a syslog_name with
+ * "/", sendmail, sm-mta, sm-msp-queue, exim, exim4) with a numeric pid. The line has no
+ * time: h->when is the file's modification time (the caller flags it). */
+bool header_parse_nostamp(struct slice line, const struct header_clock *c, struct log_header *h);
 
 /* header_strip_exim_stamp - remove a leading "YYYY-MM-DD HH:MM:SS[.mmm][ +hhmm][ [pid]] "
  * from msg (Exim logging through syslog keeps its own stamp in the message), so
