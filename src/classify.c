@@ -2247,10 +2247,13 @@ static struct slice ip_by(struct classifier *c, size_t i, const struct classify_
 /* lone_address - the one IPv4 address a refusal of our IP names where no pattern
  * placed it ("blocked by zen.spamhaus.org; 192.0.2.1", "(dnsbl.example.com -
  * 192.0.2.1)", AT&T's "521< 192.0.2.1 >_is_blocked"): taken only when the text
- * names no other address but third parties' (two candidates: nothing) */
+ * names no other address but third parties' (two candidates, or one of them an
+ * invalid, redacted address: nothing; Yahoo's "Messages from 198.500.500.500 ...
+ * - 4.16.55.1" ends with its own version, not our IP) */
 static struct slice lone_address(const struct classify_input *in, struct slice text)
 {
     struct slice found = SLICE_EMPTY;
+    bool redacted = false;
     const char *p = text.p, *end = text.p + text.n;
     while (p < end) {
         if (!is_digit(*p) || (p > text.p && (isalnum((unsigned char)p[-1]) || p[-1] == '.' ||
@@ -2269,13 +2272,18 @@ static struct slice lone_address(const struct classify_input *in, struct slice t
         p = q;
         if (dots < 3 || (q < end && (isalnum((unsigned char)*q) || *q == ':' || *q == '-')))
             continue;
-        if (!ip_valid(&ip) || third_party(in, text, ip))
+        if (!ip_valid(&ip)) {
+            /* a redacted address ("198.500.500.500"): it may be the one meant */
+            redacted = true;
+            continue;
+        }
+        if (third_party(in, text, ip))
             continue;
         if (found.n && !slice_eq(found, ip))
             return SLICE_EMPTY;
         found = ip;
     }
-    return found;
+    return redacted ? SLICE_EMPTY : found;
 }
 
 /* ip_colon - "IP:192.0.2.1" (T-Online's "554 IP:x - A problem occurred"): the
