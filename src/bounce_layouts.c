@@ -269,16 +269,19 @@ char *bounce_layout_rcpt(struct slice text)
                                          "was not delivered to:", "address failed:",
                                          "addresses failed:", "permanent fatal errors" };
     size_t pos, off, len, why;
-    struct slice line;
+    struct slice line = SLICE_EMPTY;
     for (size_t i = 0; i < sizeof leads / sizeof *leads; i++) {
         const char *q = bounce_find_ci(text, leads[i]);
         if (!q)
             continue;
         struct slice after = slice_make(q, (size_t)(text.p + text.n - q));
         pos = 0;
-        bounce_next_line(after, &pos, &line);
-        while (bounce_next_line(after, &pos, &line) && bounce_blank(line))
+        bounce_next_line(after, &pos, &line); /* the lead line itself */
+        bool more;
+        while ((more = bounce_next_line(after, &pos, &line)) && bounce_blank(line))
             ;
+        if (!more)
+            continue;
         char *a = lone_addr(slice_trim(line));
         if (a)
             return a;
