@@ -24,7 +24,8 @@
  *                       [rule NAME] (a user's: text, dsn, stage, host, status,
  *                       source - PCRE2 - and blocklist); [implicated-ip] pattern
  *   provider-codes.conf [code ID] provider, text, dsn, class, blocklist,
- *                       meaning, source, help, verified (CORPUS-FORMAT.md)
+ *                       meaning, source, help, verified (keys: the file's
+ *                       header; tests/corpus/check_format.py checks them)
  *   phrases.conf        [strip NAME] prefix / suffix / inner (PCRE2; a group
  *                       named stage, keys stage and source); [phrase CLASS]
  *                       text (repeatable: one family, any line), unless, dsn,

@@ -30,6 +30,29 @@ bool delivery_status_parse(const char *name, enum delivery_status *out)
     return false;
 }
 
+/* scan_unquoted - from i, the index of the first character outside "..." that ends
+ * an item: with at_close, the '>' that closes the <...> opened at i (nested <> count);
+ * otherwise a ',' not inside <>. list.n when there is none. */
+static inline size_t scan_unquoted(struct slice list, size_t i, bool at_close)
+{
+    bool quoted = false;
+    int depth = 0;
+    for (; i < list.n; i++) {
+        if (list.p[i] == '"')
+            quoted = !quoted;
+        else if (quoted)
+            continue;
+        else if (list.p[i] == '<')
+            depth++;
+        else if (list.p[i] == '>') {
+            if (--depth == 0 && at_close)
+                break;
+        } else if (list.p[i] == ',' && depth <= 0 && !at_close)
+            break;
+    }
+    return i;
+}
+
 bool delivery_next_recipient(struct slice list, size_t *pos, struct slice *addr)
 {
     size_t i = *pos;
@@ -38,8 +61,6 @@ bool delivery_next_recipient(struct slice list, size_t *pos, struct slice *addr)
     if (i >= list.n)
         return false;
     size_t start = i;
-    bool quoted = false;
-    int depth = 0;
     if (list.p[i] == '<') {
         /* the common "<a@x>": no quote and no second '<' before the first '>' */
         const char *gt = memchr(list.p + i + 1, '>', list.n - i - 1);
@@ -51,16 +72,7 @@ bool delivery_next_recipient(struct slice list, size_t *pos, struct slice *addr)
             return true;
         }
         /* <...> may contain quoted commas ("a,b"@example.com) and be nested (<<a@x>>) */
-        for (; i < list.n; i++) {
-            if (list.p[i] == '"')
-                quoted = !quoted;
-            else if (quoted)
-                continue;
-            else if (list.p[i] == '<')
-                depth++;
-            else if (list.p[i] == '>' && --depth == 0)
-                break;
-        }
+        i = scan_unquoted(list, i, true);
         struct slice a = slice_make(list.p + start + 1, (i < list.n ? i : list.n) - start - 1);
         while (a.n >= 2 && a.p[0] == '<' && a.p[a.n - 1] == '>')
             a = slice_make(a.p + 1, a.n - 2);
@@ -78,18 +90,7 @@ bool delivery_next_recipient(struct slice list, size_t *pos, struct slice *addr)
             return true;
         }
         /* up to a comma outside quotes and <>; "Name" <addr> / Name <addr>: the address */
-        for (i = start; i < list.n; i++) {
-            if (list.p[i] == '"')
-                quoted = !quoted;
-            else if (quoted)
-                continue;
-            else if (list.p[i] == '<')
-                depth++;
-            else if (list.p[i] == '>')
-                depth--;
-            else if (list.p[i] == ',' && depth <= 0)
-                break;
-        }
+        i = scan_unquoted(list, start, false);
         struct slice a = slice_trim(slice_make(list.p + start, i - start));
         if (a.n >= 3 && a.p[a.n - 1] == '>' && a.p[0] != '<') {
             size_t lt = a.n - 1;

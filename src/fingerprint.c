@@ -102,6 +102,7 @@
 #include "conf.h"
 #include "regex.h"
 #include "sendmail_shorten.h"
+#include "util/hashmap.h"
 #include "util/xalloc.h"
 
 /* salient codes remembered per call; more than this in one text is noise */
@@ -195,16 +196,6 @@ static uint64_t fnv_add(uint64_t h, const void *p, size_t n)
         h ^= s[i];
         h *= 0x100000001b3ULL;
     }
-    return h;
-}
-
-static uint64_t fnv_mix(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
     return h;
 }
 
@@ -1016,7 +1007,7 @@ uint64_t fingerprint(struct fingerprinter *f, struct slice text, struct strbuf *
     /* head words, tail words and codes hashed apart, so a shortened copy
      * (two segments) and a full one (one) combine the same way */
     uint64_t parts[3] = { r.h, r.ht, r.hs };
-    return fnv_mix(fnv_add(0xcbf29ce484222325ULL, parts, sizeof parts));
+    return hash_fmix64(fnv_add(0xcbf29ce484222325ULL, parts, sizeof parts));
 }
 
 /* fingerprint_hex - 16 lower-case hex digits + NUL into buf[17] */

@@ -24,16 +24,7 @@
 
 #include <string.h>
 
-/* final mix of MurmurHash3 (fmix64): every input bit reaches every output bit */
-static uint64_t fmix64(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
+#include "util/hashmap.h"
 
 /* le64 - eight bytes as a little-endian word (one load on x86) */
 static uint64_t le64(const unsigned char *p)
@@ -57,14 +48,14 @@ uint64_t line_text_hash(struct slice message)
     for (size_t i = 0; i < n; i++)
         tail |= (uint64_t)p[i] << (8 * i);
     h ^= tail * 0x87c37b91114253d5ULL;
-    return fmix64(h);
+    return hash_fmix64(h);
 }
 
 uint64_t line_key(const struct line_id *id, int64_t when)
 {
     uint64_t t =
         (uint64_t)when * 0x9e3779b97f4a7c15ULL + (uint64_t)id->occurrence * 0xbf58476d1ce4e5b9ULL;
-    return fmix64(id->text ^ fmix64(t + 0x94d049bb133111ebULL));
+    return hash_fmix64(id->text ^ hash_fmix64(t + 0x94d049bb133111ebULL));
 }
 
 void line_occurrences_reset(struct line_occurrences *o)

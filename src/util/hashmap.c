@@ -29,16 +29,6 @@ struct hashmap {
     void (*free_value)(void *);
 };
 
-static uint64_t mix(uint64_t h)
-{
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 33;
-    return h;
-}
-
 uint64_t hash_bytes(const void *p, size_t n)
 {
     const unsigned char *s = p;
@@ -74,7 +64,7 @@ uint64_t hash_bytes(const void *p, size_t n)
         break;
     }
 #undef FNV_STEP
-    return mix(h);
+    return hash_fmix64(h);
 }
 
 uint64_t hash_bytes_ci(const void *p, size_t n)
@@ -87,7 +77,7 @@ uint64_t hash_bytes_ci(const void *p, size_t n)
             c += 'a' - 'A';
         h = (h ^ c) * 0x100000001b3ULL;
     }
-    return mix(h);
+    return hash_fmix64(h);
 }
 
 struct hashmap *hashmap_new(void (*free_value)(void *))

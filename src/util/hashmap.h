@@ -20,6 +20,19 @@
 
 struct hashmap;
 
+/* hash_fmix64 - the final mix of MurmurHash3 (fmix64): every input bit reaches
+ * every output bit. hash_bytes ends with it; fingerprint keys and line keys use it
+ * too, so changing it changes stored keys. */
+static inline uint64_t hash_fmix64(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
 uint64_t hash_bytes(const void *p, size_t n);
 /* hash_bytes_ci - the same, ASCII letters folded to lower case */
 uint64_t hash_bytes_ci(const void *p, size_t n);

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Syntax self-check of the labelled corpus and the provider code catalogue.
 
-Checks tests/corpus/*.tsv against CORPUS-FORMAT: the header, 10 tab-separated
-columns per row, allowed class / mta / source / stage values, a non-empty ref,
-no duplicate (text, dsn, stage, host) rows, an ip that is an IP address and
-appears in the text, and a provider id that exists in patterns/providers.conf
-(a warning when providers.conf gives the host another provider: either the
-row or providers.conf is wrong). It prints the rows
-per class, per mta and per file.
+Checks tests/corpus/*.tsv against the row format of tests/corpus/README.md: the
+header, 10 tab-separated columns per row, allowed class / mta / source / stage
+values, a non-empty ref, no duplicate (text, dsn, stage, host) rows, an ip that
+is an IP address and appears in the text, and a provider id that exists in
+patterns/providers.conf (a warning when providers.conf gives the host another
+provider: either the row or providers.conf is wrong). It prints the rows per
+class, per mta and per file.
 
 Checks patterns/provider-codes.conf: known keys, required text/class, classes
 and provider/blocklist ids that exist, verified = yes|no, and that every regex

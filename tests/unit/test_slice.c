@@ -66,6 +66,17 @@ START_TEST(test_null_empty_slices)
         { "Joe Bloggs <a@x.org>, <b@y.org>", "a@x.org", "b@y.org", NULL },
         { "<sb4@d.com>,<g@d.com>", "sb4@d.com", "g@d.com", NULL },
         { "root", "root", NULL },
+        /* quoted local parts with commas, <> and quotes inside quotes, with and without <> */
+        { "<\"a,b\"@x.org>, c@y.org", "\"a,b\"@x.org", "c@y.org", NULL },
+        { "\"a,b\"@x.org, c@y.org", "\"a,b\"@x.org", "c@y.org", NULL },
+        { "<\"a>b\"@x.org>,<c@y.org>", "\"a>b\"@x.org", "c@y.org", NULL },
+        { "<\"<a,b>\"@x.org>", "\"<a,b>\"@x.org", NULL },
+        { "\"<a,b>\"@x.org", "\"<a,b>\"@x.org", NULL },
+        { "\"Joe, Jr.\" <a@x.org>, b@y.org", "a@x.org", "b@y.org", NULL },
+        { "Joe <\"a,b\"@x.org>, <<c@y.org>>", "\"a,b\"@x.org", "c@y.org", NULL },
+        /* unterminated: the rest of the list is the address */
+        { "<a@x.org", "a@x.org", NULL },
+        { "<\"a>@x.org", "\"a>@x.org", NULL },
     };
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
         pos = 0;
