@@ -434,7 +434,7 @@ static const struct {
     { "Technical details of temporary failure:", AFTER },
     { "did not reach the following recipient(s):", AFTER }, /* Exchange 5.5/2003 */
     { "\nbecause:", AFTER },                                /* Lotus Domino */
-    { ") reports:", AFTER }, /* CommuniGate Pro: "LOCAL module(account x) reports:" */
+    { ") reports:", AFTER },                                /* CommuniGate Pro */
     { "<<< 5", AFTER },                                     /* Sendmail transcript */
     { "<<< 4", AFTER },
     { "\n Out: 5", OUT }, /* Postfix "Transcript of session follows." */
