@@ -198,6 +198,16 @@ static void decode(struct slice body, const char *cte, struct strbuf *out)
     }
 }
 
+/* unbracket - "<a@b>" -> "a@b" in place */
+static void unbracket(char *a)
+{
+    size_t n = strlen(a);
+    if (n >= 2 && a[0] == '<' && a[n - 1] == '>') {
+        memmove(a, a + 1, n - 2);
+        a[n - 2] = '\0';
+    }
+}
+
 /* value_after_type - "rfc822; a@b" -> "a@b" (type into *type when asked) */
 static char *value_after_type(const char *v, char **type)
 {
@@ -307,6 +317,15 @@ static void read_fields(struct slice body, struct bounce_message *m)
         if (header(h, "Last-Attempt-Date", &v))
             r->last_attempt = xstrdup(strbuf_cstr(&v));
         fill_empty(r);
+        /* "rfc822;<a@b>": the address without its angle brackets */
+        unbracket(r->final_recipient);
+        unbracket(r->original_recipient);
+        /* a Final-Recipient without a domain (CommuniGate Pro's "LOCAL;<user>")
+         * gives way to an Original-Recipient that is a whole address */
+        if (!strchr(r->final_recipient, '@') && strchr(r->original_recipient, '@')) {
+            free(r->final_recipient);
+            r->final_recipient = xstrdup(r->original_recipient);
+        }
         /* a source-routed Final-Recipient ("@relay:user@host", RFC 5321
          * C): the address the sender wrote, or the route's mailbox */
         if (r->final_recipient[0] == '@') {
@@ -415,6 +434,7 @@ static const struct {
     { "Technical details of temporary failure:", AFTER },
     { "did not reach the following recipient(s):", AFTER }, /* Exchange 5.5/2003 */
     { "\nbecause:", AFTER },                                /* Lotus Domino */
+    { ") reports:", AFTER },                                /* CommuniGate Pro */
     { "<<< 5", AFTER },                                     /* Sendmail transcript */
     { "<<< 4", AFTER },
     { "\n Out: 5", OUT }, /* Postfix "Transcript of session follows." */
@@ -494,6 +514,16 @@ static bool exim_failed(struct slice text, struct strbuf *d, char **rcpt)
         return false;
     }
     return true;
+}
+
+/* unbalanced_close - whether s closes more parentheses than it opens (the
+ * ")" of "(reason: 550 ...)" around the reply, not one of the reply's own) */
+static bool unbalanced_close(const char *s)
+{
+    long depth = 0;
+    for (; *s; s++)
+        depth += *s == '(' ? 1 : *s == ')' ? -1 : 0;
+    return depth < 0;
 }
 
 /* quoted_reply - the reply a bounce's text quotes (the first marker, else a
@@ -591,7 +621,7 @@ static bool quoted_reply(struct slice text, struct strbuf *d, char **rcpt, bool 
     }
     /* "(reason: 550 ...)", "Remote Server returned '550 ...'" */
     if (best && markers[which].from == AFTER && d->len &&
-        (d->s[d->len - 1] == ')' || d->s[d->len - 1] == '\''))
+        ((d->s[d->len - 1] == ')' && unbalanced_close(d->s)) || d->s[d->len - 1] == '\''))
         d->s[--d->len] = '\0';
     /* Gmail ("Delivery to the following recipient failed permanently:"),
      * Domino ("was not delivered to:"): the address alone on a line below */

@@ -15,8 +15,10 @@
  * "SMTP error from remote mail server after RCPT TO:...: 550 ...",
  * "(reason: 550 ...)", "Remote host said: 550 ..."), which becomes one
  * recipient with only a diagnostic; Gmail's old "Technical details of ...
- * failure:", Exchange 2003's "did not reach the following recipient(s):" and
- * Domino's "because:" are such places too. The other failed addresses of such
+ * failure:", Exchange 2003's "did not reach the following recipient(s):",
+ * Domino's "because:" and CommuniGate Pro's "module(...) reports:" are such
+ * places too (a CommuniGate "Final-Recipient: LOCAL;<user>" without a domain
+ * gives way to its Original-Recipient). The other failed addresses of such
  * a bounce (X-Failed-Recipients, "<a@b>:" lines) get their own paragraph's
  * reply, and so does a delivery-status recipient without Diagnostic-Code
  * ("a@b: 550 ..." in OpenSMTPD's text). Layouts that quote no reply behind
