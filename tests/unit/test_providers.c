@@ -66,6 +66,38 @@ static const struct {
     { "mx1.seznam.cz", "seznam.cz", "seznam" },
     { "mx2.secureserver.net", "example.com", "godaddy" },
     { "mx1.earthlink.net", "earthlink.net", "earthlink" },
+    /* mail-filtering gateways and hosters: MX names from the vendors' setup
+     * pages (the comments in patterns/providers.conf name them) */
+    { "mx-01-eu-central-1.prod.hydra.sophos.com", "example.com", "sophos" },
+    { "mx1.dhl.iphmx.com", "dhl.com", "cisco" },
+    { "esa1.example.c3s2.iphmx.com", "example.com", "cisco" },
+    { "in.tmes.trendmicro.com", "example.com", "trendmicro" },
+    { "in.tmes.trendmicro.eu", "example.de", "trendmicro" },
+    { "in.tmes-anz.trendmicro.com", "example.com.au", "trendmicro" },
+    { "in.tmes.trendmicro.co.jp", "example.co.jp", "trendmicro" },
+    { "in.hes.trendmicro.com", "example.com", "trendmicro" },
+    { "prefilter.emailsecurity.trendmicro.eu", "example.se", "trendmicro" },
+    { "cluster1.eu.messagelabs.com", "example.co.uk", "messagelabs" },
+    { "cluster5a.us.messagelabs.com", "example.com", "messagelabs" },
+    { "mx01.hornetsecurity.com", "example.de", "hornetsecurity" },
+    { "mx.antispameurope.com", "example.de", "hornetsecurity" },
+    { "mx1.emailsrvr.com", "example.com", "rackspace" },
+    { "mx.spamexperts.com", "example.nl", "spamexperts" },
+    { "fallbackmx.spamexperts.eu", "example.nl", "spamexperts" },
+    { "lastmx.spamexperts.net", "example.nl", "spamexperts" },
+    { "filter10.antispamcloud.com", "example.nl", "spamexperts" },
+    { "cust1234-1.in.mailcontrol.com", "example.com", "forcepoint" },
+    { "smtpin.rzone.de", "example.de", "strato" },
+    { "mx00.ionos.de", "example.de", "gmx" },
+    { "mx01.ionos.es", "example.es", "gmx" },
+    { "mx00.1and1.co.uk", "example.co.uk", "gmx" },
+    { "mx00.kundenserver.de", "example.de", "gmx" },
+    { "mail.protonmail.ch", "example.com", "protonmail" },
+    { "mailsec.protonmail.ch", "example.com", "protonmail" },
+    { "mx1-eu1.ppe-hosted.com", "example.com", "proofpoint" },
+    /* Sophos's outbound relay is not its inbound gateway */
+    { "relay.mail.sophos.com", "example.com", NULL },
+    { "trendmicro.com.evil.example", "example.com", NULL },
     /* AOL's mail is Yahoo's platform */
     { "mailin-03.mx.aol.com", "aol.com", "yahoo" },
     { "mx-aol.mail.gm0.yahoodns.net", "aol.com", "yahoo" },
@@ -166,6 +198,8 @@ START_TEST(test_relay)
     ck_assert(
         provider_is_relay(p, SLICE_LIT("email-smtp.eu-west-1.amazonaws.com"), SLICE_EMPTY, 0));
     ck_assert(provider_is_relay(p, SLICE_LIT("smtp.laposte.net"), SLICE_EMPTY, 0));
+    ck_assert(provider_is_relay(p, SLICE_LIT("smtp.1and1.com"), SLICE_EMPTY, 25));
+    ck_assert(!provider_is_relay(p, SLICE_LIT("mx00.1and1.com"), SLICE_EMPTY, 25));
     ck_assert(!provider_is_relay(p, SLICE_LIT("gmail-smtp-in.l.google.com"), SLICE_EMPTY, 25));
     ck_assert(!provider_is_relay(p, SLICE_LIT("contoso-com.mail.protection.outlook.com"),
                                  SLICE_EMPTY, 25));
