@@ -2149,7 +2149,7 @@ static bool numbered_ref(struct slice text, struct slice ip)
         if (digits)
             return true;
     }
-    static const char *const words[] = { "section", "sec.", "version", "ver.",
+    static const char *const words[] = { "section", "sec.",  "version",  "ver.",
                                          "release", "build", "revision", "rev." };
     for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
         size_t n = strlen(words[i]);

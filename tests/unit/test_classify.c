@@ -473,8 +473,7 @@ START_TEST(test_not_an_address)
     };
     struct classifier *c = load_or_die();
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
-        struct classify_input in = { .text = slice_cstr(rows[i].text),
-                                     .status = DELIVERY_BOUNCED };
+        struct classify_input in = { .text = slice_cstr(rows[i].text), .status = DELIVERY_BOUNCED };
         struct classification out;
         classify(c, &in, &out);
         char ip[64];
