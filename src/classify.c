@@ -2118,6 +2118,60 @@ static bool relayed_reply(struct slice text, struct slice ip)
     return false;
 }
 
+/* numbered_ref - the dotted quad is a section, version or status number, not an
+ * address: right after an RFC number ("See RFC2821 4.1.1.1", "RFC 2821 4.1.1.1") or
+ * a word that numbers things ("section 4.1.1.1", "version 8.5.9600.16384"), or in
+ * the place a provider puts its own status code: after "- " or "#" in a reply whose
+ * code has the quad's first digit as its class (Yahoo's "421 ... deferred -
+ * 4.16.55.1") */
+static bool numbered_ref(struct slice text, struct slice ip)
+{
+    const char *b = text.p, *q = ip.p;
+    while (q > b && (q[-1] == ' ' || q[-1] == ':'))
+        q--;
+    /* the word before: a run of letters, digits and dots */
+    const char *w = q;
+    while (w > b && (isalnum((unsigned char)w[-1]) || w[-1] == '.'))
+        w--;
+    size_t wl = (size_t)(q - w);
+    if (wl && is_digit(*w)) {
+        /* a number: "RFC2821" glued, or "RFC 2821" */
+        const char *r = w;
+        while (r > b && r[-1] == ' ')
+            r--;
+        if (r - b >= 3 && strncasecmp(r - 3, "RFC", 3) == 0 &&
+            (r - 3 == b || !isalnum((unsigned char)r[-4])))
+            return true;
+    } else if (wl >= 3 && strncasecmp(w, "RFC", 3) == 0) {
+        bool digits = true;
+        for (const char *d = w + 3; d < q; d++)
+            digits &= is_digit(*d);
+        if (digits)
+            return true;
+    }
+    static const char *const words[] = { "section", "sec.",  "version",  "ver.",
+                                         "release", "build", "revision", "rev." };
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
+        size_t n = strlen(words[i]);
+        if (wl == n && strncasecmp(w, words[i], n) == 0)
+            return true;
+        if (words[i][n - 1] == '.' && wl == n - 1 && strncasecmp(w, words[i], n - 1) == 0)
+            return true;
+    }
+    if (q - b >= 2 && (unsigned char)q[-2] == 0xc2 && (unsigned char)q[-1] == 0xa7) /* § */
+        return true;
+    /* the provider's own status code after "- " or "#" */
+    if (ip.n >= 2 && (ip.p[0] == '2' || ip.p[0] == '4' || ip.p[0] == '5') && ip.p[1] == '.' &&
+        ((q > b && q[-1] == '-' && q < ip.p) || (ip.p > b && ip.p[-1] == '#'))) {
+        for (const char *c = b; c + 3 <= q; c++)
+            if (c[0] == ip.p[0] && is_digit(c[1]) && is_digit(c[2]) &&
+                (c == b || !isalnum((unsigned char)c[-1])) &&
+                (c + 3 == q || c[3] == ' ' || c[3] == '-'))
+                return true;
+    }
+    return false;
+}
+
 /* third_party - whether the IP at ip is the remote server's own or another
  * host's that the text names: the logged remote IP; "host[ip]" with a dotted
  * host name ("host mx[ip] said", "connect to mx[ip]:25"), not a word
@@ -2129,7 +2183,8 @@ static bool third_party(const struct classify_input *in, struct slice text, stru
 {
     if (in->remote_ip.n && slice_eq(ip, in->remote_ip))
         return true;
-    if (never_ours(ip) || resolver_ip(text, ip) || relayed_reply(text, ip))
+    if (never_ours(ip) || resolver_ip(text, ip) || relayed_reply(text, ip) ||
+        numbered_ref(text, ip))
         return true;
     const char *p = ip.p, *start = text.p;
     if (p - start >= 5 && strncmp(p - 5, "IPv6:", 5) == 0)
@@ -2194,6 +2249,11 @@ static bool third_party(const struct classify_input *in, struct slice text, stru
         while (cb > start && (is_digit(cb[-1]) || cb[-1] == '.'))
             cb--;
         if (ce - cb >= 3 && is_digit(*cb) && (cb == start || cb[-1] == ' ' || cb[-1] == '-'))
+            return false;
+        /* "Host name [ip] is blacklisted by ..." opening a reply, or a wrapper's
+         * "said: Host ...": the subject of the sentence is the client (Haraka's
+         * dnsbl); Exim's "host mx [ip]: 550 ..." is followed by no verb */
+        if ((ce == start || (ce - start >= 1 && ce[-1] == ':')) && ip_is_subject(text, ip))
             return false;
     }
     static const char *const other[] = { "host", "to", "server", "relay", "mx", "via", "at" };

@@ -433,6 +433,58 @@ START_TEST(test_not_remote_ip)
 }
 END_TEST
 
+/* numbers that look like addresses are not ours: RFC sections, versions, a
+ * provider's status code in the place of one; and the client's address where the
+ * text makes it the subject ("Host name [ip] is blacklisted") or names its HELO
+ * literal */
+START_TEST(test_not_an_address)
+{
+    static const struct {
+        const char *text, *want;
+    } rows[] = {
+        { "554 5.7.1 Your IP is blocked, see RFC 2821 4.1.1.1", "" },
+        { "554 5.7.1 Your IP is blocked (See RFC2821 4.1.1.1)", "" },
+        { "554 5.7.1 Your IP is blocked, see section 4.1.1.1", "" },
+        { "554 5.7.1 Your IP is blocked; filter version 4.1.1.1", "" },
+        { "554 5.7.1 Your IP is blocked; filter Version: 4.1.1.1", "" },
+        { "421 4.7.0 [TSS04] Messages temporarily deferred due to user complaints - 4.16.55.1; "
+          "see https://postmaster.yahooinc.com/error-codes",
+          "" },
+        { "421 4.7.0 [TSS04] Messages from 192.0.2.214 temporarily deferred due to user "
+          "complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes",
+          "192.0.2.214" },
+        /* an address after a dash whose first number is not the reply's class */
+        { "554 5.7.1 Your IP is blocked - 192.0.2.5", "192.0.2.5" },
+        { "554 5.7.1 <aa.example.nl[192.0.2.18]>: Client host rejected: match 192.0.2",
+          "192.0.2.18" },
+        { "Host c-198-51-100-70.hsd1.va.comcast.net [198.51.100.70] is blacklisted by "
+          "ips.backscatterer.org",
+          "198.51.100.70" },
+        { "host mx.example.net[198.51.100.1] said: Host DNSERROR [203.0.113.50] is blacklisted "
+          "by ips.backscatterer.org",
+          "203.0.113.50" },
+        /* Exim names the remote host the same way, with no verb after it */
+        { "SMTP error from remote mail server after RCPT TO:<a@example.net>: host "
+          "mx.example.net [198.51.100.3]: 550 5.7.1 Your IP is blocked",
+          "" },
+        { "501 5.5.2 <[2001:db8:2041:8::19]>: Helo command rejected: invalid ip address",
+          "2001:db8:2041:8::19" },
+        { "421 4.7.1 Intrusion prevention active for [198.51.100.9][R]", "198.51.100.9" },
+    };
+    struct classifier *c = load_or_die();
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        struct classify_input in = { .text = slice_cstr(rows[i].text), .status = DELIVERY_BOUNCED };
+        struct classification out;
+        classify(c, &in, &out);
+        char ip[64];
+        snprintf(ip, sizeof ip, "%.*s", (int)out.implicated_ip.n, out.implicated_ip.p);
+        ck_assert_msg(strcmp(ip, rows[i].want) == 0, "\"%s\": got '%s', want '%s'", rows[i].text,
+                      ip, rows[i].want);
+    }
+    classifier_free(c);
+}
+END_TEST
+
 START_TEST(test_dsn_from_text)
 {
     static const struct {
@@ -643,6 +695,7 @@ static Suite *classify_suite(void)
     tcase_add_test(tc, test_user_rule_order);
     tcase_add_test(tc, test_generic_sendmail);
     tcase_add_test(tc, test_not_remote_ip);
+    tcase_add_test(tc, test_not_an_address);
     tcase_add_test(tc, test_dsn_from_text);
     tcase_add_test(tc, test_user_override);
     tcase_add_test(tc, test_bad_config);
