@@ -2630,6 +2630,17 @@ static void start(struct classifier *c, const struct classify_input *in, struct 
             strcmp(t + 1, ".0.0") != 0)
             memcpy(x->dsn_used, t, sizeof t);
     }
+    if (dsn.n && x->dsn_used[0] == '4' && x->source == TEXT_REMOTE_REPLY &&
+        reply_class(x->text) == '5') {
+        /* a permanent reply logged as a deferral (Postfix soft_bounce, a
+         * skipped 5xx greeting: "dsn=4.0.0, status=SOFTBOUNCE (host x said:
+         * 550 5.1.1 ...)"): the words are judged by what the receiver said */
+        char t[16];
+        if (classify_dsn_from_text(x->text, t) && t[0] == '5')
+            memcpy(x->dsn_used, t, sizeof t);
+        else
+            x->dsn_used[0] = '5';
+    }
     if (!x->dsn_used[0]) {
         char k = reply_class(x->text);
         if (!k && x->source == TEXT_GENERIC) {
