@@ -5,6 +5,9 @@
  *
  * DESCRIPTION
  *   Tried in order, the first that finds a reply wins:
+ *   - dma's (DragonFly Mail Agent) "There was an error delivering your mail
+ *     to <a@b>.": the address and the paragraph below it ("mx [ip] did not
+ *     like our RCPT TO: 550 ...", "DNS lookup failure: ...");
  *   - Sendmail's (and V5 Sendmail's, Active!hunter's) "----- Transcript of
  *     session follows -----": its first reply line ("421 host (smtp)...
  *     Deferred: ...", "550 sorry, no mailbox here ...");
@@ -190,7 +193,22 @@ bool bounce_layout_reply(struct slice text, struct strbuf *d, char **rcpt)
     struct slice line;
     strbuf_reset(d);
     *rcpt = NULL;
-    const char *p = bounce_find_ci(text, "Transcript of session follows");
+    /* dma (DragonFly Mail Agent): "There was an error delivering your mail
+     * to <a@b>." and the reason as the next paragraph */
+    const char *p = bounce_find_ci(text, "error delivering your mail to <");
+    if (p) {
+        const char *a = p + strlen("error delivering your mail to <");
+        size_t k = addr_at(a, (size_t)(text.p + text.n - a));
+        const char *nl = memchr(a, '\n', (size_t)(text.p + text.n - a));
+        if (k && a[k] == '>' && nl) {
+            paragraph(text, (size_t)(nl + 1 - text.p), d);
+            if (d->len) {
+                *rcpt = xmemdup(a, k);
+                return true;
+            }
+        }
+    }
+    p = bounce_find_ci(text, "Transcript of session follows");
     if (p) {
         struct slice rest = slice_make(p, (size_t)(text.p + text.n - p));
         bounce_next_line(rest, &pos, &line); /* the marker's line */
