@@ -8,6 +8,9 @@
  *   - dma's (DragonFly Mail Agent) "There was an error delivering your mail
  *     to <a@b>.": the address and the paragraph below it ("mx [ip] did not
  *     like our RCPT TO: 550 ...", "DNS lookup failure: ...");
+ *   - Mimecast's "Additional information follows :": the paragraph below it
+ *     without its "-- " bullet; InterScan MSS's "Unable to deliver message to
+ *     <a@b> ...": that line;
  *   - Sendmail's (and V5 Sendmail's, Active!hunter's) "----- Transcript of
  *     session follows -----": its first reply line ("421 host (smtp)...
  *     Deferred: ...", "550 sorry, no mailbox here ...");
@@ -208,6 +211,38 @@ bool bounce_layout_reply(struct slice text, struct strbuf *d, char **rcpt)
             }
         }
     }
+    /* Mimecast's notice: "Additional information follows :" and "-- 5.4.1 ..."
+     * below it; InterScan MSS: "Unable to deliver message to <a@b> (...). Please
+     * check ..." - the line is the reason */
+    p = bounce_find_ci(text, "Additional information follows");
+    if (p) {
+        const char *nl = memchr(p, '\n', (size_t)(text.p + text.n - p));
+        if (nl)
+            paragraph(text, (size_t)(nl + 1 - text.p), d);
+        size_t skip = 0;
+        while (skip < d->len && (d->s[skip] == '-' || d->s[skip] == ' '))
+            skip++;
+        if (d->len > skip) {
+            memmove(d->s, d->s + skip, d->len - skip + 1);
+            d->len -= skip;
+            return true;
+        }
+        strbuf_reset(d);
+    }
+    p = bounce_find_ci(text, "deliver message to <");
+    if (p) {
+        const char *a = p + strlen("deliver message to <");
+        size_t k = addr_at(a, (size_t)(text.p + text.n - a));
+        if (k && a[k] == '>') {
+            const char *b = p, *e = memchr(p, '\n', (size_t)(text.p + text.n - p));
+            while (b > text.p && b[-1] != '\n')
+                b--;
+            struct slice t = slice_trim(slice_make(b, (size_t)((e ? e : text.p + text.n) - b)));
+            strbuf_add(d, t.p, t.n);
+            *rcpt = xmemdup(a, k);
+            return true;
+        }
+    }
     p = bounce_find_ci(text, "Transcript of session follows");
     if (p) {
         struct slice rest = slice_make(p, (size_t)(text.p + text.n - p));
@@ -283,7 +318,7 @@ static char *lone_addr(struct slice t)
 
 char *bounce_layout_rcpt(struct slice text)
 {
-    static const char *const leads[] = { "following recipient",
+    static const char *const leads[] = { "following recipient", "following address could not",
                                          "was not delivered to:", "address failed:",
                                          "addresses failed:", "permanent fatal errors" };
     size_t pos, off, len, why;
