@@ -318,9 +318,9 @@ static char *lone_addr(struct slice t)
 
 char *bounce_layout_rcpt(struct slice text)
 {
-    static const char *const leads[] = { "following recipient", "following address could not",
+    static const char *const leads[] = { "following recipient",   "following address could not",
                                          "was not delivered to:", "address failed:",
-                                         "addresses failed:", "permanent fatal errors" };
+                                         "addresses failed:",     "permanent fatal errors" };
     size_t pos, off, len, why;
     struct slice line = SLICE_EMPTY;
     for (size_t i = 0; i < sizeof leads / sizeof *leads; i++) {
