@@ -5,6 +5,12 @@
  *
  * DESCRIPTION
  *   Tried in order, the first that finds a reply wins:
+ *   - dma's (DragonFly Mail Agent) "There was an error delivering your mail
+ *     to <a@b>.": the address and the paragraph below it ("mx [ip] did not
+ *     like our RCPT TO: 550 ...", "DNS lookup failure: ...");
+ *   - Mimecast's "Additional information follows :": the paragraph below it
+ *     without its "-- " bullet; InterScan MSS's "Unable to deliver message to
+ *     <a@b> ...": that line;
  *   - Sendmail's (and V5 Sendmail's, Active!hunter's) "----- Transcript of
  *     session follows -----": its first reply line ("421 host (smtp)...
  *     Deferred: ...", "550 sorry, no mailbox here ...");
@@ -190,7 +196,54 @@ bool bounce_layout_reply(struct slice text, struct strbuf *d, char **rcpt)
     struct slice line;
     strbuf_reset(d);
     *rcpt = NULL;
-    const char *p = bounce_find_ci(text, "Transcript of session follows");
+    /* dma (DragonFly Mail Agent): "There was an error delivering your mail
+     * to <a@b>." and the reason as the next paragraph */
+    const char *p = bounce_find_ci(text, "error delivering your mail to <");
+    if (p) {
+        const char *a = p + strlen("error delivering your mail to <");
+        size_t k = addr_at(a, (size_t)(text.p + text.n - a));
+        const char *nl = memchr(a, '\n', (size_t)(text.p + text.n - a));
+        if (k && a[k] == '>' && nl) {
+            paragraph(text, (size_t)(nl + 1 - text.p), d);
+            if (d->len) {
+                *rcpt = xmemdup(a, k);
+                return true;
+            }
+        }
+    }
+    /* Mimecast's notice: "Additional information follows :" and "-- 5.4.1 ..."
+     * below it; InterScan MSS: "Unable to deliver message to <a@b> (...). Please
+     * check ..." - the line is the reason */
+    p = bounce_find_ci(text, "Additional information follows");
+    if (p) {
+        const char *nl = memchr(p, '\n', (size_t)(text.p + text.n - p));
+        if (nl)
+            paragraph(text, (size_t)(nl + 1 - text.p), d);
+        size_t skip = 0;
+        while (skip < d->len && (d->s[skip] == '-' || d->s[skip] == ' '))
+            skip++;
+        if (d->len > skip) {
+            memmove(d->s, d->s + skip, d->len - skip + 1);
+            d->len -= skip;
+            return true;
+        }
+        strbuf_reset(d);
+    }
+    p = bounce_find_ci(text, "deliver message to <");
+    if (p) {
+        const char *a = p + strlen("deliver message to <");
+        size_t k = addr_at(a, (size_t)(text.p + text.n - a));
+        if (k && a[k] == '>') {
+            const char *b = p, *e = memchr(p, '\n', (size_t)(text.p + text.n - p));
+            while (b > text.p && b[-1] != '\n')
+                b--;
+            struct slice t = slice_trim(slice_make(b, (size_t)((e ? e : text.p + text.n) - b)));
+            strbuf_add(d, t.p, t.n);
+            *rcpt = xmemdup(a, k);
+            return true;
+        }
+    }
+    p = bounce_find_ci(text, "Transcript of session follows");
     if (p) {
         struct slice rest = slice_make(p, (size_t)(text.p + text.n - p));
         bounce_next_line(rest, &pos, &line); /* the marker's line */
@@ -265,9 +318,9 @@ static char *lone_addr(struct slice t)
 
 char *bounce_layout_rcpt(struct slice text)
 {
-    static const char *const leads[] = { "following recipient",
+    static const char *const leads[] = { "following recipient",   "following address could not",
                                          "was not delivered to:", "address failed:",
-                                         "addresses failed:", "permanent fatal errors" };
+                                         "addresses failed:",     "permanent fatal errors" };
     size_t pos, off, len, why;
     struct slice line = SLICE_EMPTY;
     for (size_t i = 0; i < sizeof leads / sizeof *leads; i++) {

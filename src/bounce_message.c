@@ -88,8 +88,13 @@ static bool header(struct slice head, const char *name, struct strbuf *out)
             strbuf_add(out, t.p, t.n);
             continue;
         }
-        if (!cont && line.n > n && line.p[n] == ':' && strncasecmp(line.p, name, n) == 0) {
-            struct slice t = slice_trim(slice_make(line.p + n + 1, line.n - n - 1));
+        /* "Name: value"; RFC 5322's obsolete syntax (4.5.8) lets blanks come
+         * before the colon ("Final-Recipient : rfc822;a@b", Mimecast) */
+        size_t c = n;
+        while (c < line.n && (line.p[c] == ' ' || line.p[c] == '\t'))
+            c++;
+        if (!cont && line.n > c && line.p[c] == ':' && strncasecmp(line.p, name, n) == 0) {
+            struct slice t = slice_trim(slice_make(line.p + c + 1, line.n - c - 1));
             strbuf_add(out, t.p, t.n);
             in = true;
         }
@@ -258,7 +263,10 @@ static bool field_line(struct slice line)
     size_t i = 0;
     while (i < line.n && (isalnum((unsigned char)line.p[i]) || line.p[i] == '-'))
         i++;
-    return i > 0 && i < line.n && line.p[i] == ':';
+    size_t c = i;
+    while (c < line.n && line.p[c] == ' ')
+        c++; /* "Status : 5.0.0" (obsolete syntax, RFC 5322 4.5.8) */
+    return i > 0 && c < line.n && line.p[c] == ':';
 }
 
 static void read_fields(struct slice body, struct bounce_message *m)
@@ -718,7 +726,8 @@ static bool rcpt_reply(struct slice text, const char *addr, struct strbuf *d)
         if (angle && i < t.n && t.p[i] == '>')
             i++;
         size_t ai = (size_t)(t.p - line.p) - angle; /* the address line's indent */
-        bool alone = i == t.n && !angle && ai > 0;  /* Exim: "  a@b", why indented below */
+        /* Exim "  a@b", Deutsche Telekom " <a@b>": why indented below */
+        bool alone = i == t.n && ai > 0;
         if (!alone && (i >= t.n || t.p[i] != ':'))
             continue;
         struct slice rest =
@@ -746,9 +755,18 @@ static bool rcpt_reply(struct slice text, const char *addr, struct strbuf *d)
 }
 
 /* quoted_host - the host a quoted reply names ("host mx.example.net[ip] said",
- * Exim's "host mx.example.net [ip]:"), or NULL */
+ * Exim's "host mx.example.net [ip]:", dma's "mx.example.net [ip] did not like
+ * our ..."), or NULL */
 static char *quoted_host(struct slice d)
 {
+    /* dma: "mx.example.net [ip] did not like our RCPT TO:" */
+    const char *sp = memchr(d.p, ' ', d.n);
+    if (sp && sp > d.p && memchr(d.p, '.', (size_t)(sp - d.p)) && sp + 1 < d.p + d.n &&
+        sp[1] == '[') {
+        const char *rb = memchr(sp, ']', (size_t)(d.p + d.n - sp));
+        if (rb && (size_t)(d.p + d.n - rb) > 19 && !strncmp(rb, "] did not like our ", 19))
+            return xmemdup(d.p, (size_t)(sp - d.p));
+    }
     const char *h = bounce_find_ci(d, "host ");
     while (h) {
         const char *p = h + 5, *end = d.p + d.n, *q = p;
@@ -806,8 +824,9 @@ static void add_quoted(struct bounce_message *m, char *rcpt, const struct strbuf
 }
 
 /* more_rcpts - the other recipients of a bounce without a delivery-status
- * part: the addresses of X-Failed-Recipients (Exim) and of the "<a@b>:" lines
- * that open a paragraph (qmail, Postfix), each with the reply its own
+ * part: the addresses of X-Failed-Recipients (Exim), of the "<a@b>:" lines
+ * that open a paragraph (qmail, Postfix) and of indented "<a@b>" lines
+ * (Deutsche Telekom), each with the reply its own
  * paragraph gives (rcpt_reply); one without one is left out */
 static void more_rcpts(struct slice text, const char *failed, struct bounce_message *m)
 {
@@ -822,6 +841,12 @@ static void more_rcpts(struct slice text, const char *failed, struct bounce_mess
         if (bounce_rcpt_lead(t, &off, &len, &rest)) {
             strbuf_addc(&cand, ',');
             strbuf_add(&cand, t.p + off, len);
+        } else if (t.n > 4 && t.p > line.p && t.p[0] == '<' && t.p[t.n - 1] == '>' &&
+                   memchr(t.p, '@', t.n) && !memchr(t.p, ' ', t.n)) {
+            /* an indented "<a@b>" alone (Deutsche Telekom's "Failed addresses
+             * follow:"): rcpt_reply takes it when a reply is indented below */
+            strbuf_addc(&cand, ',');
+            strbuf_add(&cand, t.p + 1, t.n - 2);
         }
     }
     const char *c = strbuf_cstr(&cand);
