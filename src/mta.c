@@ -51,7 +51,8 @@ static enum mta_kind which_mta(struct slice prog)
         return MTA_POSTFIX;
     if (slice_eq_cstr(prog, "sendmail") || slice_starts(prog, "sm-"))
         return MTA_SENDMAIL;
-    if (slice_eq_cstr(prog, "exim") || slice_eq_cstr(prog, "exim4"))
+    /* "exim-in" / "exim-out": the two Exim instances of Sophos UTM */
+    if (slice_eq_cstr(prog, "exim") || slice_eq_cstr(prog, "exim4") || slice_starts(prog, "exim-"))
         return MTA_EXIM;
     /* per-service syslog names ("mx-out/smtp", "submission/smtpd") still end in
      * a Postfix daemon name */

@@ -211,8 +211,16 @@ bool exim_parse(struct exim_parser *p, struct slice msg, struct mta_record *rec)
 {
     rec->mta = MTA_EXIM;
     const char *sp = memchr(msg.p, ' ', msg.n);
-    if (!sp || (size_t)(sp - msg.p) < 16 || (size_t)(sp - msg.p) > 23 || sp + 3 > msg.p + msg.n)
-        return true; /* no message id: connection and queue-runner lines */
+    if (!sp || (size_t)(sp - msg.p) < 16 || (size_t)(sp - msg.p) > 23 || sp + 3 > msg.p + msg.n) {
+        /* no message id: connection and queue-runner lines - unless a delivery flag
+         * follows the first token ("1wrSQ0-x == a@b R=...", an id a post shortened): a
+         * delivery line that no grammar reads, said so */
+        if (sp && sp + 4 <= msg.p + msg.n && sp[3] == ' ' &&
+            ((sp[1] == '=' && sp[2] == '=') || (sp[1] == '*' && sp[2] == '*') ||
+             ((sp[1] == '=' || sp[1] == '-') && sp[2] == '>')))
+            return false;
+        return true;
+    }
     const char *flag = sp + 1;
     struct rx *rx;
     if (flag[0] == '=' && flag[1] == '=') {

@@ -662,6 +662,27 @@ static bool parse_year_first(const char *p, const char *e, struct log_header *h,
     return true;
 }
 
+/* parse_utm - "2022:03:19-10:51:50 host prog[pid]: msg": the stamp of Sophos UTM
+ * (Astaro) syslog files, local time with the year and no zone */
+static bool parse_utm(const char *p, const char *e, struct log_header *h, bool *bad_time)
+{
+    int hi = d2(p), lo = d2(p + 2);
+    if (e - p < 21 || hi < 0 || lo < 0 || p[7] != ':' || p[19] != ' ')
+        return false;
+    struct stamp s = { 0 };
+    s.year = hi * 100 + lo;
+    s.mon = d2(p + 5);
+    s.day = d2(p + 8);
+    if (s.mon < 0 || s.day < 0 || !parse_hms(p + 11, &s) || !parse_host_tag(p + 20, e, h))
+        return false;
+    if (!stamp_finish(&s, h)) {
+        *bad_time = true;
+        return false;
+    }
+    h->format = HEADER_UTM;
+    return true;
+}
+
 /* parse_short_unix - journalctl -o short-unix: "1741944413.589793 host prog[pid]: msg".
  * The stamp is an instant; the offset shown is the local one at that moment. */
 static bool parse_short_unix(const char *p, const char *e, struct log_header *h)
@@ -961,6 +982,8 @@ bool header_parse(struct slice line, struct header_clock *c, struct log_header *
             ok = parse_exim(p, e, h, bad_time);
         else if (p[4] == ' ')
             ok = parse_year_first(p, e, h, bad_time);
+        else if (p[4] == ':' && p[10] == '-')
+            ok = parse_utm(p, e, h, bad_time);
         else
             ok = parse_short_unix(p, e, h);
     }
@@ -1103,6 +1126,8 @@ const char *header_format_name(enum header_format f)
         return "year-first";
     case HEADER_SHORT_UNIX:
         return "short-unix";
+    case HEADER_UTM:
+        return "utm";
     case HEADER_NO_STAMP:
         return "no-stamp";
     case HEADER_NONE:

@@ -53,6 +53,7 @@ enum header_format {
     HEADER_YEAR_FIRST, /* "2024 Jun 10 06:38:17.123 host prog[pid]: msg" */
     HEADER_SHORT_UNIX, /* journalctl -o short-unix: "1741944413.589793 host prog[pid]: msg" */
     HEADER_NO_STAMP, /* "[host ]prog[pid]: msg" of an MTA without any stamp (header_parse_nostamp) */
+    HEADER_UTM,      /* Sophos UTM: "2022:03:19-10:51:50 host prog[pid]: msg" */
 };
 
 struct log_header {

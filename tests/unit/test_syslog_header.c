@@ -168,6 +168,10 @@ static const struct header_case good[] = {
     /* H2c: journalctl -o short-unix, an instant (offset shown: the local one) */
     { "1741944413.589793 mx1 postfix/smtp[2101]: m", HEADER_SHORT_UNIX, 1741944413, 589793, 0,
       false, "mx1", "postfix/smtp", "2101", "m" },
+    /* Sophos UTM syslog files: "YYYY:MM:DD-HH:MM:SS", local time (Postal issue 1917) */
+    { "2022:03:19-10:51:50 mailserver exim-out[1163]: 2022-03-19 10:51:50 1nVVkU-0000Ii-Fq ** a",
+      HEADER_UTM, 1647687110, 0, 0, false, "mailserver", "exim-out", "1163",
+      "2022-03-19 10:51:50 1nVVkU-0000Ii-Fq ** a" },
 };
 
 START_TEST(test_table)
