@@ -627,6 +627,22 @@ static bool bsd_host_tag(const char *q, const char *e, struct log_header *h)
     return parse_host_tag(q, e, h);
 }
 
+static const char *exim_stamp(const char *p, const char *e, struct stamp *s, struct slice *pid);
+
+/* written_year - Exim through syslog writes its own stamp after the header, with the
+ * year the header leaves out ("Jun 19 12:12:31 mail exim[1]: 2019-06-19 12:12:31 ...");
+ * that year, when the stamp is of the same day, else 0 */
+static int64_t written_year(const struct stamp *s, struct slice msg)
+{
+    struct stamp x;
+    struct slice pid;
+    if (msg.n < 19 || !is_digit(msg.p[0]) || msg.p[4] != '-')
+        return 0;
+    if (!exim_stamp(msg.p, msg.p + msg.n, &x, &pid) || x.mon != s->mon || x.day != s->day)
+        return 0;
+    return x.year;
+}
+
 /* parse_3164 - "Oct 19 16:36:25[.frac] [<fac.pri> ]host prog[pid]: msg" */
 static bool parse_3164(const char *p, const char *e, struct header_clock *c, struct log_header *h,
                        bool *bad_time)
@@ -635,8 +651,17 @@ static bool parse_3164(const char *p, const char *e, struct header_clock *c, str
     const char *q = bsd_stamp(p, e, &s);
     if (!q || !bsd_host_tag(q, e, h))
         return false;
-    if (!finish_yearless(c, &s, h, bad_time))
+    int64_t year = c->forced ? 0 : written_year(&s, h->message);
+    if (year) {
+        s.year = year;
+        if (!stamp_finish(&s, h)) {
+            *bad_time = true;
+            return false;
+        }
+        c->year = (int)year;
+    } else if (!finish_yearless(c, &s, h, bad_time)) {
         return false;
+    }
     h->format = HEADER_RFC3164;
     return true;
 }

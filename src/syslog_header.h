@@ -30,7 +30,9 @@
  * "Dec 7" line in a file last modified on Dec 4, and out-of-order lines all
  * get their own right year. With --year the first line takes that year and
  * later lines roll over when the month goes backwards by more than six months
- * (Dec -> Jan). Times without a zone are local time (TZ).
+ * (Dec -> Jan). Without --year, a message that starts with Exim's own stamp of the
+ * same day ("... exim[1]: 2019-06-19 12:12:31 ...") gives its written year instead.
+ * Times without a zone are local time (TZ).
  * `when` is seconds since the epoch (UTC), tz_minutes the offset that was
  * written or, for local times, the local offset at that moment.
  */

@@ -637,6 +637,18 @@ START_TEST(test_strip_exim_stamp)
     ck_assert(header_strip_exim_stamp(&a.message));
     ck_assert(slice_eq(a.message, b.message));
     ck_assert_int_eq(a.when, b.when);
+    /* without --year, Exim's own stamp of the same day gives the year the syslog header
+     * leaves out (a 2019 line in a file written in 2026); another day's stamp does not */
+    struct header_clock inf;
+    header_clock_init(&inf, 1793491200, 0); /* 2026-11-01 */
+    ck_assert(header_parse(slice_cstr("Jun 19 12:12:31 mail exim[14263]: 2019-06-19 12:12:31 "
+                                      "1hdXZe-0003dl-0j ** a@example.net: x"),
+                           &inf, &a, &bt));
+    ck_assert_int_eq(a.when, 1560946351);
+    ck_assert(header_parse(slice_cstr("Jun 20 12:12:31 mail exim[14263]: 2019-06-19 12:12:31 "
+                                      "1hdXZe-0003dl-0j ** a@example.net: x"),
+                           &inf, &a, &bt));
+    ck_assert_int_eq(a.when, 1781957551);
 }
 END_TEST
 
