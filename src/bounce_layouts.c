@@ -22,6 +22,8 @@
  *     ...", MXLogic's "<a@b>: 550 5.1.1 ..."): from the code on;
  *   - IMail's "Unknown user: a@b", "Delivery failed 20 attempts: a@b": the
  *     words before the address.
+ *   A notice without any of these that names its failed recipient in a
+ *   header (Google Groups) gives its first paragraph of some length.
  *   The recipient of a bounce whose reply named none is looked for in its
  *   lead lines ("The following address failed:", "following recipients
  *   failed permanently:", "permanent fatal errors", with bullets or quotes
@@ -304,6 +306,31 @@ bool bounce_layout_reply(struct slice text, struct strbuf *d, char **rcpt)
             return true;
         }
     }
+    return false;
+}
+
+bool bounce_layout_notice(struct slice text, struct strbuf *d)
+{
+    size_t pos = 0;
+    struct slice line;
+    strbuf_reset(d);
+    while (bounce_next_line(text, &pos, &line)) {
+        struct slice t = slice_trim(line);
+        if (t.n >= 5 && t.p[0] == '-' && t.p[1] == '-')
+            break; /* "----- Original message -----", a MIME boundary */
+        if (bounce_blank(line)) {
+            if (d->len >= 60)
+                return true;
+            strbuf_reset(d);
+            continue;
+        }
+        if (d->len)
+            strbuf_addc(d, ' ');
+        strbuf_add(d, t.p, t.n);
+    }
+    if (d->len >= 60)
+        return true;
+    strbuf_reset(d);
     return false;
 }
 

@@ -996,6 +996,15 @@ int bounce_message_parse(const char *data, size_t n, struct bounce_message *m, s
         bool ok = fallback(w.have_text ? strbuf_slice(&w.text) : body.n ? body : all, m);
         if (!ok && w.have_text)
             ok = fallback(all, m);
+        if (!ok && have_failed) {
+            /* no reply quoted, the failed recipient in a header (Google Groups) */
+            struct strbuf d = STRBUF_INIT;
+            if (bounce_layout_notice(w.have_text ? strbuf_slice(&w.text) : body, &d)) {
+                add_quoted(m, NULL, &d);
+                ok = true;
+            }
+            strbuf_free(&d);
+        }
         if (!ok) {
             strbuf_addf(err, "no delivery-status part and no quoted SMTP reply found");
             strbuf_free(&failed);
