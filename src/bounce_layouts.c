@@ -22,6 +22,9 @@
  *     ...", MXLogic's "<a@b>: 550 5.1.1 ..."): from the code on;
  *   - IMail's "Unknown user: a@b", "Delivery failed 20 attempts: a@b": the
  *     words before the address.
+ *   A delivery-status recipient without a reply of its own gets the
+ *   paragraph that names it and says "because" (Gmail's "wasn't delivered
+ *   to a@b because the address couldn't be found").
  *   A notice without any of these that names its failed recipient in a
  *   header (Google Groups) gives its first paragraph of some length.
  *   The recipient of a bounce whose reply named none is looked for in its
@@ -331,6 +334,28 @@ bool bounce_layout_notice(struct slice text, struct strbuf *d)
     if (d->len >= 60)
         return true;
     strbuf_reset(d);
+    return false;
+}
+
+bool bounce_layout_named(struct slice text, const char *addr, struct strbuf *d)
+{
+    size_t pos = 0;
+    struct slice line;
+    strbuf_reset(d);
+    for (bool more = true; more;) {
+        more = bounce_next_line(text, &pos, &line);
+        if (more && !bounce_blank(line)) {
+            struct slice t = slice_trim(line);
+            if (d->len)
+                strbuf_addc(d, ' ');
+            strbuf_add(d, t.p, t.n);
+            continue;
+        }
+        struct slice para = strbuf_slice(d);
+        if (d->len && bounce_find_ci(para, addr) && bounce_find_ci(para, " because "))
+            return true;
+        strbuf_reset(d);
+    }
     return false;
 }
 

@@ -33,6 +33,11 @@ bool bounce_layout_reply(struct slice text, struct strbuf *d, char **rcpt);
  * bytes before the returned message, into d; false when there is none */
 bool bounce_layout_notice(struct slice text, struct strbuf *d);
 
+/* the paragraph of a notice that names the recipient addr and says why
+ * ("Your message wasn't delivered to a@b because the address couldn't be
+ * found."), into d; false when there is none */
+bool bounce_layout_named(struct slice text, const char *addr, struct strbuf *d);
+
 /* the recipient of a bounce whose reply named none (a lead line and the
  * address below it, a "<a@b>:" or "\"a@b\":" line, Sendmail's "RCPT To:<a@b>"
  * and "550 <a@b>... " lines, IMail's "why: a@b", an address alone on a line,

@@ -978,6 +978,7 @@ int bounce_message_parse(const char *data, size_t n, struct bounce_message *m, s
             }
             if (diag[0] && !(have && d.len > strlen(diag) && holds_words(strbuf_cstr(&d), diag)))
                 continue;
+            struct strbuf named = STRBUF_INIT;
             if (have) {
                 free(m->rcpts[i].diagnostic);
                 m->rcpts[i].diagnostic = xstrdup(strbuf_cstr(&d));
@@ -985,7 +986,14 @@ int bounce_message_parse(const char *data, size_t n, struct bounce_message *m, s
                     free(m->rcpts[i].diagnostic_type);
                     m->rcpts[i].diagnostic_type = xstrdup("smtp");
                 }
+            } else if (!diag[0] &&
+                       bounce_layout_named(w.have_text ? strbuf_slice(&w.text) : body,
+                                           m->rcpts[i].final_recipient, &named)) {
+                /* no reply anywhere: the notice's sentence naming it (Gmail) */
+                free(m->rcpts[i].diagnostic);
+                m->rcpts[i].diagnostic = xstrdup(strbuf_cstr(&named));
             }
+            strbuf_free(&named);
         }
         free(rcpt);
         strbuf_free(&d);

@@ -358,6 +358,20 @@ START_TEST(test_set6_layouts)
                      "We're writing to let you know that the group you tried to contact may not "
                      "exist, or you may not have permission to post.");
     bounce_message_free(&m);
+
+    static const char named[] = "Content-Type: multipart/report; boundary=\"b\"\n\n"
+                                "--b\nContent-Type: text/plain\n\n** Address not found **\n\n"
+                                "Your message wasn't delivered to dan@example.net because the\n"
+                                "address couldn't be found.\n\n"
+                                "--b\nContent-Type: message/delivery-status\n\n"
+                                "Reporting-MTA: dns; a.example.org\n\n"
+                                "Final-Recipient: rfc822; dan@example.net\nAction: failed\n"
+                                "Status: 5.0.0\n\n--b--\n";
+    m = parse_ok(named);
+    ck_assert_uint_eq(m.n_rcpts, 1);
+    ck_assert_str_eq(m.rcpts[0].diagnostic, "Your message wasn't delivered to dan@example.net "
+                                            "because the address couldn't be found.");
+    bounce_message_free(&m);
 }
 END_TEST
 
