@@ -397,7 +397,8 @@ char *bounce_layout_rcpt(struct slice text)
          * recipients returned permanent errors: a@b. Reason: ...") */
         const char *colon = memchr(line.p, ':', line.n);
         if (colon) {
-            struct slice t = slice_trim(slice_make(colon + 1, (size_t)(line.p + line.n - colon - 1)));
+            struct slice t =
+                slice_trim(slice_make(colon + 1, (size_t)(line.p + line.n - colon - 1)));
             while (t.n && (t.p[0] == '<' || t.p[0] == '"'))
                 t = slice_make(t.p + 1, t.n - 1);
             size_t k = addr_at(t.p, t.n);

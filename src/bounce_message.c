@@ -986,9 +986,8 @@ int bounce_message_parse(const char *data, size_t n, struct bounce_message *m, s
                     free(m->rcpts[i].diagnostic_type);
                     m->rcpts[i].diagnostic_type = xstrdup("smtp");
                 }
-            } else if (!diag[0] &&
-                       bounce_layout_named(w.have_text ? strbuf_slice(&w.text) : body,
-                                           m->rcpts[i].final_recipient, &named)) {
+            } else if (!diag[0] && bounce_layout_named(w.have_text ? strbuf_slice(&w.text) : body,
+                                                       m->rcpts[i].final_recipient, &named)) {
                 /* no reply anywhere: the notice's sentence naming it (Gmail) */
                 free(m->rcpts[i].diagnostic);
                 m->rcpts[i].diagnostic = xstrdup(strbuf_cstr(&named));

@@ -318,11 +318,12 @@ END_TEST
  * without a reply whose recipient is in X-Failed-Recipients */
 START_TEST(test_set6_layouts)
 {
-    static const char x6[] = "Subject: There was an error sending your mail\n\n"
-                             "1 error(s):\n\n"
-                             "The following recipients returned permanent errors: ann@example.net. "
-                             "Reason: SMTP Server <192.0.2.1> refused to accept your message (DATA), "
-                             "with the following error message: [554 5.4.6 Hop count exceeded]\n";
+    static const char x6[] =
+        "Subject: There was an error sending your mail\n\n"
+        "1 error(s):\n\n"
+        "The following recipients returned permanent errors: ann@example.net. "
+        "Reason: SMTP Server <192.0.2.1> refused to accept your message (DATA), "
+        "with the following error message: [554 5.4.6 Hop count exceeded]\n";
     struct bounce_message m = parse_ok(x6);
     ck_assert_str_eq(m.rcpts[0].final_recipient, "ann@example.net");
     bounce_message_free(&m);
@@ -337,20 +338,22 @@ START_TEST(test_set6_layouts)
     ck_assert_str_eq(m.rcpts[0].diagnostic, "550 - Requested action not taken: no such user here");
     bounce_message_free(&m);
 
-    static const char ses[] = "Subject: AWS Notification Message\n\n"
-                              "{\"Message\" : \"{\\\"bouncedRecipients\\\":[{\\\"emailAddress\\\":"
-                              "\\\"carol@example.net\\\",\\\"diagnosticCode\\\":\\\"smtp; 550 5.1.1 "
-                              "user unknown\\\"}]}\"}\n";
+    static const char ses[] =
+        "Subject: AWS Notification Message\n\n"
+        "{\"Message\" : \"{\\\"bouncedRecipients\\\":[{\\\"emailAddress\\\":"
+        "\\\"carol@example.net\\\",\\\"diagnosticCode\\\":\\\"smtp; 550 5.1.1 "
+        "user unknown\\\"}]}\"}\n";
     m = parse_ok(ses);
     ck_assert_str_eq(m.rcpts[0].final_recipient, "carol@example.net");
     bounce_message_free(&m);
 
-    static const char groups[] = "Subject: Delivery Status Notification (Failure)\n"
-                                 "X-Failed-Recipients: list@groups.example.net\n\n"
-                                 "Hello me@example.org,\n\n"
-                                 "We're writing to let you know that the group you tried to contact "
-                                 "may not exist, or you may not have permission to post.\n\n"
-                                 "----- Original message -----\n\nTo: list@groups.example.net\n";
+    static const char groups[] =
+        "Subject: Delivery Status Notification (Failure)\n"
+        "X-Failed-Recipients: list@groups.example.net\n\n"
+        "Hello me@example.org,\n\n"
+        "We're writing to let you know that the group you tried to contact "
+        "may not exist, or you may not have permission to post.\n\n"
+        "----- Original message -----\n\nTo: list@groups.example.net\n";
     m = parse_ok(groups);
     ck_assert_uint_eq(m.n_rcpts, 1);
     ck_assert_str_eq(m.rcpts[0].final_recipient, "list@groups.example.net");
