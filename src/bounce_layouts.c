@@ -22,6 +22,11 @@
  *     ...", MXLogic's "<a@b>: 550 5.1.1 ..."): from the code on;
  *   - IMail's "Unknown user: a@b", "Delivery failed 20 attempts: a@b": the
  *     words before the address.
+ *   A delivery-status recipient without a reply of its own gets the
+ *   paragraph that names it and says "because" (Gmail's "wasn't delivered
+ *   to a@b because the address couldn't be found").
+ *   A notice without any of these that names its failed recipient in a
+ *   header (Google Groups) gives its first paragraph of some length.
  *   The recipient of a bounce whose reply named none is looked for in its
  *   lead lines ("The following address failed:", "following recipients
  *   failed permanently:", "permanent fatal errors", with bullets or quotes
@@ -161,6 +166,8 @@ static bool why_addr(struct slice t, size_t *why, size_t *off, size_t *len)
     size_t w = (size_t)(c - t.p);
     if (w > 60 || !memchr(t.p, ' ', w) || memchr(t.p, '@', w) || memchr(t.p, '<', w))
         return false;
+    if (!strncasecmp(t.p, "MAIL FROM", 9) || !strncasecmp(t.p, "RCPT TO", 7))
+        return false; /* an SMTP command echoed ("MAIL FROM: a@b"), no reason */
     size_t o = w + 1;
     while (o < t.n && t.p[o] == ' ')
         o++;
@@ -293,6 +300,62 @@ bool bounce_layout_reply(struct slice text, struct strbuf *d, char **rcpt)
             return true;
         }
     }
+    /* last, a line opening with a bare 4xx/5xx reply code (Apache James's
+     * "Error message below:" / "550 - Requested action not taken: ...") */
+    for (pos = 0; bounce_next_line(text, &pos, &line);) {
+        struct slice t = slice_trim(line);
+        if (code3(t.p, t.n) && t.p[0] != '2' && t.n > 8) {
+            strbuf_add(d, t.p, t.n);
+            return true;
+        }
+    }
+    return false;
+}
+
+bool bounce_layout_notice(struct slice text, struct strbuf *d)
+{
+    size_t pos = 0;
+    struct slice line;
+    strbuf_reset(d);
+    while (bounce_next_line(text, &pos, &line)) {
+        struct slice t = slice_trim(line);
+        if (t.n >= 5 && t.p[0] == '-' && t.p[1] == '-')
+            break; /* "----- Original message -----", a MIME boundary */
+        if (bounce_blank(line)) {
+            if (d->len >= 60)
+                return true;
+            strbuf_reset(d);
+            continue;
+        }
+        if (d->len)
+            strbuf_addc(d, ' ');
+        strbuf_add(d, t.p, t.n);
+    }
+    if (d->len >= 60)
+        return true;
+    strbuf_reset(d);
+    return false;
+}
+
+bool bounce_layout_named(struct slice text, const char *addr, struct strbuf *d)
+{
+    size_t pos = 0;
+    struct slice line;
+    strbuf_reset(d);
+    for (bool more = true; more;) {
+        more = bounce_next_line(text, &pos, &line);
+        if (more && !bounce_blank(line)) {
+            struct slice t = slice_trim(line);
+            if (d->len)
+                strbuf_addc(d, ' ');
+            strbuf_add(d, t.p, t.n);
+            continue;
+        }
+        struct slice para = strbuf_slice(d);
+        if (d->len && bounce_find_ci(para, addr) && bounce_find_ci(para, " because "))
+            return true;
+        strbuf_reset(d);
+    }
     return false;
 }
 
@@ -330,6 +393,18 @@ char *bounce_layout_rcpt(struct slice text)
         struct slice after = slice_make(q, (size_t)(text.p + text.n - q));
         pos = 0;
         bounce_next_line(after, &pos, &line); /* the lead line itself */
+        /* the address on the lead line after its colon ("The following
+         * recipients returned permanent errors: a@b. Reason: ...") */
+        const char *colon = memchr(line.p, ':', line.n);
+        if (colon) {
+            struct slice t =
+                slice_trim(slice_make(colon + 1, (size_t)(line.p + line.n - colon - 1)));
+            while (t.n && (t.p[0] == '<' || t.p[0] == '"'))
+                t = slice_make(t.p + 1, t.n - 1);
+            size_t k = addr_at(t.p, t.n);
+            if (k)
+                return xmemdup(t.p, k);
+        }
         bool more;
         while ((more = bounce_next_line(after, &pos, &line)) && bounce_blank(line))
             ;
@@ -344,10 +419,27 @@ char *bounce_layout_rcpt(struct slice text)
         size_t rest;
         if (bounce_rcpt_lead(t, &off, &len, &rest))
             return xmemdup(t.p + off, len);
-        const char *r = bounce_find_ci(t, "RCPT TO:<");
-        size_t k = r ? addr_at(r + 9, (size_t)(t.p + t.n - r - 9)) : 0;
+        /* "RCPT TO:<a@b>", "RCPT TO: a@b" (Apache James's message details) */
+        const char *r = bounce_find_ci(t, "RCPT TO:");
+        if (r) {
+            struct slice v = slice_trim(slice_make(r + 8, (size_t)(t.p + t.n - r - 8)));
+            if (v.n && v.p[0] == '<')
+                v = slice_make(v.p + 1, v.n - 1);
+            size_t k = addr_at(v.p, v.n);
+            if (k)
+                return xmemdup(v.p, k);
+        }
+    }
+    /* Amazon SES's JSON notification: "emailAddress":"a@b", its quotes
+     * escaped when the JSON is itself an SNS message string */
+    const char *ea = bounce_find_ci(text, "emailAddress");
+    if (ea) {
+        const char *v = ea + 12, *end = text.p + text.n;
+        while (v < end && (*v == '\\' || *v == '"' || *v == ':' || *v == ' '))
+            v++;
+        size_t k = addr_at(v, (size_t)(end - v));
         if (k)
-            return xmemdup(r + 9, k);
+            return xmemdup(v, k);
     }
     for (pos = 0; bounce_next_line(text, &pos, &line);) {
         struct slice t = slice_trim(line);

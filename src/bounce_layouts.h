@@ -27,6 +27,17 @@ const char *bounce_find_ci(struct slice s, const char *needle);
  * gets the address it names or stays NULL; false when none is found */
 bool bounce_layout_reply(struct slice text, struct strbuf *d, char **rcpt);
 
+/* a notice that quotes no reply but names its failed recipient in a
+ * header (Google Groups' "the group you tried to contact may not exist, or
+ * you may not have permission to post"): its first paragraph of at least 60
+ * bytes before the returned message, into d; false when there is none */
+bool bounce_layout_notice(struct slice text, struct strbuf *d);
+
+/* the paragraph of a notice that names the recipient addr and says why
+ * ("Your message wasn't delivered to a@b because the address couldn't be
+ * found."), into d; false when there is none */
+bool bounce_layout_named(struct slice text, const char *addr, struct strbuf *d);
+
 /* the recipient of a bounce whose reply named none (a lead line and the
  * address below it, a "<a@b>:" or "\"a@b\":" line, Sendmail's "RCPT To:<a@b>"
  * and "550 <a@b>... " lines, IMail's "why: a@b", an address alone on a line,

@@ -978,6 +978,7 @@ int bounce_message_parse(const char *data, size_t n, struct bounce_message *m, s
             }
             if (diag[0] && !(have && d.len > strlen(diag) && holds_words(strbuf_cstr(&d), diag)))
                 continue;
+            struct strbuf named = STRBUF_INIT;
             if (have) {
                 free(m->rcpts[i].diagnostic);
                 m->rcpts[i].diagnostic = xstrdup(strbuf_cstr(&d));
@@ -985,7 +986,13 @@ int bounce_message_parse(const char *data, size_t n, struct bounce_message *m, s
                     free(m->rcpts[i].diagnostic_type);
                     m->rcpts[i].diagnostic_type = xstrdup("smtp");
                 }
+            } else if (!diag[0] && bounce_layout_named(w.have_text ? strbuf_slice(&w.text) : body,
+                                                       m->rcpts[i].final_recipient, &named)) {
+                /* no reply anywhere: the notice's sentence naming it (Gmail) */
+                free(m->rcpts[i].diagnostic);
+                m->rcpts[i].diagnostic = xstrdup(strbuf_cstr(&named));
             }
+            strbuf_free(&named);
         }
         free(rcpt);
         strbuf_free(&d);
@@ -996,6 +1003,15 @@ int bounce_message_parse(const char *data, size_t n, struct bounce_message *m, s
         bool ok = fallback(w.have_text ? strbuf_slice(&w.text) : body.n ? body : all, m);
         if (!ok && w.have_text)
             ok = fallback(all, m);
+        if (!ok && have_failed) {
+            /* no reply quoted, the failed recipient in a header (Google Groups) */
+            struct strbuf d = STRBUF_INIT;
+            if (bounce_layout_notice(w.have_text ? strbuf_slice(&w.text) : body, &d)) {
+                add_quoted(m, NULL, &d);
+                ok = true;
+            }
+            strbuf_free(&d);
+        }
         if (!ok) {
             strbuf_addf(err, "no delivery-status part and no quoted SMTP reply found");
             strbuf_free(&failed);

@@ -313,6 +313,71 @@ START_TEST(test_more_layouts)
 }
 END_TEST
 
+/* held-out set 6: an address on a lead line after its colon, an SMTP command
+ * echoed as "MAIL FROM: a@b" and a bare reply line, SES's JSON, a notice
+ * without a reply whose recipient is in X-Failed-Recipients */
+START_TEST(test_set6_layouts)
+{
+    static const char x6[] =
+        "Subject: There was an error sending your mail\n\n"
+        "1 error(s):\n\n"
+        "The following recipients returned permanent errors: ann@example.net. "
+        "Reason: SMTP Server <192.0.2.1> refused to accept your message (DATA), "
+        "with the following error message: [554 5.4.6 Hop count exceeded]\n";
+    struct bounce_message m = parse_ok(x6);
+    ck_assert_str_eq(m.rcpts[0].final_recipient, "ann@example.net");
+    bounce_message_free(&m);
+
+    static const char james[] = "Subject: Re:Test message\n\n"
+                                "Error: Invalid user address\n\nError message below:\n"
+                                "550 - Requested action not taken: no such user here\n\n"
+                                "Message details:\n  MAIL FROM: me@example.org\n"
+                                "  RCPT TO: bob@example.net\n";
+    m = parse_ok(james);
+    ck_assert_str_eq(m.rcpts[0].final_recipient, "bob@example.net");
+    ck_assert_str_eq(m.rcpts[0].diagnostic, "550 - Requested action not taken: no such user here");
+    bounce_message_free(&m);
+
+    static const char ses[] =
+        "Subject: AWS Notification Message\n\n"
+        "{\"Message\" : \"{\\\"bouncedRecipients\\\":[{\\\"emailAddress\\\":"
+        "\\\"carol@example.net\\\",\\\"diagnosticCode\\\":\\\"smtp; 550 5.1.1 "
+        "user unknown\\\"}]}\"}\n";
+    m = parse_ok(ses);
+    ck_assert_str_eq(m.rcpts[0].final_recipient, "carol@example.net");
+    bounce_message_free(&m);
+
+    static const char groups[] =
+        "Subject: Delivery Status Notification (Failure)\n"
+        "X-Failed-Recipients: list@groups.example.net\n\n"
+        "Hello me@example.org,\n\n"
+        "We're writing to let you know that the group you tried to contact "
+        "may not exist, or you may not have permission to post.\n\n"
+        "----- Original message -----\n\nTo: list@groups.example.net\n";
+    m = parse_ok(groups);
+    ck_assert_uint_eq(m.n_rcpts, 1);
+    ck_assert_str_eq(m.rcpts[0].final_recipient, "list@groups.example.net");
+    ck_assert_str_eq(m.rcpts[0].diagnostic,
+                     "We're writing to let you know that the group you tried to contact may not "
+                     "exist, or you may not have permission to post.");
+    bounce_message_free(&m);
+
+    static const char named[] = "Content-Type: multipart/report; boundary=\"b\"\n\n"
+                                "--b\nContent-Type: text/plain\n\n** Address not found **\n\n"
+                                "Your message wasn't delivered to dan@example.net because the\n"
+                                "address couldn't be found.\n\n"
+                                "--b\nContent-Type: message/delivery-status\n\n"
+                                "Reporting-MTA: dns; a.example.org\n\n"
+                                "Final-Recipient: rfc822; dan@example.net\nAction: failed\n"
+                                "Status: 5.0.0\n\n--b--\n";
+    m = parse_ok(named);
+    ck_assert_uint_eq(m.n_rcpts, 1);
+    ck_assert_str_eq(m.rcpts[0].diagnostic, "Your message wasn't delivered to dan@example.net "
+                                            "because the address couldn't be found.");
+    bounce_message_free(&m);
+}
+END_TEST
+
 /* each recipient's own paragraph: a delivery-status part without
  * Diagnostic-Code (OpenSMTPD), a plain bounce naming two recipients (qmail) */
 START_TEST(test_own_paragraphs)
@@ -374,6 +439,7 @@ static Suite *bounce_suite(void)
     tcase_add_test(tc, test_fallback);
     tcase_add_test(tc, test_other_texts);
     tcase_add_test(tc, test_more_layouts);
+    tcase_add_test(tc, test_set6_layouts);
     tcase_add_test(tc, test_own_paragraphs);
     tcase_add_test(tc, test_not_a_bounce);
     suite_add_tcase(s, tc);
