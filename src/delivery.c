@@ -96,7 +96,8 @@ bool delivery_next_recipient(struct slice list, size_t *pos, struct slice *addr)
             size_t lt = a.n - 1;
             while (lt > 0 && a.p[lt] != '<')
                 lt--;
-            if (a.p[lt] == '<')
+            /* "a@<cut>" (a domain a poster cut out) is one address, no display name */
+            if (a.p[lt] == '<' && a.p[lt - 1] != '@')
                 a = slice_make(a.p + lt + 1, a.n - lt - 2);
         }
         *addr = a;

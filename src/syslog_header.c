@@ -1092,6 +1092,16 @@ static const char *nostamp_tag(const char *p, const char *e, struct log_header *
     return r + 3;
 }
 
+/* is_log_level - a logger's level word: INFO, WARNING, ERROR, DEBUG, NOTICE, FATAL */
+static bool is_log_level(const char *p, size_t n)
+{
+    static const char *const levels[] = { "INFO", "WARNING", "ERROR", "DEBUG", "NOTICE", "FATAL" };
+    for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
+        if (strlen(levels[i]) == n && memcmp(p, levels[i], n) == 0)
+            return true;
+    return false;
+}
+
 bool header_parse_nostamp(struct slice line, const struct header_clock *c, struct log_header *h)
 {
     const char *p = line.p, *e = line.p + line.n;
@@ -1103,10 +1113,16 @@ bool header_parse_nostamp(struct slice line, const struct header_clock *c, struc
         const char *sp = memchr(p, ' ', (size_t)(e - p));
         if (!sp || sp == p || memchr(p, '[', (size_t)(sp - p)) || sp[-1] == ':')
             return false;
-        msg = nostamp_tag(sp + 1, e, h);
+        /* the token may be padded with blanks: a log level ("INFO    postfix/smtp[1]: ...",
+         * docker-postfix's plain format with its stamp cut off) is no host */
+        const char *t = sp + 1;
+        while (t < e && *t == ' ')
+            t++;
+        msg = nostamp_tag(t, e, h);
         if (!msg)
             return false;
-        h->host = slice_make(p, (size_t)(sp - p));
+        if (t == sp + 1 || !is_log_level(p, (size_t)(sp - p)))
+            h->host = slice_make(p, (size_t)(sp - p));
     }
     h->message = slice_make(msg, (size_t)(e - msg));
     h->format = HEADER_NO_STAMP;

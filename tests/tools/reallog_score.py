@@ -33,7 +33,7 @@ def load_labels(path):
     rows = []
     with open(path, encoding="utf-8") as f:
         lines = [l for l in f if not l.startswith("#")]
-    for r in csv.DictReader(lines, delimiter="\t"):
+    for r in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE):
         r["recipient"] = "" if r["recipient"] == "-" else r["recipient"]
         r["queue_id"] = "" if r["queue_id"] == "-" else r["queue_id"]
         rows.append(r)

@@ -74,6 +74,9 @@ START_TEST(test_null_empty_slices)
         { "\"<a,b>\"@x.org", "\"<a,b>\"@x.org", NULL },
         { "\"Joe, Jr.\" <a@x.org>, b@y.org", "a@x.org", "b@y.org", NULL },
         { "Joe <\"a,b\"@x.org>, <<c@y.org>>", "\"a,b\"@x.org", "c@y.org", NULL },
+        /* a domain a poster cut out ("to=<bob@<cutout>>" after its outer <> went) */
+        { "bob@<cutout>", "bob@<cutout>", NULL },
+        { "<bob@<cutout>>, c@y.org", "bob@<cutout>", "c@y.org", NULL },
         /* unterminated: the rest of the list is the address */
         { "<a@x.org", "a@x.org", NULL },
         { "<\"a>@x.org", "\"a>@x.org", NULL },

@@ -600,6 +600,25 @@ START_TEST(test_grep_prefix_padded_host)
 }
 END_TEST
 
+START_TEST(test_nostamp_level_prefix)
+{
+    struct header_clock clk;
+    header_clock_init(&clk, 1000, 2026);
+    struct log_header h;
+    /* a log level padded with blanks before the program (docker-postfix without its stamp) */
+    ck_assert(header_parse_nostamp(slice_cstr("INFO    postfix/smtp[256]: m"), &clk, &h));
+    ck_assert(h.host.n == 0);
+    ck_assert(slice_eq_cstr(h.program, "postfix/smtp"));
+    ck_assert(slice_eq_cstr(h.message, "m"));
+    /* a padded host stays the host; one blank as before */
+    ck_assert(header_parse_nostamp(slice_cstr("mx1  postfix/smtp[1]: m"), &clk, &h));
+    ck_assert(slice_eq_cstr(h.host, "mx1"));
+    ck_assert(header_parse_nostamp(slice_cstr("mail postfix/smtp[1]: m"), &clk, &h));
+    ck_assert(slice_eq_cstr(h.host, "mail"));
+    ck_assert(!header_parse_nostamp(slice_cstr("INFO    not a tag: m"), &clk, &h));
+}
+END_TEST
+
 START_TEST(test_strip_exim_stamp)
 {
     static const struct {
@@ -693,6 +712,7 @@ static Suite *header_suite(void)
     tcase_add_test(tc, test_strip_exim_stamp);
     tcase_add_test(tc, test_compose_prefix);
     tcase_add_test(tc, test_grep_prefix_padded_host);
+    tcase_add_test(tc, test_nostamp_level_prefix);
     tcase_add_test(tc, test_format_iso_time);
     suite_add_tcase(s, tc);
     return s;
