@@ -488,6 +488,11 @@ START_TEST(test_not_an_address)
           "mail.example.com[203.0.113.178]:25: Connection refused",
           "" },
         { "host 192.0.2.216 is listed at combined.mail.abusix.zone (127.0.0.12,", "192.0.2.216" },
+        { "421- Try again later (198.51.100.185). Please contact abuse@corp.mail.ru .",
+          "198.51.100.185" },
+        { "550-5.7.0 SPAM type=spam - Not spam? Contact spamadmin@example.net with reference ID "
+          "149169::1724324653-C97F911D-9B004426/10/56527156675 to resolve this issue.",
+          "" },
     };
     struct classifier *c = load_or_die();
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
