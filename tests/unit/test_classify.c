@@ -470,6 +470,29 @@ START_TEST(test_not_an_address)
         { "501 5.5.2 <[2001:db8:2041:8::19]>: Helo command rejected: invalid ip address",
           "2001:db8:2041:8::19" },
         { "421 4.7.1 Intrusion prevention active for [198.51.100.9][R]", "198.51.100.9" },
+        /* ipfind2: a greeting of ours, "from your <place> [ip]", Sendmail's relaying
+         * refusal with the address after the sentence */
+        { "554 Hi [192.0.2.35], 5.0.0 unresolvable address: <a@example.org>; nosuchuser",
+          "192.0.2.35" },
+        { "sorry, mail from your location [198.51.100.48] is administratively denied (#5.7.1)",
+          "198.51.100.48" },
+        { "5.7.1 Relaying denied: You must check for new mail before sending mail. "
+          "[198.51.100.216]",
+          "198.51.100.216" },
+        /* traps: a sender verification's probe of our own MX, an address verification of
+         * another host, the DNSBL answer after our address */
+        { "550-Postmaster verification failed while checking <g@example.org> 550-Called:   "
+          "198.51.100.206 550-Sent:     RCPT TO:<postmaster@example.org> 550 Sender verify failed",
+          "" },
+        { "450 4.1.7 <a@mail.example.com>: Sender address rejected: unverified address: connect to "
+          "mail.example.com[203.0.113.178]:25: Connection refused",
+          "" },
+        { "host 192.0.2.216 is listed at combined.mail.abusix.zone (127.0.0.12,", "192.0.2.216" },
+        { "421- Try again later (198.51.100.185). Please contact abuse@corp.mail.ru .",
+          "198.51.100.185" },
+        { "550-5.7.0 SPAM type=spam - Not spam? Contact spamadmin@example.net with reference ID "
+          "149169::1724324653-C97F911D-9B004426/10/56527156675 to resolve this issue.",
+          "" },
     };
     struct classifier *c = load_or_die();
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
