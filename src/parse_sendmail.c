@@ -27,7 +27,9 @@
  * "DSN: Return receipt" (a success notice): RECORD_OTHER.
  *
  * "timeout waiting for input from HOST during client PHASE": RECORD_PER_MX, a
- * deferral by that host (the to= line that follows tells the message's fate).
+ * deferral by that host (the to= line that follows tells the message's fate);
+ * "HOST: SMTP DATA-2 protocol error: REPLY": RECORD_PER_MX with that host's reply
+ * (bounced for a 5xx: Sendmail's EX_PROTOCOL is permanent).
  *
  * Not handled here (RECORD_OTHER): ruleset=... reject= (inbound), STARTTLS,
  * milter, daemon lines.
@@ -265,6 +267,26 @@ bool sendmail_parse(struct sendmail_parser *p, struct slice msg, struct mta_reco
         rec->text = slice_make(tw + 2, (size_t)(msg.p + msg.n - tw - 2));
         rec->text_source = TEXT_LOCAL;
         return true;
+    }
+    /* "QID: HOST: SMTP DATA-2 protocol error: 500 Mail appears to be unsolicited"
+     * (sendmail/usersmtp.c smtpdata; DATA-1 answers DATA, DATA-2/-3 the message;
+     * before 8.9 without HOST): a reply Sendmail did not expect (before 8.12 every
+     * 5xx but 552/554 at the end of DATA), EX_PROTOCOL - the message fails for
+     * that host. A per-host line with the remote reply: bounced when it is a 5xx. */
+    const char *pe = memmem(msg.p, msg.n, "SMTP DATA-", 10);
+    if (pe && (size_t)(msg.p + msg.n - pe) > 28 && memcmp(pe + 11, " protocol error: ", 17) == 0) {
+        const char *qe = memchr(msg.p, ':', (size_t)(pe - msg.p));
+        if (qe) {
+            rec->kind = RECORD_PER_MX;
+            rec->qid = slice_make(msg.p, (size_t)(qe - msg.p));
+            if (pe - qe > 4) /* "QID: HOST: SMTP ..." */
+                rec->relay_host = clean_relay(slice_make(qe + 2, (size_t)(pe - qe - 4)));
+            rec->text = slice_make(pe + 28, (size_t)(msg.p + msg.n - pe - 28));
+            rec->text_source = TEXT_REMOTE_REPLY;
+            rec->stage = slice_make(pe[10] == '1' ? "DATA" : "end of DATA", pe[10] == '1' ? 4 : 11);
+            rec->status = rec->text.n && rec->text.p[0] == '5' ? DELIVERY_BOUNCED : DELIVERY_DEFERRED;
+            return true;
+        }
     }
     if (is_notify(msg)) {
         if (!rx_match(p->notify->rx, msg))
