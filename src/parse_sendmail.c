@@ -308,6 +308,15 @@ bool sendmail_parse(struct sendmail_parser *p, struct slice msg, struct mta_reco
         if (sep && (size_t)(rec->text.p + rec->text.n - sep) >= 16 &&
             memcmp(sep, ": Return receipt", 16) == 0)
             rec->kind = RECORD_OTHER;
+        /* "DSN: Data format error": the notice repeats the sysexits word of the failure
+         * (savemail.c), no reply; read like stat= with that word (its code decides) */
+        if (sep && rec->kind == RECORD_NOTIFY && (size_t)(rec->text.p + rec->text.n - sep) > 2) {
+            struct slice why = slice_make(sep + 2, (size_t)(rec->text.p + rec->text.n - sep - 2));
+            if (grammar_match(p->generic, why)) {
+                rec->text = why;
+                rec->text_source = TEXT_GENERIC;
+            }
+        }
     }
     return true;
 }
