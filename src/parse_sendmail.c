@@ -194,6 +194,29 @@ static bool parse_sent(struct sendmail_parser *p, struct slice msg, struct mta_r
     return true;
 }
 
+/* data_protocol_error - where "SMTP DATA-N protocol error: " starts in "QID: SMTP ..."
+ * or "QID: HOST: SMTP ..." (HOST may be an [IPv6:...] literal), else NULL; found by
+ * the colons after the queue id, not by a search of the whole line */
+static const char *data_protocol_error(struct slice msg)
+{
+    const char *end = msg.p + msg.n;
+    const char *c = memchr(msg.p, ':', msg.n);
+    for (int field = 0; c && field < 2; field++) {
+        const char *s = c + 2;
+        if (s + 28 > end || c[1] != ' ')
+            return NULL;
+        if (memcmp(s, "SMTP DATA-", 10) == 0)
+            return memcmp(s + 11, " protocol error: ", 17) == 0 ? s : NULL;
+        if (*s == '[') { /* a host literal: its colons are not the separator */
+            const char *rb = memchr(s, ']', (size_t)(end - s));
+            c = rb && rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
+        } else {
+            c = memchr(s, ':', (size_t)(end - s));
+        }
+    }
+    return NULL;
+}
+
 /* is_notify - "QID: NEWQID: DSN: ", "...: return to sender: ", "...: postmaster notify: "
  * by a look at the fixed place after the two queue ids (no search on every line) */
 static bool is_notify(struct slice msg)
@@ -273,8 +296,8 @@ bool sendmail_parse(struct sendmail_parser *p, struct slice msg, struct mta_reco
      * before 8.9 without HOST): a reply Sendmail did not expect (before 8.12 every
      * 5xx but 552/554 at the end of DATA), EX_PROTOCOL - the message fails for
      * that host. A per-host line with the remote reply: bounced when it is a 5xx. */
-    const char *pe = memmem(msg.p, msg.n, "SMTP DATA-", 10);
-    if (pe && (size_t)(msg.p + msg.n - pe) > 28 && memcmp(pe + 11, " protocol error: ", 17) == 0) {
+    const char *pe = data_protocol_error(msg);
+    if (pe) {
         const char *qe = memchr(msg.p, ':', (size_t)(pe - msg.p));
         if (qe) {
             rec->kind = RECORD_PER_MX;
