@@ -307,7 +307,8 @@ bool sendmail_parse(struct sendmail_parser *p, struct slice msg, struct mta_reco
             rec->text = slice_make(pe + 28, (size_t)(msg.p + msg.n - pe - 28));
             rec->text_source = TEXT_REMOTE_REPLY;
             rec->stage = slice_make(pe[10] == '1' ? "DATA" : "end of DATA", pe[10] == '1' ? 4 : 11);
-            rec->status = rec->text.n && rec->text.p[0] == '5' ? DELIVERY_BOUNCED : DELIVERY_DEFERRED;
+            rec->status =
+                rec->text.n && rec->text.p[0] == '5' ? DELIVERY_BOUNCED : DELIVERY_DEFERRED;
             return true;
         }
     }
