@@ -38,7 +38,8 @@ enum record_kind {
     RECORD_PER_MX,   /* one host failed before the next was tried (Postfix "QID: host X
                       * said: ...", "lost connection with ...", Exim "MSGID H=host [ip]: ..."):
                       * an attempt of that host; the message's fate is its final status line.
-                      * No recipients (the line names none); status DEFERRED. */
+                      * No recipients (the line names none); status DEFERRED, but BOUNCED
+                      * for Sendmail's "SMTP DATA-N protocol error: 5xx" (EX_PROTOCOL). */
     RECORD_NOTIFY,   /* a non-delivery notification was sent for qid (Postfix bounce
                       * "sender non-delivery notification", Sendmail "DSN:"): the message
                       * failed, whether or not its failure lines are in the input */

@@ -27,7 +27,9 @@
  * "DSN: Return receipt" (a success notice): RECORD_OTHER.
  *
  * "timeout waiting for input from HOST during client PHASE": RECORD_PER_MX, a
- * deferral by that host (the to= line that follows tells the message's fate).
+ * deferral by that host (the to= line that follows tells the message's fate);
+ * "HOST: SMTP DATA-2 protocol error: REPLY": RECORD_PER_MX with that host's reply
+ * (bounced for a 5xx: Sendmail's EX_PROTOCOL is permanent).
  *
  * Not handled here (RECORD_OTHER): ruleset=... reject= (inbound), STARTTLS,
  * milter, daemon lines.
@@ -192,6 +194,29 @@ static bool parse_sent(struct sendmail_parser *p, struct slice msg, struct mta_r
     return true;
 }
 
+/* data_protocol_error - where "SMTP DATA-N protocol error: " starts in "QID: SMTP ..."
+ * or "QID: HOST: SMTP ..." (HOST may be an [IPv6:...] literal), else NULL; found by
+ * the colons after the queue id, not by a search of the whole line */
+static const char *data_protocol_error(struct slice msg)
+{
+    const char *end = msg.p + msg.n;
+    const char *c = memchr(msg.p, ':', msg.n);
+    for (int field = 0; c && field < 2; field++) {
+        const char *s = c + 2;
+        if (s + 28 > end || c[1] != ' ')
+            return NULL;
+        if (memcmp(s, "SMTP DATA-", 10) == 0)
+            return memcmp(s + 11, " protocol error: ", 17) == 0 ? s : NULL;
+        if (*s == '[') { /* a host literal: its colons are not the separator */
+            const char *rb = memchr(s, ']', (size_t)(end - s));
+            c = rb && rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
+        } else {
+            c = memchr(s, ':', (size_t)(end - s));
+        }
+    }
+    return NULL;
+}
+
 /* is_notify - "QID: NEWQID: DSN: ", "...: return to sender: ", "...: postmaster notify: "
  * by a look at the fixed place after the two queue ids (no search on every line) */
 static bool is_notify(struct slice msg)
@@ -266,6 +291,27 @@ bool sendmail_parse(struct sendmail_parser *p, struct slice msg, struct mta_reco
         rec->text_source = TEXT_LOCAL;
         return true;
     }
+    /* "QID: HOST: SMTP DATA-2 protocol error: 500 Mail appears to be unsolicited"
+     * (sendmail/usersmtp.c smtpdata; DATA-1 answers DATA, DATA-2/-3 the message;
+     * before 8.9 without HOST): a reply Sendmail did not expect (before 8.12 every
+     * 5xx but 552/554 at the end of DATA), EX_PROTOCOL - the message fails for
+     * that host. A per-host line with the remote reply: bounced when it is a 5xx. */
+    const char *pe = data_protocol_error(msg);
+    if (pe) {
+        const char *qe = memchr(msg.p, ':', (size_t)(pe - msg.p));
+        if (qe) {
+            rec->kind = RECORD_PER_MX;
+            rec->qid = slice_make(msg.p, (size_t)(qe - msg.p));
+            if (pe - qe > 4) /* "QID: HOST: SMTP ..." */
+                rec->relay_host = clean_relay(slice_make(qe + 2, (size_t)(pe - qe - 4)));
+            rec->text = slice_make(pe + 28, (size_t)(msg.p + msg.n - pe - 28));
+            rec->text_source = TEXT_REMOTE_REPLY;
+            rec->stage = slice_make(pe[10] == '1' ? "DATA" : "end of DATA", pe[10] == '1' ? 4 : 11);
+            rec->status =
+                rec->text.n && rec->text.p[0] == '5' ? DELIVERY_BOUNCED : DELIVERY_DEFERRED;
+            return true;
+        }
+    }
     if (is_notify(msg)) {
         if (!rx_match(p->notify->rx, msg))
             return false; /* a notification in a shape we do not know: say so */
@@ -286,6 +332,15 @@ bool sendmail_parse(struct sendmail_parser *p, struct slice msg, struct mta_reco
         if (sep && (size_t)(rec->text.p + rec->text.n - sep) >= 16 &&
             memcmp(sep, ": Return receipt", 16) == 0)
             rec->kind = RECORD_OTHER;
+        /* "DSN: Data format error": the notice repeats the sysexits word of the failure
+         * (savemail.c), no reply; read like stat= with that word (its code decides) */
+        if (sep && rec->kind == RECORD_NOTIFY && (size_t)(rec->text.p + rec->text.n - sep) > 2) {
+            struct slice why = slice_make(sep + 2, (size_t)(rec->text.p + rec->text.n - sep - 2));
+            if (grammar_match(p->generic, why)) {
+                rec->text = why;
+                rec->text_source = TEXT_GENERIC;
+            }
+        }
     }
     return true;
 }
